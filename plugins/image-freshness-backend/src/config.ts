@@ -1,0 +1,68 @@
+import { Config, ConfigReader } from '@backstage/config';
+import {
+  SchedulerServiceTaskScheduleDefinition,
+  readSchedulerServiceTaskScheduleDefinitionFromConfig,
+} from '@backstage/backend-plugin-api';
+import { parseDuration } from 'backstage-plugin-image-freshness-common';
+import { Duration } from 'luxon';
+import { parsePlatform, Platform } from 'oci-client';
+
+/** Settings for one registry host. */
+export interface RegistrySettings {
+  host: string;
+  credentials?: { username: string; password: string };
+  insecure?: boolean;
+  timeout: Duration;
+}
+
+/** The plugin's configuration, read and checked once at start-up. */
+export interface ImageFreshnessConfig {
+  schedule: SchedulerServiceTaskScheduleDefinition;
+  cacheDuration: Duration;
+  platform: Platform;
+  maxAge: Duration;
+  registries: RegistrySettings[];
+}
+
+const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
+  frequency: { minutes: 30 },
+  timeout: { minutes: 10 },
+  initialDelay: { seconds: 15 },
+};
+
+function readDuration(config: Config, key: string, fallback: string): Duration {
+  const value = config.getOptional(key) ?? fallback;
+  return parseDuration(
+    value as Parameters<typeof parseDuration>[0],
+    `imageFreshness.${key}`,
+  );
+}
+
+/** Reads `imageFreshness` from the app config; throws on values it cannot use. */
+export function readImageFreshnessConfig(root: Config): ImageFreshnessConfig {
+  const config =
+    root.getOptionalConfig('imageFreshness') ?? new ConfigReader({});
+  const schedule = config.has('schedule')
+    ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
+        config.getConfig('schedule'),
+      )
+    : DEFAULT_SCHEDULE;
+  const platformText = config.getOptionalString('platform') ?? 'linux/amd64';
+  return {
+    schedule,
+    cacheDuration: readDuration(config, 'cacheDuration', '1h'),
+    platform: parsePlatform(platformText),
+    maxAge: readDuration(config, 'maxAge', '30d'),
+    registries: (config.getOptionalConfigArray('registries') ?? []).map(r => ({
+      host: r.getString('host'),
+      credentials: r.has('credentials')
+        ? {
+            username: r.getString('credentials.username'),
+            password: r.getString('credentials.password'),
+          }
+        : undefined,
+      insecure: r.getOptionalBoolean('insecure'),
+      timeout: readDuration(r, 'timeout', '30s'),
+    })),
+  };
+}

@@ -1,0 +1,79 @@
+import type {
+  ContainerReport,
+  ImageError,
+  ImageMetadata,
+} from 'backstage-plugin-image-freshness-common';
+
+/** A container as found by a source, before its image is resolved. */
+export interface FoundContainer {
+  /** Unique within the entity: cluster, namespace, kind, name and jsonpath. */
+  key: string;
+  container: string;
+  workload: ContainerReport['workload'];
+  image: string;
+  /** os/architecture[/variant] to pick from multi-arch images. */
+  platform: string;
+  runningDigest?: string;
+}
+
+/** The outcome of resolving one container's image. */
+export type ResolveOutcome =
+  | { digest: string; resolvedAt: Date }
+  | { error: ImageError };
+
+/** One stored container with its last good answer and last error. */
+export interface StoredContainer extends FoundContainer {
+  digest?: string;
+  resolvedAt?: Date;
+  error?: ImageError;
+  metadata?: ImageMetadata;
+}
+
+/** Persistence of everything the plugin learns; see KnexFreshnessStore. */
+export interface FreshnessStore {
+  /** The digest a reference pointed at, when the answer has not expired. */
+  getTagDigest(reference: string, now: Date): Promise<string | undefined>;
+  putTagDigest(
+    reference: string,
+    digest: string,
+    resolvedAt: Date,
+    expiresAt: Date,
+  ): Promise<void>;
+
+  getMetadata(
+    digest: string,
+    platform: string,
+  ): Promise<ImageMetadata | undefined>;
+  putMetadata(
+    digest: string,
+    platform: string,
+    metadata: ImageMetadata,
+    fetchedAt: Date,
+  ): Promise<void>;
+
+  /**
+   * Replaces the entity's containers with `containers`: a resolved container
+   * gets its new digest, a failed one keeps its last good digest beside the
+   * error, and containers no longer found are removed.
+   */
+  saveEntity(
+    entityRef: string,
+    containers: Array<FoundContainer & { outcome: ResolveOutcome }>,
+    sourceErrors: Array<ImageError & { source: string }>,
+    refreshedAt: Date,
+  ): Promise<void>;
+
+  /** The entity's containers with their metadata, and its last refresh. */
+  getEntity(entityRef: string): Promise<
+    | {
+        refreshedAt: Date;
+        containers: StoredContainer[];
+        errors: Array<ImageError & { source: string }>;
+      }
+    | undefined
+  >;
+
+  /** All entity refs that have data. */
+  listEntityRefs(): Promise<string[]>;
+  deleteEntities(entityRefs: string[]): Promise<void>;
+}

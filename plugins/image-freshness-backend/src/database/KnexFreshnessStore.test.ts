@@ -1,0 +1,145 @@
+import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
+import type { DatabaseService } from '@backstage/backend-plugin-api';
+import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
+import { FoundContainer } from './FreshnessStore';
+import { KnexFreshnessStore } from './KnexFreshnessStore';
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+
+if (
+  process.env.IMAGE_FRESHNESS_REQUIRE_POSTGRES &&
+  !databases.supports('POSTGRES_15')
+) {
+  throw new Error(
+    'PostgreSQL is required: set BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING (the README test command does)',
+  );
+}
+
+async function createStore(id: TestDatabaseId) {
+  const knex = await databases.init(id);
+  const database: DatabaseService = { getClient: async () => knex };
+  return KnexFreshnessStore.create({ database });
+}
+
+const metadata: ImageMetadata = {
+  digest: `sha256:${'1'.repeat(64)}`,
+  mediaType: 'application/vnd.oci.image.manifest.v1+json',
+  created: '2026-11-01T10:00:00.000Z',
+  labels: { 'org.opencontainers.image.source': 'https://example.com/api' },
+  annotations: {},
+  size: 1234,
+  platform: { os: 'linux', architecture: 'amd64' },
+};
+
+const container = (image: string): FoundContainer => ({
+  key: `annotation/${image}`,
+  container: 'annotation',
+  workload: { kind: 'Annotation', name: 'api' },
+  image,
+  platform: 'linux/amd64',
+});
+
+describe.each(databases.eachSupportedId())('KnexFreshnessStore on %s', id => {
+  it('keeps tag answers until they expire', async () => {
+    const store = await createStore(id);
+    const t0 = new Date('2026-11-22T10:00:00Z');
+    await store.putTagDigest(
+      'r/a:1',
+      metadata.digest,
+      t0,
+      new Date('2026-11-22T11:00:00Z'),
+    );
+    expect(
+      await store.getTagDigest('r/a:1', new Date('2026-11-22T10:59:00Z')),
+    ).toBe(metadata.digest);
+    expect(
+      await store.getTagDigest('r/a:1', new Date('2026-11-22T11:01:00Z')),
+    ).toBeUndefined();
+  });
+
+  it('stores containers with their metadata, and keeps the last good digest beside a new error', async () => {
+    const store = await createStore(id);
+    await store.putMetadata(
+      metadata.digest,
+      'linux/amd64',
+      metadata,
+      new Date(),
+    );
+    const api = container('r/api:1');
+    const worker = container('r/worker:1');
+    await store.saveEntity(
+      'component:default/api',
+      [
+        {
+          ...api,
+          outcome: {
+            digest: metadata.digest,
+            resolvedAt: new Date('2026-11-22T10:00:00Z'),
+          },
+        },
+        {
+          ...worker,
+          outcome: {
+            error: {
+              class: 'NOT_FOUND',
+              message: 'r/worker:1 not found',
+              advice: 'push it',
+              at: '2026-11-22T10:00:00Z',
+            },
+          },
+        },
+      ],
+      [],
+      new Date('2026-11-22T10:00:00Z'),
+    );
+    await store.saveEntity(
+      'component:default/api',
+      [
+        {
+          ...api,
+          outcome: {
+            error: {
+              class: 'TIMEOUT',
+              message: 'slow',
+              advice: 'wait',
+              at: '2026-11-22T11:00:00Z',
+            },
+          },
+        },
+      ],
+      [
+        {
+          class: 'UNKNOWN',
+          message: 'cluster down',
+          advice: 'see logs',
+          at: '2026-11-22T11:00:00Z',
+          source: 'kubernetes',
+        },
+      ],
+      new Date('2026-11-22T11:00:00Z'),
+    );
+    const stored = await store.getEntity('component:default/api');
+    expect(stored?.refreshedAt.toISOString()).toBe('2026-11-22T11:00:00.000Z');
+    expect(stored?.errors.map(e => e.source)).toEqual(['kubernetes']);
+    expect(stored?.containers).toHaveLength(1); // the worker is gone
+    const [row] = stored!.containers;
+    expect(row.digest).toBe(metadata.digest);
+    expect(row.resolvedAt?.toISOString()).toBe('2026-11-22T10:00:00.000Z');
+    expect(row.error?.class).toBe('TIMEOUT');
+    expect(row.metadata).toEqual(metadata);
+  });
+
+  it('lists and deletes entities', async () => {
+    const store = await createStore(id);
+    for (const ref of ['component:default/a', 'component:default/b']) {
+      await store.saveEntity(ref, [], [], new Date());
+    }
+    expect((await store.listEntityRefs()).sort()).toEqual([
+      'component:default/a',
+      'component:default/b',
+    ]);
+    await store.deleteEntities(['component:default/a']);
+    expect(await store.listEntityRefs()).toEqual(['component:default/b']);
+    expect(await store.getEntity('component:default/a')).toBeUndefined();
+  });
+});

@@ -1,0 +1,238 @@
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import type {
+  ContainerReport,
+  ImageError,
+  ImageMetadata,
+} from 'backstage-plugin-image-freshness-common';
+import { Knex } from 'knex';
+import {
+  FoundContainer,
+  FreshnessStore,
+  ResolveOutcome,
+  StoredContainer,
+} from './FreshnessStore';
+
+const migrationsDir = resolvePackagePath(
+  'backstage-plugin-image-freshness-backend',
+  'migrations',
+);
+
+type ContainerRow = {
+  entity_ref: string;
+  container_key: string;
+  container: string;
+  image: string;
+  platform: string;
+  digest: string | null;
+  running_digest: string | null;
+  resolved_at: Date | string | null;
+  error: string | null;
+  updated_at: Date | string;
+  metadata?: string | null;
+};
+
+type RefreshRow = {
+  entity_ref: string;
+  refreshed_at: Date | string;
+  errors: string;
+};
+
+// SQLite returns dates as numbers or strings, PostgreSQL as Date objects.
+function toDate(value: Date | string | number): Date {
+  return value instanceof Date ? value : new Date(value);
+}
+
+const DELETE_CHUNK = 500;
+
+/** The FreshnessStore on the plugin's database (SQLite or PostgreSQL). */
+export class KnexFreshnessStore implements FreshnessStore {
+  static async create(options: {
+    database: DatabaseService;
+  }): Promise<KnexFreshnessStore> {
+    const knex = await options.database.getClient();
+    if (!options.database.migrations?.skip) {
+      await knex.migrate.latest({ directory: migrationsDir });
+    }
+    return new KnexFreshnessStore(knex);
+  }
+
+  private constructor(private readonly knex: Knex) {}
+
+  async getTagDigest(reference: string, now: Date) {
+    const row = await this.knex('tag_digests')
+      .where({ reference })
+      .andWhere('expires_at', '>', now)
+      .first();
+    return row?.digest as string | undefined;
+  }
+
+  async putTagDigest(
+    reference: string,
+    digest: string,
+    resolvedAt: Date,
+    expiresAt: Date,
+  ) {
+    await this.knex('tag_digests')
+      .insert({
+        reference,
+        digest,
+        resolved_at: resolvedAt,
+        expires_at: expiresAt,
+      })
+      .onConflict('reference')
+      .merge();
+  }
+
+  async getMetadata(digest: string, platform: string) {
+    const row = await this.knex('image_metadata')
+      .where({ digest, platform })
+      .first();
+    return row ? (JSON.parse(row.metadata) as ImageMetadata) : undefined;
+  }
+
+  async putMetadata(
+    digest: string,
+    platform: string,
+    metadata: ImageMetadata,
+    fetchedAt: Date,
+  ) {
+    await this.knex('image_metadata')
+      .insert({
+        digest,
+        platform,
+        metadata: JSON.stringify(metadata),
+        fetched_at: fetchedAt,
+      })
+      .onConflict(['digest', 'platform'])
+      .ignore();
+  }
+
+  async saveEntity(
+    entityRef: string,
+    containers: Array<FoundContainer & { outcome: ResolveOutcome }>,
+    sourceErrors: Array<ImageError & { source: string }>,
+    refreshedAt: Date,
+  ) {
+    await this.knex.transaction(async tx => {
+      for (const c of containers) {
+        const base = {
+          entity_ref: entityRef,
+          container_key: c.key,
+          container: JSON.stringify({
+            container: c.container,
+            workload: c.workload,
+          }),
+          image: c.image,
+          platform: c.platform,
+          running_digest: c.runningDigest ?? null,
+          updated_at: refreshedAt,
+        };
+        if ('digest' in c.outcome) {
+          await tx('entity_containers')
+            .insert({
+              ...base,
+              digest: c.outcome.digest,
+              resolved_at: c.outcome.resolvedAt,
+              error: null,
+            })
+            .onConflict(['entity_ref', 'container_key'])
+            .merge();
+        } else {
+          // Stale-while-error: keep the last good digest, record the error.
+          await tx('entity_containers')
+            .insert({ ...base, error: JSON.stringify(c.outcome.error) })
+            .onConflict(['entity_ref', 'container_key'])
+            .merge([
+              'container',
+              'image',
+              'platform',
+              'running_digest',
+              'updated_at',
+              'error',
+            ]);
+        }
+      }
+      const keep = containers.map(c => c.key);
+      const stale = await tx('entity_containers')
+        .where({ entity_ref: entityRef })
+        .select('container_key');
+      const gone = stale
+        .map(r => r.container_key as string)
+        .filter(key => !keep.includes(key));
+      for (let i = 0; i < gone.length; i += DELETE_CHUNK) {
+        await tx('entity_containers')
+          .where({ entity_ref: entityRef })
+          .whereIn('container_key', gone.slice(i, i + DELETE_CHUNK))
+          .delete();
+      }
+      await tx('entity_refreshes')
+        .insert({
+          entity_ref: entityRef,
+          refreshed_at: refreshedAt,
+          errors: JSON.stringify(sourceErrors),
+        })
+        .onConflict('entity_ref')
+        .merge();
+    });
+  }
+
+  async getEntity(entityRef: string) {
+    const refresh = (await this.knex('entity_refreshes')
+      .where({ entity_ref: entityRef })
+      .first()) as RefreshRow | undefined;
+    if (!refresh) {
+      return undefined;
+    }
+    const rows = (await this.knex('entity_containers as c')
+      .leftJoin('image_metadata as m', join =>
+        join.on('m.digest', 'c.digest').andOn('m.platform', 'c.platform'),
+      )
+      .where('c.entity_ref', entityRef)
+      .orderBy('c.container_key')
+      .select('c.*', 'm.metadata')) as ContainerRow[];
+    return {
+      refreshedAt: toDate(refresh.refreshed_at),
+      errors: JSON.parse(refresh.errors),
+      containers: rows.map(row => this.toStoredContainer(row)),
+    };
+  }
+
+  async listEntityRefs() {
+    const rows = await this.knex('entity_refreshes').select('entity_ref');
+    return rows.map(r => r.entity_ref as string);
+  }
+
+  async deleteEntities(entityRefs: string[]) {
+    for (let i = 0; i < entityRefs.length; i += DELETE_CHUNK) {
+      const chunk = entityRefs.slice(i, i + DELETE_CHUNK);
+      await this.knex.transaction(async tx => {
+        await tx('entity_containers').whereIn('entity_ref', chunk).delete();
+        await tx('entity_refreshes').whereIn('entity_ref', chunk).delete();
+      });
+    }
+  }
+
+  private toStoredContainer(row: ContainerRow): StoredContainer {
+    const { container, workload } = JSON.parse(row.container) as {
+      container: string;
+      workload: ContainerReport['workload'];
+    };
+    return {
+      key: row.container_key,
+      container,
+      workload,
+      image: row.image,
+      platform: row.platform,
+      runningDigest: row.running_digest ?? undefined,
+      digest: row.digest ?? undefined,
+      resolvedAt: row.resolved_at ? toDate(row.resolved_at) : undefined,
+      error: row.error ? (JSON.parse(row.error) as ImageError) : undefined,
+      metadata: row.metadata
+        ? (JSON.parse(row.metadata) as ImageMetadata)
+        : undefined,
+    };
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * The image-freshness backend plugin.
+ *
+ * @packageDocumentation
+ */
+export { imageFreshnessPlugin as default } from './plugin';

@@ -1,0 +1,16 @@
+import type { Entity } from '@backstage/catalog-model';
+import type { ImageError } from 'backstage-plugin-image-freshness-common';
+import type { FoundContainer } from '../database/FreshnessStore';
+
+/** What a source found for one entity. */
+export interface FoundContainers {
+  containers: FoundContainer[];
+  /** Failures of the source itself (a cluster that did not answer), never fatal. */
+  errors: Array<ImageError & { source: string }>;
+}
+
+/** Finds the containers an entity runs: from its annotations, from Kubernetes... */
+export interface ContainerSource {
+  readonly name: string;
+  find(entity: Entity, platform: string): Promise<FoundContainers>;
+}

@@ -1,0 +1,99 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  ANNOTATION_PLATFORM,
+  ImageError,
+} from 'backstage-plugin-image-freshness-common';
+import {
+  FoundContainer,
+  FreshnessStore,
+  ResolveOutcome,
+} from '../database/FreshnessStore';
+import { ContainerSource } from './ContainerSource';
+import { toImageError } from './imageErrors';
+import { ImageResolver } from './ImageResolver';
+
+/** Outcome of refreshing one entity, for logs and metrics. */
+export interface EntityRefreshSummary {
+  entityRef: string;
+  containers: number;
+  errors: number;
+}
+
+/**
+ * Refreshes one entity: finds its containers through every source, resolves
+ * their images, and stores the outcome. A failing container or source is
+ * recorded beside the rest, never thrown.
+ */
+export class EntityRefresher {
+  private readonly sources: ContainerSource[];
+  private readonly resolver: ImageResolver;
+  private readonly store: FreshnessStore;
+  private readonly logger: LoggerService;
+  private readonly defaultPlatform: string;
+  private readonly now: () => Date;
+
+  constructor(options: {
+    sources: ContainerSource[];
+    resolver: ImageResolver;
+    store: FreshnessStore;
+    logger: LoggerService;
+    defaultPlatform: string;
+    now?: () => Date;
+  }) {
+    this.sources = options.sources;
+    this.resolver = options.resolver;
+    this.store = options.store;
+    this.logger = options.logger;
+    this.defaultPlatform = options.defaultPlatform;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async refresh(entity: Entity): Promise<EntityRefreshSummary> {
+    const entityRef = stringifyEntityRef(entity);
+    const platform =
+      entity.metadata.annotations?.[ANNOTATION_PLATFORM]?.trim() ||
+      this.defaultPlatform;
+    const found: FoundContainer[] = [];
+    const sourceErrors: Array<ImageError & { source: string }> = [];
+    for (const source of this.sources) {
+      try {
+        const result = await source.find(entity, platform);
+        found.push(...result.containers);
+        sourceErrors.push(...result.errors);
+      } catch (error) {
+        sourceErrors.push({
+          ...toImageError(error, entityRef, this.now()),
+          source: source.name,
+        });
+      }
+    }
+    const resolved = await Promise.all(
+      found.map(async container => ({
+        ...container,
+        outcome: await this.resolve(container),
+      })),
+    );
+    await this.store.saveEntity(entityRef, resolved, sourceErrors, this.now());
+    const errors =
+      sourceErrors.length + resolved.filter(c => 'error' in c.outcome).length;
+    this.logger.info('Refreshed entity images', {
+      entityRef,
+      containers: resolved.length,
+      errors,
+    });
+    return { entityRef, containers: resolved.length, errors };
+  }
+
+  private async resolve(container: FoundContainer): Promise<ResolveOutcome> {
+    try {
+      const { digest } = await this.resolver.resolve(
+        container.image,
+        container.platform,
+      );
+      return { digest, resolvedAt: this.now() };
+    } catch (error) {
+      return { error: toImageError(error, container.image, this.now()) };
+    }
+  }
+}

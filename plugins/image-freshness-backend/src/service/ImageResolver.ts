@@ -1,0 +1,103 @@
+import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
+import { Duration } from 'luxon';
+import {
+  formatReference,
+  ImageDetails,
+  OciClient,
+  parsePlatform,
+  parseReference,
+} from 'oci-client';
+import { FreshnessStore } from '../database/FreshnessStore';
+
+/** What a reference resolves to now. */
+export interface ResolvedImage {
+  /** The digest the reference points at (an index digest for multi-arch images). */
+  digest: string;
+  metadata: ImageMetadata;
+}
+
+function toMetadata(details: ImageDetails): ImageMetadata {
+  return {
+    digest: details.digest,
+    indexDigest: details.indexDigest,
+    mediaType: details.mediaType,
+    created: details.created,
+    labels: details.labels,
+    annotations: details.annotations,
+    size: details.size,
+    platform: details.platform,
+  };
+}
+
+/**
+ * Resolves image references to digests and metadata through the registry,
+ * asking as little as possible: tag answers are kept for the cache duration
+ * (plus jitter), metadata keyed by digest is fetched once, and concurrent
+ * requests for the same reference share one resolution.
+ */
+export class ImageResolver {
+  private readonly client: OciClient;
+  private readonly store: FreshnessStore;
+  private readonly cacheDuration: Duration;
+  private readonly now: () => Date;
+  private readonly inFlight = new Map<string, Promise<ResolvedImage>>();
+
+  constructor(options: {
+    client: OciClient;
+    store: FreshnessStore;
+    cacheDuration: Duration;
+    now?: () => Date;
+  }) {
+    this.client = options.client;
+    this.store = options.store;
+    this.cacheDuration = options.cacheDuration;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Resolves `image` for `platform` (os/arch[/variant]); throws OciError on failure. */
+  resolve(image: string, platform: string): Promise<ResolvedImage> {
+    const key = `${image}|${platform}`;
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      pending = this.resolveUncached(image, platform).finally(() =>
+        this.inFlight.delete(key),
+      );
+      this.inFlight.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async resolveUncached(
+    image: string,
+    platform: string,
+  ): Promise<ResolvedImage> {
+    const ref = parseReference(image);
+    const digest = ref.digest ?? (await this.tagDigest(formatReference(ref)));
+    const known = await this.store.getMetadata(digest, platform);
+    if (known) {
+      return { digest, metadata: known };
+    }
+    const details = await this.client.inspect(
+      { ...ref, digest },
+      { platform: parsePlatform(platform) },
+    );
+    const metadata = toMetadata(details);
+    await this.store.putMetadata(digest, platform, metadata, this.now());
+    return { digest, metadata };
+  }
+
+  private async tagDigest(reference: string): Promise<string> {
+    const now = this.now();
+    const cached = await this.store.getTagDigest(reference, now);
+    if (cached) {
+      return cached;
+    }
+    const { digest } = await this.client.headManifest(reference);
+    const jitter = 1 + Math.random() * 0.1;
+    const expires = new Date(
+      now.getTime() + this.cacheDuration.toMillis() * jitter,
+    );
+    await this.store.putTagDigest(reference, digest, now, expires);
+    return digest;
+  }
+}

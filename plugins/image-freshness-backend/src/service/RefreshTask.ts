@@ -1,0 +1,86 @@
+import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
+import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  ANNOTATION_IMAGES,
+  ANNOTATION_KUBERNETES_ID,
+  ANNOTATION_KUBERNETES_LABEL_SELECTOR,
+  isImageFreshnessAvailable,
+} from 'backstage-plugin-image-freshness-common';
+import { FreshnessStore } from '../database/FreshnessStore';
+import { EntityRefresher } from './EntityRefresher';
+
+const PAGE_SIZE = 200;
+
+/**
+ * The scheduled refresh: pages through the catalog for entities with images,
+ * refreshes each, and removes the data of entities that left the catalog.
+ */
+export class RefreshTask {
+  private readonly catalog: CatalogService;
+  private readonly auth: AuthService;
+  private readonly refresher: EntityRefresher;
+  private readonly store: FreshnessStore;
+  private readonly logger: LoggerService;
+
+  constructor(options: {
+    catalog: CatalogService;
+    auth: AuthService;
+    refresher: EntityRefresher;
+    store: FreshnessStore;
+    logger: LoggerService;
+  }) {
+    this.catalog = options.catalog;
+    this.auth = options.auth;
+    this.refresher = options.refresher;
+    this.store = options.store;
+    this.logger = options.logger;
+  }
+
+  async run(): Promise<{ entities: number; failed: number; removed: number }> {
+    const started = Date.now();
+    const credentials = await this.auth.getOwnServiceCredentials();
+    const seen = new Set<string>();
+    let failed = 0;
+    const annotation = (key: string) => ({
+      [`metadata.annotations.${key}`]: CATALOG_FILTER_EXISTS,
+    });
+    for await (const page of this.catalog.streamEntities(
+      {
+        filter: [
+          annotation(ANNOTATION_IMAGES),
+          annotation(ANNOTATION_KUBERNETES_ID),
+          annotation(ANNOTATION_KUBERNETES_LABEL_SELECTOR),
+        ],
+        pageSize: PAGE_SIZE,
+      },
+      { credentials },
+    )) {
+      for (const entity of page.filter(isImageFreshnessAvailable)) {
+        const entityRef = stringifyEntityRef(entity);
+        seen.add(entityRef);
+        try {
+          await this.refresher.refresh(entity);
+        } catch (error) {
+          failed += 1;
+          this.logger.warn('Could not refresh entity images', {
+            entityRef,
+            error: (error as Error).message,
+          });
+        }
+      }
+    }
+    const gone = (await this.store.listEntityRefs()).filter(
+      ref => !seen.has(ref),
+    );
+    await this.store.deleteEntities(gone);
+    this.logger.info('Image freshness refresh finished', {
+      entities: seen.size,
+      failed,
+      removed: gone.length,
+      durationMs: Date.now() - started,
+    });
+    return { entities: seen.size, failed, removed: gone.length };
+  }
+}

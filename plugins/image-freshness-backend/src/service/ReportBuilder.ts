@@ -1,0 +1,62 @@
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  ANNOTATION_MAX_AGE,
+  EntityImageReport,
+  freshnessVerdict,
+  parseDuration,
+} from 'backstage-plugin-image-freshness-common';
+import { DateTime, Duration } from 'luxon';
+import { FreshnessStore } from '../database/FreshnessStore';
+
+/** Builds an entity's report from the store; never calls a registry. */
+export class ReportBuilder {
+  private readonly store: FreshnessStore;
+  private readonly maxAge: Duration;
+  private readonly now: () => Date;
+
+  constructor(options: {
+    store: FreshnessStore;
+    maxAge: Duration;
+    now?: () => Date;
+  }) {
+    this.store = options.store;
+    this.maxAge = options.maxAge;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async build(entity: Entity): Promise<EntityImageReport> {
+    const entityRef = stringifyEntityRef(entity);
+    const stored = await this.store.getEntity(entityRef);
+    const maxAge = this.entityMaxAge(entity);
+    const now = DateTime.fromJSDate(this.now());
+    return {
+      entityRef,
+      refreshedAt: stored?.refreshedAt.toISOString(),
+      errors: stored?.errors ?? [],
+      containers: (stored?.containers ?? []).map(c => ({
+        container: c.container,
+        workload: c.workload,
+        image: c.image,
+        runningDigest: c.runningDigest,
+        metadata: c.metadata,
+        freshness: c.metadata
+          ? freshnessVerdict({ created: c.metadata.created, maxAge, now })
+          : { verdict: 'unknown', reason: 'Not resolved yet' },
+        resolvedAt: c.resolvedAt?.toISOString(),
+        error: c.error,
+      })),
+    };
+  }
+
+  private entityMaxAge(entity: Entity): Duration {
+    const value = entity.metadata.annotations?.[ANNOTATION_MAX_AGE];
+    if (!value) {
+      return this.maxAge;
+    }
+    try {
+      return parseDuration(value, ANNOTATION_MAX_AGE);
+    } catch {
+      return this.maxAge;
+    }
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * Types, annotation keys and pure policy shared by the image-freshness
+ * frontend and backend plugins.
+ *
+ * @packageDocumentation
+ */
+export * from './annotations';
+export * from './api';
+export * from './errors';
+export * from './policy';

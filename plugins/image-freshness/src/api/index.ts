@@ -1,0 +1,2 @@
+export * from './ImageFreshnessApi';
+export * from './ImageFreshnessClient';

@@ -1,0 +1,1 @@
+export { BaseImagesContent } from './BaseImagesContent';

@@ -1,0 +1,1 @@
+export { ImageFreshnessContent } from './ImageFreshnessContent';
