@@ -1,6 +1,6 @@
 # Sourced by the project's scripts: the environment Yarn and native builds need on a machine that has
 # nothing but Node.js, npm and npm's configured package registry.
-set -euo pipefail
+
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT
 # Yarn does not read npm's configuration: take the registry npm is configured with.

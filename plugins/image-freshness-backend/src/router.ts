@@ -80,14 +80,12 @@ export async function createRouter(options: {
       return;
     }
     lastManualRefresh.set(key, Date.now());
-    refresher
-      .refresh(entity)
-      .catch(error =>
-        logger.warn('Manual refresh failed', {
-          entity: key,
-          error: String(error),
-        }),
-      );
+    refresher.refresh(entity).catch(error =>
+      logger.warn('Manual refresh failed', {
+        entity: key,
+        error: String(error),
+      }),
+    );
     res.status(202).json({ status: 'accepted' });
   });
 

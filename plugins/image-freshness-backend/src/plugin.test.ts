@@ -1,0 +1,153 @@
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import catalogPlugin from '@backstage/plugin-catalog-backend';
+import { deleteManifest, pushImage } from '@internal/test/harness/images';
+import { startRegistry, TestRegistry } from '@internal/test/harness/registry';
+import { skopeoInspect } from '@internal/test/harness/skopeo';
+import type { EntityImageReport } from 'backstage-plugin-image-freshness-common';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import { imageFreshnessPlugin } from './plugin';
+
+jest.setTimeout(120_000);
+
+const entityYaml = (images: string) => `
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: api
+  annotations:
+    image-freshness/images: "${images}"
+spec:
+  type: service
+  lifecycle: production
+  owner: team-a
+`;
+
+describe('image-freshness backend plugin (real catalog, real registry)', () => {
+  let registry: TestRegistry;
+  let dir: string;
+
+  beforeAll(async () => {
+    registry = await startRegistry();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'image-freshness-plugin-'));
+  });
+  afterAll(async () => {
+    await registry?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function startBackend(images: string[]) {
+    const catalogFile = path.join(dir, 'catalog.yaml');
+    fs.writeFileSync(catalogFile, entityYaml(images.join(',')));
+    const scheduler = mockServices.scheduler();
+    const backend = await startTestBackend({
+      features: [
+        scheduler.factory({ skipTaskRunOnStartup: true }),
+        catalogPlugin,
+        imageFreshnessPlugin,
+        mockServices.rootConfig.factory({
+          data: {
+            catalog: {
+              rules: [{ allow: ['Component'] }],
+              locations: [{ type: 'file', target: catalogFile }],
+            },
+            imageFreshness: { cacheDuration: '0s', maxAge: '30d' },
+          },
+        }),
+      ],
+    });
+    return { backend, scheduler };
+  }
+
+  async function waitForEntity(server: Parameters<typeof request>[0]) {
+    for (let i = 0; i < 100; i++) {
+      const res = await request(server).get(
+        '/api/catalog/entities/by-name/component/default/api',
+      );
+      if (res.status === 200) return;
+      await new Promise(r => setTimeout(r, 200));
+    }
+    throw new Error('the catalog never ingested component:default/api');
+  }
+
+  it('resolves annotated images from the registry, serves them, and keeps the last good answer on error', async () => {
+    const created = '2026-11-01T08:30:00.000Z';
+    const pushed = await pushImage(registry.url, 'demo/api', '1.0', {
+      created,
+      labels: { 'org.opencontainers.image.source': 'https://example.com/api' },
+    });
+    const good = `${registry.host}/demo/api:1.0`;
+    const missing = `${registry.host}/demo/nothing:1.0`;
+    const malformed = `${registry.host}/Demo/API:1.0`;
+    const { backend, scheduler } = await startBackend([
+      good,
+      missing,
+      malformed,
+    ]);
+    try {
+      await waitForEntity(backend.server);
+      // Run the scheduled task now rather than waiting for its schedule.
+      await scheduler.triggerTask('image-freshness-refresh');
+
+      const res = await request(backend.server).get(
+        '/api/image-freshness/entities/component/default/api',
+      );
+      expect(res.status).toBe(200);
+      const report = res.body as EntityImageReport;
+      expect(report.entityRef).toBe('component:default/api');
+      expect(report.refreshedAt).toBeDefined();
+      const byImage = Object.fromEntries(
+        report.containers.map(c => [c.image, c]),
+      );
+
+      const inspected = await skopeoInspect(good);
+      expect(byImage[good].metadata?.digest).toBe(inspected.Digest);
+      expect(byImage[good].metadata?.digest).toBe(pushed.digest);
+      expect(byImage[good].metadata?.created).toBe(created);
+      expect(byImage[good].metadata?.labels).toEqual({
+        'org.opencontainers.image.source': 'https://example.com/api',
+      });
+      expect(byImage[good].metadata?.size).toBe(pushed.size);
+      expect(byImage[good].error).toBeUndefined();
+
+      expect(byImage[missing].error?.class).toBe('NOT_FOUND');
+      expect(byImage[missing].error?.message).toContain(missing);
+      expect(byImage[malformed].error?.class).toBe('INVALID_REQUEST');
+      expect(byImage[malformed].error?.message).toContain('Demo/API');
+
+      // The registry loses the image: the error is recorded, the last good answer stays.
+      await deleteManifest(registry.url, 'demo/api', pushed.digest);
+      await scheduler.triggerTask('image-freshness-refresh');
+      const after = await request(backend.server).get(
+        '/api/image-freshness/entities/component/default/api',
+      );
+      const again = (after.body as EntityImageReport).containers.find(
+        c => c.image === good,
+      );
+      expect(again?.error?.class).toBe('NOT_FOUND');
+      expect(again?.metadata?.digest).toBe(pushed.digest);
+      expect(again?.resolvedAt).toBe(byImage[good].resolvedAt);
+    } finally {
+      await backend.stop();
+    }
+  });
+
+  it('answers 404 for entities the catalog does not know and 401 without valid credentials', async () => {
+    const { backend } = await startBackend([`${registry.host}/demo/api:1.0`]);
+    try {
+      const missing = await request(backend.server).get(
+        '/api/image-freshness/entities/component/default/nope',
+      );
+      expect(missing.status).toBe(404);
+      expect(missing.body.error.message).toContain('component:default/nope');
+      const unauthenticated = await request(backend.server)
+        .get('/api/image-freshness/entities/component/default/api')
+        .set('authorization', 'Bearer mock-invalid-user-token');
+      expect(unauthenticated.status).toBe(401);
+    } finally {
+      await backend.stop();
+    }
+  });
+});
