@@ -31,7 +31,9 @@ backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 // kubernetes: the source of the workloads whose images we track
 backend.add(import('@backstage/plugin-kubernetes-backend'));
 
+// user settings, with signals to push their changes to open browsers
 backend.add(import('@backstage/plugin-user-settings-backend'));
+backend.add(import('@backstage/plugin-signals-backend'));
 
 backend.add(import('backstage-plugin-image-freshness-backend'));
 backend.start();

@@ -1,0 +1,152 @@
+/*
+ * Starts the real portal backend (packages/backend, from source) as a child
+ * process with extra config files, on a free port.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+/** The repository root. */
+export const ROOT = path.resolve(__dirname, '../..');
+
+/** A running backend started by {@link startBackend}. */
+export interface TestBackend {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  port: number;
+  /** Everything the backend printed so far. */
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts the backend with app-config.yaml plus `config` (written to a temp
+ * file), the port and base URLs filled in. Resolves when its readiness check
+ * answers 200.
+ */
+export async function startBackend(options: {
+  /** Extra configuration, merged over app-config.yaml. */
+  config: (url: string) => Record<string, unknown>;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}): Promise<TestBackend> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const dir = fs.mkdtempSync(
+    path.join(os.tmpdir(), 'image-freshness-backend-'),
+  );
+  const configFile = path.join(dir, 'app-config.test.json');
+  const base = {
+    app: { baseUrl: url },
+    backend: {
+      baseUrl: url,
+      listen: { port, host: '127.0.0.1' },
+      cors: { origin: url },
+      database: { client: 'better-sqlite3', connection: ':memory:' },
+    },
+  };
+  fs.writeFileSync(
+    configFile,
+    JSON.stringify(deepMerge(base, options.config(url))),
+  );
+  const backendDir = path.join(ROOT, 'packages/backend');
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      '--enable-source-maps',
+      '--require',
+      require.resolve('@backstage/cli-node/config/nodeTransform.cjs', {
+        paths: [backendDir],
+      }),
+      'src/index.ts',
+      '--config',
+      path.join(ROOT, 'app-config.yaml'),
+      '--config',
+      configFile,
+    ],
+    {
+      cwd: backendDir,
+      env: { ...process.env, NODE_ENV: 'development', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout?.on('data', chunk => (output += chunk));
+  child.stderr?.on('data', chunk => (output += chunk));
+  const exited = new Promise<void>(resolve =>
+    child.once('exit', () => resolve()),
+  );
+
+  const stop = async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`The backend exited with ${child.exitCode}:\n${output}`);
+    }
+    try {
+      const res = await fetch(`${url}/.backstage/health/v1/readiness`);
+      if (res.status === 200) {
+        return { url, port, logs: () => output, stop };
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise(r => setTimeout(r, 250));
+  }
+  await stop();
+  throw new Error(`The backend was not ready in time:\n${output}`);
+}
+
+/** Signs in as the guest user and returns a Backstage token. */
+export async function guestToken(url: string): Promise<string> {
+  const res = await fetch(`${url}/api/auth/guest/refresh?env=development`, {
+    headers: { 'x-requested-with': 'XMLHttpRequest' },
+  });
+  if (!res.ok) {
+    throw new Error(`Guest sign-in failed: ${res.status} ${await res.text()}`);
+  }
+  const body = (await res.json()) as { backstageIdentity: { token: string } };
+  return body.backstageIdentity.token;
+}
+
+function deepMerge(
+  a: Record<string, unknown>,
+  b: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [key, value] of Object.entries(b)) {
+    const existing = out[key];
+    out[key] =
+      isObject(existing) && isObject(value)
+        ? deepMerge(existing, value)
+        : value;
+  }
+  return out;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
