@@ -101,6 +101,7 @@ export async function startBackend(options: {
     fs.rmSync(dir, { recursive: true, force: true });
   };
 
+  const logs = () => output;
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
@@ -109,7 +110,7 @@ export async function startBackend(options: {
     try {
       const res = await fetch(`${url}/.backstage/health/v1/readiness`);
       if (res.status === 200) {
-        return { url, port, logs: () => output, stop };
+        return { url, port, logs, stop };
       }
     } catch {
       // not listening yet

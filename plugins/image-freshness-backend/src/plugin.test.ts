@@ -1,3 +1,8 @@
+import {
+  coreServices,
+  createBackendModule,
+  SchedulerService,
+} from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import { deleteManifest, pushImage } from '@internal/test/harness/images';
@@ -41,10 +46,24 @@ describe('image-freshness backend plugin (real catalog, real registry)', () => {
   async function startBackend(images: string[]) {
     const catalogFile = path.join(dir, 'catalog.yaml');
     fs.writeFileSync(catalogFile, entityYaml(images.join(',')));
-    const scheduler = mockServices.scheduler();
+    // The plugin's own scheduler, so the test can run the refresh task when it wants.
+    let scheduler: SchedulerService | undefined;
+    const schedulerProbe = createBackendModule({
+      pluginId: 'image-freshness',
+      moduleId: 'scheduler-probe',
+      register(env) {
+        env.registerInit({
+          deps: { pluginScheduler: coreServices.scheduler },
+          async init({ pluginScheduler }) {
+            scheduler = pluginScheduler;
+          },
+        });
+      },
+    });
     const backend = await startTestBackend({
       features: [
-        scheduler.factory({ skipTaskRunOnStartup: true }),
+        mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
+        schedulerProbe,
         catalogPlugin,
         imageFreshnessPlugin,
         mockServices.rootConfig.factory({
@@ -58,7 +77,7 @@ describe('image-freshness backend plugin (real catalog, real registry)', () => {
         }),
       ],
     });
-    return { backend, scheduler };
+    return { backend, scheduler: scheduler! };
   }
 
   async function waitForEntity(server: Parameters<typeof request>[0]) {

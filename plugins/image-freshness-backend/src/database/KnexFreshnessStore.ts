@@ -195,7 +195,9 @@ export class KnexFreshnessStore implements FreshnessStore {
       .select('c.*', 'm.metadata')) as ContainerRow[];
     return {
       refreshedAt: toDate(refresh.refreshed_at),
-      errors: JSON.parse(refresh.errors),
+      errors: JSON.parse(refresh.errors) as Array<
+        ImageError & { source: string }
+      >,
       containers: rows.map(row => this.toStoredContainer(row)),
     };
   }

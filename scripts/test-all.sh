@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs everything the tests need and runs the whole suite: type check, lint,
+# unit and integration tests (real registry, SQLite and PostgreSQL), the app
+# build, and the end-to-end tests (real backend, Chromium). Each stage prints
+# its duration; the first failing stage stops the run.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$ROOT"
+started=$(date +%s)
+echo "node $(node --version), npm $(npm --version), $(nproc) cores"
+
+# Debian packages: the real servers the tests run (see test/README.md).
+DEBIAN_PACKAGES="docker-registry skopeo prometheus apache2-utils chromium postgresql"
+needed_binaries="docker-registry skopeo prometheus htpasswd chromium"
+missing=""
+for binary in $needed_binaries; do
+  command -v "$binary" >/dev/null 2>&1 || missing="$missing $binary"
+done
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing initdb"
+install_debian_packages() {
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $DEBIAN_PACKAGES >/dev/null
+}
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    stage "install Debian packages ($DEBIAN_PACKAGES)" install_debian_packages
+  else
+    echo "Missing:$missing. Install the Debian packages as root first:" >&2
+    echo "  apt-get install --no-install-recommends $DEBIAN_PACKAGES" >&2
+    exit 1
+  fi
+fi
+
+stage "install dependencies" yarn install --immutable
+
+# A throwaway PostgreSQL for the store tests, stopped on exit.
+PG_DIR="$(mktemp -d /tmp/image-freshness-pg.XXXXXX)"
+cleanup() {
+  "$ROOT/scripts/postgres.sh" stop "$PG_DIR"
+  rm -rf "$PG_DIR"
+}
+trap cleanup EXIT
+start_postgres() {
+  BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING="$("$ROOT/scripts/postgres.sh" start "$PG_DIR")"
+  export BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING
+}
+stage "start PostgreSQL" start_postgres
+export CI=true BACKSTAGE_TEST_DISABLE_DOCKER=1 IMAGE_FRESHNESS_REQUIRE_POSTGRES=1
+
+stage "type check" yarn tsc
+stage "lint" yarn backstage-cli repo lint
+stage "prettier" yarn prettier --check --loglevel warn .
+stage "unit and integration tests" yarn backstage-cli repo test
+stage "test harness tests" yarn workspace @internal/test test:harness
+stage "build the app" yarn workspace app build
+stage "end-to-end tests" yarn workspace @internal/test test:e2e
+
+echo "=== all stages passed in $(( $(date +%s) - started )) s"
