@@ -17,31 +17,64 @@ function backend(status: number, body: unknown) {
     getBaseUrl: async (pluginId: string) =>
       `http://backstage.test/api/${pluginId}`,
   };
-  return { client: new ImageFreshnessClient({ discoveryApi, fetchApi }), requests };
+  return {
+    client: new ImageFreshnessClient({ discoveryApi, fetchApi }),
+    requests,
+  };
 }
 
 describe('ImageFreshnessClient', () => {
   it('asks for the entity report at an encoded path', async () => {
-    const { client, requests } = backend(200, { entityRef: 'component:default/a b', containers: [], errors: [] });
-    const report = await client.getEntityReport({ kind: 'Component', namespace: 'default', name: 'a b' });
+    const { client, requests } = backend(200, {
+      entityRef: 'component:default/a b',
+      containers: [],
+      errors: [],
+    });
+    const report = await client.getEntityReport({
+      kind: 'Component',
+      namespace: 'default',
+      name: 'a b',
+    });
     expect(report.entityRef).toBe('component:default/a b');
     expect(requests).toEqual([
-      { url: 'http://backstage.test/api/image-freshness/entities/Component/default/a%20b', method: 'GET' },
+      {
+        url: 'http://backstage.test/api/image-freshness/entities/Component/default/a%20b',
+        method: 'GET',
+      },
     ]);
   });
 
   it('turns failures into ResponseErrors that keep the backend message', async () => {
-    const { client } = backend(404, { error: { name: 'NotFoundError', message: 'No entity component:default/x' }, response: { statusCode: 404 } });
-    const failure = client.getEntityReport({ kind: 'Component', namespace: 'default', name: 'x' });
+    const { client } = backend(404, {
+      error: {
+        name: 'NotFoundError',
+        message: 'No entity component:default/x',
+      },
+      response: { statusCode: 404 },
+    });
+    const failure = client.getEntityReport({
+      kind: 'Component',
+      namespace: 'default',
+      name: 'x',
+    });
     const error = await failure.catch(e => e);
     expect(error).toBeInstanceOf(ResponseError);
     expect((error as ResponseError).response.status).toBe(404);
-    expect((error as ResponseError).cause.message).toBe('No entity component:default/x');
+    expect((error as ResponseError).cause.message).toBe(
+      'No entity component:default/x',
+    );
   });
 
   it('posts refresh requests', async () => {
     const { client, requests } = backend(202, { status: 'accepted' });
-    await client.refreshEntity({ kind: 'Component', namespace: 'default', name: 'a' });
-    expect(requests[0]).toEqual({ url: 'http://backstage.test/api/image-freshness/entities/Component/default/a/refresh', method: 'POST' });
+    await client.refreshEntity({
+      kind: 'Component',
+      namespace: 'default',
+      name: 'a',
+    });
+    expect(requests[0]).toEqual({
+      url: 'http://backstage.test/api/image-freshness/entities/Component/default/a/refresh',
+      method: 'POST',
+    });
   });
 });

@@ -57,7 +57,9 @@ const report: EntityImageReport = {
   ],
 };
 
-function apiAnswering(answer: () => Promise<EntityImageReport>): ImageFreshnessApi {
+function apiAnswering(
+  answer: () => Promise<EntityImageReport>,
+): ImageFreshnessApi {
   return { getEntityReport: answer, refreshEntity: async () => {} };
 }
 
@@ -79,7 +81,9 @@ describe('ImageFreshnessContent', () => {
     );
     expect(checkout.getByText('ab12cd34ef56')).toHaveAttribute('title', digest);
     expect(checkout.getByText('build time unknown')).toBeInTheDocument();
-    const worker = within(screen.getByText('ghcr.io/acme/worker:1.0').closest('tr')!);
+    const worker = within(
+      screen.getByText('ghcr.io/acme/worker:1.0').closest('tr')!,
+    );
     expect(worker.getByText(/NOT_FOUND: ghcr.io answered 404/)).toHaveAttribute(
       'title',
       'The image or tag does not exist in the registry',
@@ -98,11 +102,16 @@ describe('ImageFreshnessContent', () => {
   });
 
   it('explains the missing annotation for entities without images', async () => {
-    await renderTab(apiAnswering(async () => report), {
-      ...entity,
-      metadata: { name: 'plain' },
-    });
+    await renderTab(
+      apiAnswering(async () => report),
+      {
+        ...entity,
+        metadata: { name: 'plain' },
+      },
+    );
     expect(await screen.findByText(/Missing Annotation/i)).toBeInTheDocument();
-    expect(screen.getAllByText(/image-freshness\/images/).length).toBeGreaterThan(0);
+    expect(
+      screen.getAllByText(/image-freshness\/images/).length,
+    ).toBeGreaterThan(0);
   });
 });
