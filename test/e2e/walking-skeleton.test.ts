@@ -83,6 +83,13 @@ describe('walking skeleton: entity annotation → registry → store → API →
   });
 
   afterAll(async () => {
+    if (backend) {
+      fs.mkdirSync(OUTPUT, { recursive: true });
+      fs.writeFileSync(
+        path.join(OUTPUT, 'walking-skeleton-backend.log'),
+        backend.logs(),
+      );
+    }
     await backend?.stop();
     await registry?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
