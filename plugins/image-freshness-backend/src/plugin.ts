@@ -11,6 +11,7 @@ import { AnnotationImageSource } from './service/AnnotationImageSource';
 import { createOciClient } from './service/createOciClient';
 import { EntityRefresher } from './service/EntityRefresher';
 import { ImageResolver } from './service/ImageResolver';
+import { KubernetesWorkloadSource } from './service/KubernetesWorkloadSource';
 import { RefreshTask } from './service/RefreshTask';
 import { ReportBuilder } from './service/ReportBuilder';
 
@@ -30,12 +31,21 @@ export const imageFreshnessPlugin = createBackendPlugin({
         database: coreServices.database,
         scheduler: coreServices.scheduler,
         auth: coreServices.auth,
+        discovery: coreServices.discovery,
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
         catalog: catalogServiceRef,
       },
       async init(deps) {
-        const { logger, scheduler, auth, httpAuth, httpRouter, catalog } = deps;
+        const {
+          logger,
+          scheduler,
+          auth,
+          discovery,
+          httpAuth,
+          httpRouter,
+          catalog,
+        } = deps;
         const config = readImageFreshnessConfig(deps.config);
         const store = await KnexFreshnessStore.create({
           database: deps.database,
@@ -46,7 +56,10 @@ export const imageFreshnessPlugin = createBackendPlugin({
           cacheDuration: config.cacheDuration,
         });
         const refresher = new EntityRefresher({
-          sources: [new AnnotationImageSource()],
+          sources: [
+            new AnnotationImageSource(),
+            new KubernetesWorkloadSource({ discovery, auth, logger }),
+          ],
           resolver,
           store,
           logger,

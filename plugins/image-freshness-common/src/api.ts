@@ -60,7 +60,7 @@ export interface Verdict<T extends string> {
 
 /** One container of one workload (or one annotation-declared image). @public */
 export interface ContainerReport {
-  /** `containers`, `initContainers`, `ephemeralContainers` or `annotation`. */
+  /** The container's name, or `annotation` for annotation-declared images. */
   container: string;
   workload: {
     cluster?: string;
