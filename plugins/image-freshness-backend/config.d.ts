@@ -29,6 +29,19 @@ export interface Config {
      */
     maxAge?: HumanDuration | string;
     /**
+     * Registry hosts (host, host:port, or CIDR) exempt from the block list, e.g. a
+     * registry on loopback: ['127.0.0.1:5000'] or ['10.0.0.0/8'].
+     * @default []
+     */
+    allowedHosts?: string[];
+    /**
+     * Registry hosts (host, host:port, or CIDR) never contacted, in addition to the
+     * defaults: loopback, link-local (169.254.0.0/16, fe80::/10) and cloud metadata
+     * services, also when a name resolves to them.
+     * @default []
+     */
+    blockedHosts?: string[];
+    /**
      * Registries that need settings: credentials, plain HTTP.
      */
     registries?: Array<{

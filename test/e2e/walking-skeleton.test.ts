@@ -72,6 +72,7 @@ describe('walking skeleton: entity annotation → registry → store → API →
           locations: [{ type: 'file', target: catalogFile }],
         },
         imageFreshness: {
+          allowedHosts: [registry.host],
           schedule: {
             frequency: { seconds: 2 },
             timeout: { minutes: 1 },

@@ -22,6 +22,10 @@ export interface ImageFreshnessConfig {
   platform: Platform;
   maxAge: Duration;
   registries: RegistrySettings[];
+  /** Hosts or CIDRs exempt from the block list. */
+  allowedHosts: string[];
+  /** Hosts or CIDRs blocked in addition to loopback, link-local and metadata services. */
+  blockedHosts: string[];
 }
 
 const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
@@ -53,6 +57,8 @@ export function readImageFreshnessConfig(root: Config): ImageFreshnessConfig {
     cacheDuration: readDuration(config, 'cacheDuration', '1h'),
     platform: parsePlatform(platformText),
     maxAge: readDuration(config, 'maxAge', '30d'),
+    allowedHosts: config.getOptionalStringArray('allowedHosts') ?? [],
+    blockedHosts: config.getOptionalStringArray('blockedHosts') ?? [],
     registries: (config.getOptionalConfigArray('registries') ?? []).map(r => ({
       host: r.getString('host'),
       credentials: r.has('credentials')

@@ -72,7 +72,11 @@ describe('image-freshness backend plugin (real catalog, real registry)', () => {
               rules: [{ allow: ['Component'] }],
               locations: [{ type: 'file', target: catalogFile }],
             },
-            imageFreshness: { cacheDuration: '0s', maxAge: '30d' },
+            imageFreshness: {
+              cacheDuration: '0s',
+              maxAge: '30d',
+              allowedHosts: [registry.host],
+            },
           },
         }),
       ],
@@ -100,10 +104,12 @@ describe('image-freshness backend plugin (real catalog, real registry)', () => {
     const good = `${registry.host}/demo/api:1.0`;
     const missing = `${registry.host}/demo/nothing:1.0`;
     const malformed = `${registry.host}/Demo/API:1.0`;
+    const blocked = '127.0.0.2:5000/demo/api:1.0'; // loopback, not in allowedHosts
     const { backend, scheduler } = await startBackend([
       good,
       missing,
       malformed,
+      blocked,
     ]);
     try {
       await waitForEntity(backend.server);
@@ -135,6 +141,8 @@ describe('image-freshness backend plugin (real catalog, real registry)', () => {
       expect(byImage[missing].error?.message).toContain(missing);
       expect(byImage[malformed].error?.class).toBe('INVALID_REQUEST');
       expect(byImage[malformed].error?.message).toContain('Demo/API');
+      expect(byImage[blocked].error?.class).toBe('BLOCKED_HOST');
+      expect(byImage[blocked].error?.advice).toContain('allowedHosts');
 
       // The registry loses the image: the error is recorded, the last good answer stays.
       await deleteManifest(registry.url, 'demo/api', pushed.digest);

@@ -10,6 +10,7 @@ import { createRouter } from './router';
 import { AnnotationImageSource } from './service/AnnotationImageSource';
 import { createOciClient } from './service/createOciClient';
 import { EntityRefresher } from './service/EntityRefresher';
+import { HostPolicy } from './service/HostPolicy';
 import { ImageResolver } from './service/ImageResolver';
 import { KubernetesWorkloadSource } from './service/KubernetesWorkloadSource';
 import { RefreshTask } from './service/RefreshTask';
@@ -53,6 +54,7 @@ export const imageFreshnessPlugin = createBackendPlugin({
         const resolver = new ImageResolver({
           client: createOciClient(config),
           store,
+          hosts: new HostPolicy(config),
           cacheDuration: config.cacheDuration,
         });
         const refresher = new EntityRefresher({

@@ -8,6 +8,7 @@ import {
   parseReference,
 } from 'oci-client';
 import { FreshnessStore } from '../database/FreshnessStore';
+import { HostPolicy } from './HostPolicy';
 
 /** What a reference resolves to now. */
 export interface ResolvedImage {
@@ -38,6 +39,7 @@ function toMetadata(details: ImageDetails): ImageMetadata {
 export class ImageResolver {
   private readonly client: OciClient;
   private readonly store: FreshnessStore;
+  private readonly hosts: HostPolicy;
   private readonly cacheDuration: Duration;
   private readonly now: () => Date;
   private readonly inFlight = new Map<string, Promise<ResolvedImage>>();
@@ -45,11 +47,13 @@ export class ImageResolver {
   constructor(options: {
     client: OciClient;
     store: FreshnessStore;
+    hosts: HostPolicy;
     cacheDuration: Duration;
     now?: () => Date;
   }) {
     this.client = options.client;
     this.store = options.store;
+    this.hosts = options.hosts;
     this.cacheDuration = options.cacheDuration;
     this.now = options.now ?? (() => new Date());
   }
@@ -72,6 +76,7 @@ export class ImageResolver {
     platform: string,
   ): Promise<ResolvedImage> {
     const ref = parseReference(image);
+    await this.hosts.check(ref.registry);
     const digest = ref.digest ?? (await this.tagDigest(formatReference(ref)));
     const known = await this.store.getMetadata(digest, platform);
     if (known) {
