@@ -1,8 +1,12 @@
+import { databaseServiceFactory } from '@backstage/backend-defaults/database';
 import {
+  BackendFeature,
   coreServices,
   createBackendModule,
+  PermissionsService,
   SchedulerService,
 } from '@backstage/backend-plugin-api';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import { deleteManifest, pushImage } from '@internal/test/harness/images';
@@ -43,7 +47,10 @@ describe('image-freshness backend plugin (real catalog, real registry)', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  async function startBackend(images: string[]) {
+  async function startBackend(
+    images: string[],
+    options: { databaseDir?: string; features?: BackendFeature[] } = {},
+  ) {
     const catalogFile = path.join(dir, 'catalog.yaml');
     fs.writeFileSync(catalogFile, entityYaml(images.join(',')));
     // The plugin's own scheduler, so the test can run the refresh task when it wants.
@@ -66,8 +73,18 @@ describe('image-freshness backend plugin (real catalog, real registry)', () => {
         schedulerProbe,
         catalogPlugin,
         imageFreshnessPlugin,
+        ...(options.features ?? []),
+        ...(options.databaseDir ? [databaseServiceFactory] : []),
         mockServices.rootConfig.factory({
           data: {
+            backend: options.databaseDir
+              ? {
+                  database: {
+                    client: 'better-sqlite3',
+                    connection: { directory: options.databaseDir },
+                  },
+                }
+              : {},
             catalog: {
               rules: [{ allow: ['Component'] }],
               locations: [{ type: 'file', target: catalogFile }],
@@ -175,6 +192,105 @@ describe('image-freshness backend plugin (real catalog, real registry)', () => {
       expect(unauthenticated.status).toBe(401);
     } finally {
       await backend.stop();
+    }
+  });
+
+  it('refreshes on request at most once a minute per entity', async () => {
+    const { backend } = await startBackend([`${registry.host}/demo/api:1.0`]);
+    try {
+      await waitForEntity(backend.server);
+      const url = '/api/image-freshness/entities/component/default/api';
+      const first = await request(backend.server).post(`${url}/refresh`);
+      expect(first.status).toBe(202);
+      const second = await request(backend.server).post(`${url}/refresh`);
+      expect(second.status).toBe(429);
+      expect(Number(second.headers['retry-after'])).toBeGreaterThan(50);
+      expect(second.body.error.message).toContain('component:default/api');
+      // the accepted refresh did run
+      let report: EntityImageReport | undefined;
+      for (let i = 0; i < 50 && !report?.refreshedAt; i++) {
+        report = (await request(backend.server).get(url)).body;
+        await new Promise(r => setTimeout(r, 100));
+      }
+      expect(report?.containers.map(c => c.image)).toEqual([
+        `${registry.host}/demo/api:1.0`,
+      ]);
+    } finally {
+      await backend.stop();
+    }
+  });
+
+  it('hides entities the caller may not read in the catalog, while the refresh still sees them', async () => {
+    // Users may read nothing; services (the refresh task) may read everything.
+    const isUser = (credentials: { principal: unknown }) =>
+      (credentials.principal as { type?: string }).type === 'user';
+    const permissions: Partial<PermissionsService> = {
+      async authorize(requests, { credentials }) {
+        return requests.map(() => ({
+          result: isUser(credentials) ? AuthorizeResult.DENY : AuthorizeResult.ALLOW,
+        }));
+      },
+      async authorizeConditional(requests, { credentials }) {
+        return requests.map(() => ({
+          result: isUser(credentials) ? AuthorizeResult.DENY : AuthorizeResult.ALLOW,
+        }));
+      },
+    };
+    const { backend, scheduler } = await startBackend(
+      [`${registry.host}/demo/api:1.0`],
+      { features: [mockServices.permissions.mock(permissions).factory] },
+    );
+    try {
+      for (let i = 0; i < 100; i++) {
+        await scheduler.triggerTask('image-freshness-refresh');
+        const res = await request(backend.server)
+          .get('/api/image-freshness/entities/component/default/api')
+          .set('authorization', 'Bearer mock-service-token');
+        if (res.status === 200 && res.body.containers.length > 0) break;
+        await new Promise(r => setTimeout(r, 200));
+      }
+      const asService = await request(backend.server)
+        .get('/api/image-freshness/entities/component/default/api')
+        .set('authorization', 'Bearer mock-service-token');
+      expect(asService.status).toBe(200);
+      expect(asService.body.containers).toHaveLength(1);
+      const asUser = await request(backend.server)
+        .get('/api/image-freshness/entities/component/default/api')
+        .set('authorization', 'Bearer mock-user-token');
+      expect(asUser.status).toBe(404);
+      expect(JSON.stringify(asUser.body)).not.toContain('demo/api');
+    } finally {
+      await backend.stop();
+    }
+  });
+
+  it('keeps its data across a restart on a SQLite file', async () => {
+    const pushed = await pushImage(registry.url, 'demo/persisted', '3.0', {
+      created: '2026-11-20T00:00:00.000Z',
+    });
+    const image = `${registry.host}/demo/persisted:3.0`;
+    const databaseDir = fs.mkdtempSync(path.join(dir, 'sqlite-'));
+    const url = '/api/image-freshness/entities/component/default/api';
+    const first = await startBackend([image], { databaseDir });
+    let before: EntityImageReport;
+    try {
+      await waitForEntity(first.backend.server);
+      await first.scheduler.triggerTask('image-freshness-refresh');
+      before = (await request(first.backend.server).get(url)).body;
+      expect(before.containers[0].metadata?.digest).toBe(pushed.digest);
+    } finally {
+      await first.backend.stop();
+    }
+    expect(fs.readdirSync(databaseDir)).toContain('image-freshness.sqlite');
+    // Restarted, without running the refresh: everything is served from the file.
+    const second = await startBackend([image], { databaseDir });
+    try {
+      await waitForEntity(second.backend.server);
+      const after = (await request(second.backend.server).get(url)).body;
+      expect(after.refreshedAt).toBe(before.refreshedAt);
+      expect(after.containers).toEqual(before.containers);
+    } finally {
+      await second.backend.stop();
     }
   });
 });

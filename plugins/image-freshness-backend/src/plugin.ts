@@ -88,6 +88,7 @@ export const imageFreshnessPlugin = createBackendPlugin({
             catalog,
             reports: new ReportBuilder({ store, maxAge: config.maxAge }),
             refresher,
+            store,
             logger,
           }),
         );

@@ -2,11 +2,13 @@ import type {
   HttpAuthService,
   LoggerService,
 } from '@backstage/backend-plugin-api';
+import { stringifyEntityRef } from '@backstage/catalog-model';
 import { NotFoundError, InputError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
+import { FreshnessStore } from './database/FreshnessStore';
 import { EntityRefresher } from './service/EntityRefresher';
 import { ReportBuilder } from './service/ReportBuilder';
 
@@ -16,8 +18,8 @@ const entityParams = z.object({
   name: z.string().min(1).max(253),
 });
 
-/** Seconds an entity must wait between manual refreshes. */
-const REFRESH_COOLDOWN_MS = 30_000;
+/** How long an entity must wait between manual refreshes (across replicas). */
+const REFRESH_INTERVAL_MS = 60_000;
 
 /**
  * The HTTP API. Every route reads the entity from the catalog with the
@@ -28,12 +30,12 @@ export async function createRouter(options: {
   catalog: CatalogService;
   reports: ReportBuilder;
   refresher: EntityRefresher;
+  store: FreshnessStore;
   logger: LoggerService;
 }): Promise<express.Router> {
-  const { httpAuth, catalog, reports, refresher, logger } = options;
+  const { httpAuth, catalog, reports, refresher, store, logger } = options;
   const router = Router();
   router.use(express.json());
-  const lastManualRefresh = new Map<string, number>();
 
   async function readEntity(req: express.Request) {
     const parsed = entityParams.safeParse(req.params);
@@ -61,31 +63,31 @@ export async function createRouter(options: {
 
   router.post('/entities/:kind/:namespace/:name/refresh', async (req, res) => {
     const entity = await readEntity(req);
-    const key =
-      `${req.params.kind}:${req.params.namespace}/${req.params.name}`.toLocaleLowerCase(
-        'en-US',
-      );
-    const last = lastManualRefresh.get(key) ?? 0;
-    const wait = last + REFRESH_COOLDOWN_MS - Date.now();
-    if (wait > 0) {
-      res.setHeader('Retry-After', Math.ceil(wait / 1000));
+    const entityRef = stringifyEntityRef(entity);
+    const claim = await store.claimManualRefresh(
+      entityRef,
+      new Date(),
+      REFRESH_INTERVAL_MS,
+    );
+    if (!claim.claimed) {
+      const seconds = Math.ceil(claim.retryAfterMs / 1000);
+      res.setHeader('Retry-After', String(seconds));
       res.status(429).json({
         error: {
-          name: 'TooManyRequests',
-          message: `This entity was refreshed less than ${
-            REFRESH_COOLDOWN_MS / 1000
-          } s ago; try again in ${Math.ceil(wait / 1000)} s`,
+          name: 'TooManyRequestsError',
+          message: `${entityRef} was refreshed less than ${
+            REFRESH_INTERVAL_MS / 1000
+          } s ago; try again in ${seconds} s`,
         },
+        response: { statusCode: 429 },
       });
       return;
     }
-    lastManualRefresh.set(key, Date.now());
-    refresher.refresh(entity).catch(error =>
-      logger.warn('Manual refresh failed', {
-        entity: key,
-        error: String(error),
-      }),
-    );
+    refresher
+      .refresh(entity)
+      .catch(error =>
+        logger.warn('Manual refresh failed', { entityRef, error: String(error) }),
+      );
     res.status(202).json({ status: 'accepted' });
   });
 

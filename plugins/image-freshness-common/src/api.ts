@@ -45,8 +45,10 @@ export interface ImageError {
   message: string;
   /** What to do about it. */
   advice: string;
-  /** ISO 8601. */
+  /** When it was last seen (ISO 8601). */
   at: string;
+  /** When this class of error was first seen in a row (ISO 8601). */
+  firstSeen?: string;
 }
 
 /** @public */

@@ -73,6 +73,16 @@ export interface FreshnessStore {
     | undefined
   >;
 
+  /**
+   * Records a manual refresh request unless one was recorded less than
+   * `minIntervalMs` ago; answers how long to wait in that case.
+   */
+  claimManualRefresh(
+    entityRef: string,
+    now: Date,
+    minIntervalMs: number,
+  ): Promise<{ claimed: true } | { claimed: false; retryAfterMs: number }>;
+
   /** All entity refs that have data. */
   listEntityRefs(): Promise<string[]>;
   deleteEntities(entityRefs: string[]): Promise<void>;

@@ -129,6 +129,40 @@ describe.each(databases.eachSupportedId())('KnexFreshnessStore on %s', id => {
     expect(row.metadata).toEqual(metadata);
   });
 
+  it('keeps when an error class was first seen while it repeats', async () => {
+    const store = await createStore(id);
+    const api = container('r/api:1');
+    const fail = (errorClass: 'TIMEOUT' | 'NOT_FOUND', at: string) => ({
+      ...api,
+      outcome: {
+        error: { class: errorClass, message: 'm', advice: 'a', at },
+      },
+    });
+    const times = ['2026-11-22T10:00:00Z', '2026-11-22T11:00:00Z', '2026-11-22T12:00:00Z'];
+    await store.saveEntity('component:default/api', [fail('TIMEOUT', times[0])], [], new Date(times[0]));
+    await store.saveEntity('component:default/api', [fail('TIMEOUT', times[1])], [], new Date(times[1]));
+    let [row] = (await store.getEntity('component:default/api'))!.containers;
+    expect(row.error?.firstSeen).toBe('2026-11-22T10:00:00.000Z');
+    expect(row.error?.at).toBe(times[1]);
+    await store.saveEntity('component:default/api', [fail('NOT_FOUND', times[2])], [], new Date(times[2]));
+    [row] = (await store.getEntity('component:default/api'))!.containers;
+    expect(row.error?.class).toBe('NOT_FOUND');
+    expect(row.error?.firstSeen).toBe('2026-11-22T12:00:00.000Z');
+  });
+
+  it('rate-limits manual refreshes per entity', async () => {
+    const store = await createStore(id);
+    const t0 = new Date('2026-11-22T10:00:00Z');
+    const later = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
+    expect(await store.claimManualRefresh('component:default/a', t0, 60_000)).toEqual({ claimed: true });
+    expect(await store.claimManualRefresh('component:default/a', later(20), 60_000)).toEqual({
+      claimed: false,
+      retryAfterMs: 40_000,
+    });
+    expect(await store.claimManualRefresh('component:default/b', later(20), 60_000)).toEqual({ claimed: true });
+    expect(await store.claimManualRefresh('component:default/a', later(60), 60_000)).toEqual({ claimed: true });
+  });
+
   it('lists and deletes entities', async () => {
     const store = await createStore(id);
     for (const ref of ['component:default/a', 'component:default/b']) {

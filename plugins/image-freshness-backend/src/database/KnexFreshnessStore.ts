@@ -30,6 +30,7 @@ type ContainerRow = {
   running_digest: string | null;
   resolved_at: Date | string | null;
   error: string | null;
+  error_first_seen: Date | string | null;
   updated_at: Date | string;
   metadata?: string | null;
 };
@@ -117,6 +118,13 @@ export class KnexFreshnessStore implements FreshnessStore {
     refreshedAt: Date,
   ) {
     await this.knex.transaction(async tx => {
+      const existing = new Map<string, ContainerRow>(
+        (
+          (await tx('entity_containers')
+            .where({ entity_ref: entityRef })
+            .select('container_key', 'error', 'error_first_seen')) as ContainerRow[]
+        ).map(row => [row.container_key, row]),
+      );
       for (const c of containers) {
         const base = {
           entity_ref: entityRef,
@@ -137,13 +145,28 @@ export class KnexFreshnessStore implements FreshnessStore {
               digest: c.outcome.digest,
               resolved_at: c.outcome.resolvedAt,
               error: null,
+              error_first_seen: null,
             })
             .onConflict(['entity_ref', 'container_key'])
             .merge();
         } else {
-          // Stale-while-error: keep the last good digest, record the error.
+          // Stale-while-error: keep the last good digest, record the error
+          // and since when this class of error has been seen.
+          const previous = existing.get(c.key);
+          const previousError = previous?.error
+            ? (JSON.parse(previous.error) as ImageError)
+            : undefined;
+          const firstSeen =
+            previousError?.class === c.outcome.error.class &&
+            previous?.error_first_seen
+              ? toDate(previous.error_first_seen)
+              : refreshedAt;
           await tx('entity_containers')
-            .insert({ ...base, error: JSON.stringify(c.outcome.error) })
+            .insert({
+              ...base,
+              error: JSON.stringify(c.outcome.error),
+              error_first_seen: firstSeen,
+            })
             .onConflict(['entity_ref', 'container_key'])
             .merge([
               'container',
@@ -152,16 +175,12 @@ export class KnexFreshnessStore implements FreshnessStore {
               'running_digest',
               'updated_at',
               'error',
+              'error_first_seen',
             ]);
         }
       }
-      const keep = containers.map(c => c.key);
-      const stale = await tx('entity_containers')
-        .where({ entity_ref: entityRef })
-        .select('container_key');
-      const gone = stale
-        .map(r => r.container_key as string)
-        .filter(key => !keep.includes(key));
+      const keep = new Set(containers.map(c => c.key));
+      const gone = [...existing.keys()].filter(key => !keep.has(key));
       for (let i = 0; i < gone.length; i += DELETE_CHUNK) {
         await tx('entity_containers')
           .where({ entity_ref: entityRef })
@@ -202,6 +221,26 @@ export class KnexFreshnessStore implements FreshnessStore {
     };
   }
 
+  async claimManualRefresh(entityRef: string, now: Date, minIntervalMs: number) {
+    return this.knex.transaction(async tx => {
+      const row = await tx('manual_refreshes')
+        .where({ entity_ref: entityRef })
+        .first();
+      if (row) {
+        const waitMs =
+          toDate(row.requested_at).getTime() + minIntervalMs - now.getTime();
+        if (waitMs > 0) {
+          return { claimed: false as const, retryAfterMs: waitMs };
+        }
+      }
+      await tx('manual_refreshes')
+        .insert({ entity_ref: entityRef, requested_at: now })
+        .onConflict('entity_ref')
+        .merge();
+      return { claimed: true as const };
+    });
+  }
+
   async listEntityRefs() {
     const rows = await this.knex('entity_refreshes').select('entity_ref');
     return rows.map(r => r.entity_ref as string);
@@ -213,6 +252,7 @@ export class KnexFreshnessStore implements FreshnessStore {
       await this.knex.transaction(async tx => {
         await tx('entity_containers').whereIn('entity_ref', chunk).delete();
         await tx('entity_refreshes').whereIn('entity_ref', chunk).delete();
+        await tx('manual_refreshes').whereIn('entity_ref', chunk).delete();
       });
     }
   }
@@ -231,7 +271,14 @@ export class KnexFreshnessStore implements FreshnessStore {
       runningDigest: row.running_digest ?? undefined,
       digest: row.digest ?? undefined,
       resolvedAt: row.resolved_at ? toDate(row.resolved_at) : undefined,
-      error: row.error ? (JSON.parse(row.error) as ImageError) : undefined,
+      error: row.error
+        ? {
+            ...(JSON.parse(row.error) as ImageError),
+            firstSeen: row.error_first_seen
+              ? toDate(row.error_first_seen).toISOString()
+              : undefined,
+          }
+        : undefined,
       metadata: row.metadata
         ? (JSON.parse(row.metadata) as ImageMetadata)
         : undefined,

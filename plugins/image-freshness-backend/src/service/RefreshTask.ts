@@ -12,6 +12,8 @@ import { FreshnessStore } from '../database/FreshnessStore';
 import { EntityRefresher } from './EntityRefresher';
 
 const PAGE_SIZE = 200;
+/** Entities refreshed side by side; registry load is bounded per host by the client. */
+const BATCH_SIZE = 8;
 
 /**
  * The scheduled refresh: pages through the catalog for entities with images,
@@ -57,18 +59,25 @@ export class RefreshTask {
       },
       { credentials },
     )) {
-      for (const entity of page.filter(isImageFreshnessAvailable)) {
-        const entityRef = stringifyEntityRef(entity);
-        seen.add(entityRef);
-        try {
-          await this.refresher.refresh(entity);
-        } catch (error) {
-          failed += 1;
-          this.logger.warn('Could not refresh entity images', {
-            entityRef,
-            error: (error as Error).message,
-          });
-        }
+      const entities = page.filter(isImageFreshnessAvailable);
+      for (let i = 0; i < entities.length; i += BATCH_SIZE) {
+        const batch = entities.slice(i, i + BATCH_SIZE);
+        await Promise.all(
+          batch.map(async entity => {
+            const entityRef = stringifyEntityRef(entity);
+            seen.add(entityRef);
+            try {
+              await this.refresher.refresh(entity);
+            } catch (error) {
+              // One bad entity never blocks the rest.
+              failed += 1;
+              this.logger.warn('Could not refresh entity images', {
+                entityRef,
+                error: (error as Error).message,
+              });
+            }
+          }),
+        );
       }
     }
     const gone = (await this.store.listEntityRefs()).filter(
