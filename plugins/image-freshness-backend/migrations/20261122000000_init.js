@@ -47,6 +47,10 @@ exports.up = async function up(knex) {
     table.string('entity_ref', 512).primary().notNullable();
     table.dateTime('refreshed_at').notNullable();
     table.text('errors').notNullable();
+    table.string('owner', 512).nullable();
+    table.string('system', 512).nullable();
+    table.string('lifecycle', 255).nullable();
+    table.string('type', 255).nullable();
   });
   await knex.schema.createTable('manual_refreshes', table => {
     table.comment('When a refresh was last requested through the API, to rate-limit it across replicas');

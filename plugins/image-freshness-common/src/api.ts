@@ -90,6 +90,51 @@ export interface EntityImageReport {
   /** ISO 8601; absent until the first refresh ran. */
   refreshedAt?: string;
   containers: ContainerReport[];
+  /** The base of every distinct image the entity runs. */
+  baseImages: BaseImageReport[];
   /** Errors about sources, such as a cluster that did not answer. */
   errors: Array<ImageError & { source: string }>;
+}
+
+/** @public */
+export type BaseVerdict = 'current' | 'updated' | 'rebuild-due' | 'unknown';
+
+/** Where a base image was found. @public */
+export type BaseSource = 'annotation' | 'label' | 'dockerfile';
+
+/** How newer versions of a base are looked for (as Kargo warehouses define them). @public */
+export type TrackingStrategy = 'SemVer' | 'Lexical' | 'NewestBuild' | 'Digest';
+
+/** What an image is built on, and whether it needs a rebuild. @public */
+export interface BaseImageReport {
+  /** The image (reference as written) whose base this is. */
+  image: string;
+  /** Digest of that image's manifest. */
+  imageDigest?: string;
+  /** Managed: built by the entity's own CI from its Dockerfile; external: monitored by tag. */
+  managed: boolean;
+  base?: {
+    /** The base reference, e.g. `docker.io/library/node:22-bookworm-slim`. */
+    name: string;
+    /** The digest the image was built on (base.digest annotation or a digest-pinned FROM). */
+    builtOnDigest?: string;
+    /** The digest the base tag points to now. */
+    currentDigest?: string;
+    /** The newest tag the tracking policy allows, when it differs from the tag in use. */
+    newestTag?: string;
+    strategy: TrackingStrategy;
+    /** When the base tag was first seen pointing away from the built-on digest (ISO 8601). */
+    movedAt?: string;
+    /** When a rebuild is (or was) due: movedAt + rebuild delay (ISO 8601). */
+    rebuildDueAt?: string;
+    source: {
+      kind: BaseSource;
+      /** For Dockerfile bases: where the FROM line is. */
+      dockerfile?: { path: string; url?: string; line: number; text: string };
+      /** `--platform` of the FROM line, when given. */
+      platform?: string;
+    };
+  };
+  verdict: Verdict<BaseVerdict>;
+  error?: ImageError;
 }

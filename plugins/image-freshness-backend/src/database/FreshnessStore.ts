@@ -21,6 +21,32 @@ export type ResolveOutcome =
   | { digest: string; resolvedAt: Date }
   | { error: ImageError };
 
+/** Ownership facts about an entity, for joins in Prometheus. */
+export interface EntityInfo {
+  owner?: string;
+  system?: string;
+  lifecycle?: string;
+  type?: string;
+}
+
+/** Everything one refresh learned about one entity. */
+export interface EntityRefreshResult {
+  entityRef: string;
+  info: EntityInfo;
+  containers: Array<FoundContainer & { outcome: ResolveOutcome }>;
+  sourceErrors: Array<ImageError & { source: string }>;
+  refreshedAt: Date;
+}
+
+/** An entity as stored. */
+export interface StoredEntity {
+  entityRef: string;
+  info: EntityInfo;
+  refreshedAt: Date;
+  containers: StoredContainer[];
+  errors: Array<ImageError & { source: string }>;
+}
+
 /** One stored container with its last good answer and last error. */
 export interface StoredContainer extends FoundContainer {
   digest?: string;
@@ -56,22 +82,13 @@ export interface FreshnessStore {
    * gets its new digest, a failed one keeps its last good digest beside the
    * error, and containers no longer found are removed.
    */
-  saveEntity(
-    entityRef: string,
-    containers: Array<FoundContainer & { outcome: ResolveOutcome }>,
-    sourceErrors: Array<ImageError & { source: string }>,
-    refreshedAt: Date,
-  ): Promise<void>;
+  saveEntity(result: EntityRefreshResult): Promise<void>;
 
   /** The entity's containers with their metadata, and its last refresh. */
-  getEntity(entityRef: string): Promise<
-    | {
-        refreshedAt: Date;
-        containers: StoredContainer[];
-        errors: Array<ImageError & { source: string }>;
-      }
-    | undefined
-  >;
+  getEntity(entityRef: string): Promise<StoredEntity | undefined>;
+
+  /** Every stored entity with its containers and metadata (for metrics snapshots). */
+  getAllEntities(): Promise<StoredEntity[]>;
 
   /**
    * Records a manual refresh request unless one was recorded less than

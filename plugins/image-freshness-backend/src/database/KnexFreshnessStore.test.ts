@@ -1,7 +1,7 @@
 import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import type { DatabaseService } from '@backstage/backend-plugin-api';
 import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
-import { FoundContainer } from './FreshnessStore';
+import { EntityRefreshResult, FoundContainer } from './FreshnessStore';
 import { KnexFreshnessStore } from './KnexFreshnessStore';
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
@@ -30,6 +30,19 @@ const metadata: ImageMetadata = {
   size: 1234,
   platform: { os: 'linux', architecture: 'amd64' },
 };
+
+const entity = (
+  entityRef: string,
+  containers: EntityRefreshResult['containers'],
+  sourceErrors: EntityRefreshResult['sourceErrors'],
+  refreshedAt: Date,
+): EntityRefreshResult => ({
+  entityRef,
+  info: { owner: 'group:default/team-a', lifecycle: 'production' },
+  containers,
+  sourceErrors,
+  refreshedAt,
+});
 
 const container = (image: string): FoundContainer => ({
   key: `annotation/${image}`,
@@ -67,9 +80,7 @@ describe.each(databases.eachSupportedId())('KnexFreshnessStore on %s', id => {
     );
     const api = container('r/api:1');
     const worker = container('r/worker:1');
-    await store.saveEntity(
-      'component:default/api',
-      [
+    await store.saveEntity(entity('component:default/api', [
         {
           ...api,
           outcome: {
@@ -91,10 +102,8 @@ describe.each(databases.eachSupportedId())('KnexFreshnessStore on %s', id => {
       ],
       [],
       new Date('2026-11-22T10:00:00Z'),
-    );
-    await store.saveEntity(
-      'component:default/api',
-      [
+    ));
+    await store.saveEntity(entity('component:default/api', [
         {
           ...api,
           outcome: {
@@ -117,7 +126,7 @@ describe.each(databases.eachSupportedId())('KnexFreshnessStore on %s', id => {
         },
       ],
       new Date('2026-11-22T11:00:00Z'),
-    );
+    ));
     const stored = await store.getEntity('component:default/api');
     expect(stored?.refreshedAt.toISOString()).toBe('2026-11-22T11:00:00.000Z');
     expect(stored?.errors.map(e => e.source)).toEqual(['kubernetes']);
@@ -139,12 +148,12 @@ describe.each(databases.eachSupportedId())('KnexFreshnessStore on %s', id => {
       },
     });
     const times = ['2026-11-22T10:00:00Z', '2026-11-22T11:00:00Z', '2026-11-22T12:00:00Z'];
-    await store.saveEntity('component:default/api', [fail('TIMEOUT', times[0])], [], new Date(times[0]));
-    await store.saveEntity('component:default/api', [fail('TIMEOUT', times[1])], [], new Date(times[1]));
+    await store.saveEntity(entity('component:default/api', [fail('TIMEOUT', times[0])], [], new Date(times[0])));
+    await store.saveEntity(entity('component:default/api', [fail('TIMEOUT', times[1])], [], new Date(times[1])));
     let [row] = (await store.getEntity('component:default/api'))!.containers;
     expect(row.error?.firstSeen).toBe('2026-11-22T10:00:00.000Z');
     expect(row.error?.at).toBe(times[1]);
-    await store.saveEntity('component:default/api', [fail('NOT_FOUND', times[2])], [], new Date(times[2]));
+    await store.saveEntity(entity('component:default/api', [fail('NOT_FOUND', times[2])], [], new Date(times[2])));
     [row] = (await store.getEntity('component:default/api'))!.containers;
     expect(row.error?.class).toBe('NOT_FOUND');
     expect(row.error?.firstSeen).toBe('2026-11-22T12:00:00.000Z');
@@ -166,11 +175,16 @@ describe.each(databases.eachSupportedId())('KnexFreshnessStore on %s', id => {
   it('lists and deletes entities', async () => {
     const store = await createStore(id);
     for (const ref of ['component:default/a', 'component:default/b']) {
-      await store.saveEntity(ref, [], [], new Date());
+      await store.saveEntity(entity(ref, [], [], new Date()));
     }
     expect((await store.listEntityRefs()).sort()).toEqual([
       'component:default/a',
       'component:default/b',
+    ]);
+    const all = await store.getAllEntities();
+    expect(all.map(e => [e.entityRef, e.info.owner])).toEqual([
+      ['component:default/a', 'group:default/team-a'],
+      ['component:default/b', 'group:default/team-a'],
     ]);
     await store.deleteEntities(['component:default/a']);
     expect(await store.listEntityRefs()).toEqual(['component:default/b']);

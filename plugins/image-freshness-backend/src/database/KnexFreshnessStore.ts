@@ -9,10 +9,10 @@ import type {
 } from 'backstage-plugin-image-freshness-common';
 import { Knex } from 'knex';
 import {
-  FoundContainer,
+  EntityRefreshResult,
   FreshnessStore,
-  ResolveOutcome,
   StoredContainer,
+  StoredEntity,
 } from './FreshnessStore';
 
 const migrationsDir = resolvePackagePath(
@@ -39,6 +39,10 @@ type RefreshRow = {
   entity_ref: string;
   refreshed_at: Date | string;
   errors: string;
+  owner: string | null;
+  system: string | null;
+  lifecycle: string | null;
+  type: string | null;
 };
 
 // SQLite returns dates as numbers or strings, PostgreSQL as Date objects.
@@ -111,12 +115,8 @@ export class KnexFreshnessStore implements FreshnessStore {
       .ignore();
   }
 
-  async saveEntity(
-    entityRef: string,
-    containers: Array<FoundContainer & { outcome: ResolveOutcome }>,
-    sourceErrors: Array<ImageError & { source: string }>,
-    refreshedAt: Date,
-  ) {
+  async saveEntity(result: EntityRefreshResult) {
+    const { entityRef, info, containers, sourceErrors, refreshedAt } = result;
     await this.knex.transaction(async tx => {
       const existing = new Map<string, ContainerRow>(
         (
@@ -192,6 +192,10 @@ export class KnexFreshnessStore implements FreshnessStore {
           entity_ref: entityRef,
           refreshed_at: refreshedAt,
           errors: JSON.stringify(sourceErrors),
+          owner: info.owner ?? null,
+          system: info.system ?? null,
+          lifecycle: info.lifecycle ?? null,
+          type: info.type ?? null,
         })
         .onConflict('entity_ref')
         .merge();
@@ -199,26 +203,50 @@ export class KnexFreshnessStore implements FreshnessStore {
   }
 
   async getEntity(entityRef: string) {
-    const refresh = (await this.knex('entity_refreshes')
-      .where({ entity_ref: entityRef })
-      .first()) as RefreshRow | undefined;
-    if (!refresh) {
-      return undefined;
+    const [entity] = await this.readEntities(entityRef);
+    return entity;
+  }
+
+  async getAllEntities() {
+    return this.readEntities();
+  }
+
+  private async readEntities(entityRef?: string): Promise<StoredEntity[]> {
+    const refreshes = (await this.knex('entity_refreshes')
+      .modify(q => {
+        if (entityRef) q.where({ entity_ref: entityRef });
+      })
+      .orderBy('entity_ref')) as RefreshRow[];
+    if (refreshes.length === 0) {
+      return [];
     }
     const rows = (await this.knex('entity_containers as c')
       .leftJoin('image_metadata as m', join =>
         join.on('m.digest', 'c.digest').andOn('m.platform', 'c.platform'),
       )
-      .where('c.entity_ref', entityRef)
-      .orderBy('c.container_key')
+      .modify(q => {
+        if (entityRef) q.where('c.entity_ref', entityRef);
+      })
+      .orderBy(['c.entity_ref', 'c.container_key'])
       .select('c.*', 'm.metadata')) as ContainerRow[];
-    return {
+    const byEntity = new Map<string, StoredContainer[]>();
+    for (const row of rows) {
+      const list = byEntity.get(row.entity_ref) ?? [];
+      list.push(this.toStoredContainer(row));
+      byEntity.set(row.entity_ref, list);
+    }
+    return refreshes.map(refresh => ({
+      entityRef: refresh.entity_ref,
+      info: {
+        owner: refresh.owner ?? undefined,
+        system: refresh.system ?? undefined,
+        lifecycle: refresh.lifecycle ?? undefined,
+        type: refresh.type ?? undefined,
+      },
       refreshedAt: toDate(refresh.refreshed_at),
-      errors: JSON.parse(refresh.errors) as Array<
-        ImageError & { source: string }
-      >,
-      containers: rows.map(row => this.toStoredContainer(row)),
-    };
+      errors: JSON.parse(refresh.errors) as Array<ImageError & { source: string }>,
+      containers: byEntity.get(refresh.entity_ref) ?? [],
+    }));
   }
 
   async claimManualRefresh(entityRef: string, now: Date, minIntervalMs: number) {

@@ -5,6 +5,7 @@ import {
   ImageError,
 } from 'backstage-plugin-image-freshness-common';
 import {
+  EntityInfo,
   FoundContainer,
   FreshnessStore,
   ResolveOutcome,
@@ -12,6 +13,18 @@ import {
 import { ContainerSource } from './ContainerSource';
 import { toImageError } from './imageErrors';
 import { ImageResolver } from './ImageResolver';
+
+function entityInfo(entity: Entity): EntityInfo {
+  const spec = (entity.spec ?? {}) as Record<string, unknown>;
+  const text = (value: unknown) =>
+    typeof value === 'string' && value ? value : undefined;
+  return {
+    owner: text(spec.owner),
+    system: text(spec.system),
+    lifecycle: text(spec.lifecycle),
+    type: text(spec.type),
+  };
+}
 
 /** Outcome of refreshing one entity, for logs and metrics. */
 export interface EntityRefreshSummary {
@@ -74,7 +87,13 @@ export class EntityRefresher {
         outcome: await this.resolve(container),
       })),
     );
-    await this.store.saveEntity(entityRef, resolved, sourceErrors, this.now());
+    await this.store.saveEntity({
+      entityRef,
+      info: entityInfo(entity),
+      containers: resolved,
+      sourceErrors,
+      refreshedAt: this.now(),
+    });
     const errors =
       sourceErrors.length + resolved.filter(c => 'error' in c.outcome).length;
     this.logger.info('Refreshed entity images', {

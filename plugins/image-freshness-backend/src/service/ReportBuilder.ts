@@ -33,6 +33,7 @@ export class ReportBuilder {
       entityRef,
       refreshedAt: stored?.refreshedAt.toISOString(),
       errors: stored?.errors ?? [],
+      baseImages: [],
       containers: (stored?.containers ?? []).map(c => ({
         container: c.container,
         workload: c.workload,

@@ -25,6 +25,7 @@ const report: EntityImageReport = {
   entityRef: 'component:default/checkout',
   refreshedAt: '2026-11-22T10:00:00.000Z',
   errors: [],
+  baseImages: [],
   containers: [
     {
       container: 'annotation',
