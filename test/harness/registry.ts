@@ -13,6 +13,16 @@ import { promisify } from 'node:util';
 export interface RegistryOptions {
   /** basic auth via htpasswd (bcrypt, `htpasswd -Bbc`) */
   basicAuth?: { username: string; password: string };
+  /**
+   * bearer-token auth (`auth: token`): the registry sends clients to `realm` and trusts tokens
+   * signed with the certificate in `rootCertBundle`; see `startTokenServer` in ./token-server
+   */
+  tokenAuth?: {
+    realm: string;
+    service: string;
+    issuer: string;
+    rootCertBundle: string;
+  };
 }
 
 /** A running registry started by {@link startRegistry}. */
@@ -72,13 +82,17 @@ function findOnPath(name: string): string | undefined {
 
 /**
  * Starts `docker-registry serve` on a random 127.0.0.1 port and waits until `GET /v2/` answers.
- * Deletes are enabled; with `basicAuth` every request needs those credentials.
+ * Deletes are enabled; with `basicAuth` every request needs those credentials, with `tokenAuth`
+ * a bearer token from the token endpoint.
  * Always call `stop()` (e.g. in `afterAll`); the process is also killed if the test process exits.
  */
 export async function startRegistry(
   options: RegistryOptions = {},
 ): Promise<TestRegistry> {
   requireBinaries('docker-registry', 'setpriv');
+  if (options.basicAuth && options.tokenAuth) {
+    throw new Error('startRegistry: choose basicAuth or tokenAuth, not both');
+  }
   const rootDir = fs.mkdtempSync(path.join(os.tmpdir(), 'test-registry-'));
   const storageDir = path.join(rootDir, 'storage');
   const configPath = path.join(rootDir, 'config.yml');
@@ -96,6 +110,12 @@ export async function startRegistry(
       password,
     ]);
     auth = { htpasswd: { realm: 'test-registry', path: htpasswdPath } };
+  }
+  if (options.tokenAuth) {
+    const { realm, service, issuer, rootCertBundle } = options.tokenAuth;
+    auth = {
+      token: { realm, service, issuer, rootcertbundle: rootCertBundle },
+    };
   }
 
   // JSON is valid YAML, and spares us quoting rules.

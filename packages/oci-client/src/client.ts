@@ -1,271 +1,159 @@
-import { OciError } from './errors';
+import { ImageReference } from './reference';
 import {
-  ImageConfig,
-  ImageIndex,
-  ImageManifest,
-  isIndex,
-  MANIFEST_ACCEPT,
-  Platform,
-  selectPlatform,
-} from './manifest';
+  blobExists,
+  getBlob,
+  getJsonBlob,
+  mountBlob,
+  uploadBlob,
+  UploadOptions,
+  UploadResult,
+} from './remote/blobs';
+import { RemoteContext, toReference } from './remote/context';
+import { ImageDetails, inspectImage, InspectOptions } from './remote/inspect';
+import { listRepositories, listTags, ListOptions } from './remote/lists';
 import {
-  formatReference,
-  ImageReference,
-  parseReference,
-  registryEndpoint,
-} from './reference';
-import { sha256, Transport, TransportOptions } from './transport';
+  deleteManifest,
+  FetchedManifest,
+  getManifest,
+  headManifest,
+  ManifestHead,
+  putManifest,
+  tagManifest,
+} from './remote/manifests';
+import { Transport, TransportOptions } from './transport/Transport';
 
-/** @public */
+/** Options for {@link OciClient}: the transport's plus limits on what is read. @public */
 export interface OciClientOptions extends TransportOptions {
-  /** Largest manifest or config accepted, in bytes. Default 4 MiB. */
+  /** Largest manifest or JSON blob (config) accepted, in bytes. Default 4 MiB. */
   maxManifestBytes?: number;
 }
 
-/** The answer of a HEAD on a manifest. @public */
-export interface ManifestHead {
-  digest: string;
-  mediaType: string;
-  size: number;
-}
-
-/** A fetched, verified manifest or index. @public */
-export interface FetchedManifest {
-  digest: string;
-  mediaType: string;
-  body: ImageManifest | ImageIndex;
-}
-
-/** What the client reports about an image. @public */
-export interface ImageDetails {
-  reference: ImageReference;
-  /** Digest of the chosen image manifest. */
-  digest: string;
-  /** Digest of the index the reference points at, when multi-arch. */
-  indexDigest?: string;
-  mediaType: string;
-  /** ISO 8601, when known: the org.opencontainers.image.created annotation, else the config's created. */
-  created?: string;
-  labels: Record<string, string>;
-  /** Index annotations overlaid by the image manifest's. */
-  annotations: Record<string, string>;
-  /** Config plus layers, in bytes. */
-  size: number;
-  platform?: Platform;
-}
-
-const CREATED_ANNOTATION = 'org.opencontainers.image.created';
-
-function toReference(reference: string | ImageReference): ImageReference {
-  return typeof reference === 'string' ? parseReference(reference) : reference;
-}
-
-function validTime(value: string | undefined): string | undefined {
-  if (!value) return undefined;
-  const time = Date.parse(value);
-  // Go's zero time (0001-01-01) and the epoch mean "unknown", not a real build time.
-  return Number.isNaN(time) || time <= 0
-    ? undefined
-    : new Date(time).toISOString();
-}
-
 /**
- * Registry operations: manifest digests, manifests, configs and the details of
- * an image, over the transport layer.
+ * A client for OCI distribution registries: reads (manifest digests,
+ * manifests, configs, image details, tags, repositories) and writes (blob
+ * uploads and mounts, manifest puts, tags, deletes). References may be
+ * strings (`ghcr.io/acme/api:1.4`) or parsed {@link ImageReference}s.
+ *
+ * One instance keeps its own token cache, per-host limits and in-flight
+ * sharing; reuse it.
  *
  * @public
  */
 export class OciClient {
-  private readonly transport: Transport;
-  private readonly maxManifestBytes: number;
+  private readonly ctx: RemoteContext;
 
   constructor(options: OciClientOptions = {}) {
-    this.transport = new Transport(options);
-    this.maxManifestBytes = options.maxManifestBytes ?? 4 * 1024 * 1024;
+    this.ctx = {
+      transport: new Transport(options),
+      maxManifestBytes: options.maxManifestBytes ?? 4 * 1024 * 1024,
+    };
   }
 
-  /** HEAD the manifest: its digest without downloading it. */
-  async headManifest(
-    reference: string | ImageReference,
-  ): Promise<ManifestHead> {
-    const ref = toReference(reference);
-    const response = await this.manifestRequest(ref, 'HEAD');
-    const digest = response.headers.get('docker-content-digest');
-    if (!digest) {
-      throw new OciError(
-        'SERVER_ERROR',
-        `${ref.registry} sent no Docker-Content-Digest for ${formatReference(
-          ref,
-        )}`,
-        { host: ref.registry },
-      );
-    }
-    return {
-      digest,
-      mediaType: response.headers.get('content-type') ?? '',
-      size: Number(response.headers.get('content-length') ?? 0),
-    };
+  /** HEAD the manifest: its digest (Docker-Content-Digest), media type and size, without downloading it. */
+  headManifest(reference: string | ImageReference): Promise<ManifestHead> {
+    return headManifest(this.ctx, toReference(reference));
   }
 
   /** GET the manifest or index; its sha256 must match the requested or announced digest. */
-  async getManifest(
+  getManifest(reference: string | ImageReference): Promise<FetchedManifest> {
+    return getManifest(this.ctx, toReference(reference));
+  }
+
+  /** GET a blob of the reference's repository, verified against its digest. Default limit: `maxManifestBytes`. */
+  getBlob(
     reference: string | ImageReference,
-  ): Promise<FetchedManifest> {
-    const ref = toReference(reference);
-    const response = await this.manifestRequest(ref, 'GET');
-    const raw = await this.transport.readBody(
-      response,
-      this.maxManifestBytes,
-      `The manifest of ${formatReference(ref)}`,
-      ref.registry,
+    digest: string,
+    options: { maxBytes?: number } = {},
+  ): Promise<Buffer> {
+    return getBlob(
+      this.ctx,
+      toReference(reference),
+      digest,
+      options.maxBytes ?? this.ctx.maxManifestBytes,
     );
-    const digest = sha256(raw);
-    const expected =
-      ref.digest ?? response.headers.get('docker-content-digest');
-    if (expected && expected.startsWith('sha256:') && expected !== digest) {
-      throw new OciError(
-        'DIGEST_MISMATCH',
-        `${ref.registry} sent a manifest for ${formatReference(
-          ref,
-        )} whose digest is ${digest}, not ${expected}`,
-        { host: ref.registry },
-      );
-    }
-    const body = this.parseJson<ImageManifest | ImageIndex>(
-      raw,
-      ref,
-      'manifest',
-    );
-    const mediaType =
-      body.mediaType ??
-      response.headers.get('content-type')?.split(';')[0] ??
-      '';
-    return { digest, mediaType, body };
   }
 
   /** GET a blob that holds JSON (an image config), verified against its digest. */
-  async getJsonBlob<T>(ref: ImageReference, digest: string): Promise<T> {
-    const response = await this.transport.request(
-      ref.registry,
-      registryEndpoint(ref.registry),
-      `/v2/${ref.repository}/blobs/${digest}`,
-    );
-    const raw = await this.transport.readBody(
-      response,
-      this.maxManifestBytes,
-      `The blob ${digest} of ${ref.registry}/${ref.repository}`,
-      ref.registry,
-    );
-    if (digest.startsWith('sha256:') && sha256(raw) !== digest) {
-      throw new OciError(
-        'DIGEST_MISMATCH',
-        `${ref.registry} sent blob ${digest} of ${
-          ref.repository
-        } with digest ${sha256(raw)}`,
-        { host: ref.registry },
-      );
-    }
-    return this.parseJson<T>(raw, ref, `blob ${digest}`);
+  getJsonBlob<T>(
+    reference: string | ImageReference,
+    digest: string,
+  ): Promise<T> {
+    return getJsonBlob<T>(this.ctx, toReference(reference), digest);
   }
 
   /**
-   * Everything about one image: resolves an index to the wanted platform,
-   * reads the config, and reports both digests.
+   * Everything about one image: resolves an index to the wanted platform
+   * (else linux/amd64, else the first entry; never an attestation), reads the
+   * config, and reports both digests, created, labels, annotations and size.
    */
-  async inspect(
+  inspect(
     reference: string | ImageReference,
-    options: { platform?: Platform } = {},
+    options: InspectOptions = {},
   ): Promise<ImageDetails> {
-    const ref = toReference(reference);
-    const top = await this.getManifest(ref);
-    let manifest = top;
-    let indexAnnotations: Record<string, string> = {};
-    let indexDigest: string | undefined;
-    if (isIndex(top.mediaType, top.body)) {
-      const chosen = selectPlatform(top.body, options.platform);
-      if (!chosen) {
-        throw new OciError(
-          'NOT_FOUND',
-          `The index ${formatReference(ref)} lists no image manifests`,
-          { host: ref.registry },
-        );
-      }
-      indexDigest = top.digest;
-      indexAnnotations = top.body.annotations ?? {};
-      manifest = await this.getManifest({
-        ...ref,
-        tag: undefined,
-        digest: chosen.digest,
-      });
-      if (isIndex(manifest.mediaType, manifest.body)) {
-        throw new OciError(
-          'INVALID_REQUEST',
-          `The index ${formatReference(ref)} points at another index ${
-            chosen.digest
-          }; nested indexes are not supported`,
-          { host: ref.registry },
-        );
-      }
-    }
-    const image = manifest.body as ImageManifest;
-    if (!image.config?.digest) {
-      throw new OciError(
-        'INVALID_REQUEST',
-        `The manifest ${manifest.digest} of ${formatReference(
-          ref,
-        )} has no config`,
-        { host: ref.registry },
-      );
-    }
-    const config = await this.getJsonBlob<ImageConfig>(
-      ref,
-      image.config.digest,
-    );
-    const annotations = { ...indexAnnotations, ...(image.annotations ?? {}) };
-    const created =
-      validTime(annotations[CREATED_ANNOTATION]) ?? validTime(config.created);
-    return {
-      reference: ref,
-      digest: manifest.digest,
-      indexDigest,
-      mediaType: manifest.mediaType,
-      created,
-      labels: config.config?.Labels ?? {},
-      annotations,
-      size:
-        image.config.size +
-        (image.layers ?? []).reduce((sum, layer) => sum + layer.size, 0),
-      platform: config.os
-        ? {
-            os: config.os,
-            architecture: config.architecture ?? 'unknown',
-            variant: config.variant,
-          }
-        : undefined,
-    };
+    return inspectImage(this.ctx, toReference(reference), options);
   }
 
-  private manifestRequest(ref: ImageReference, method: 'GET' | 'HEAD') {
-    const target = ref.digest ?? ref.tag;
-    return this.transport.request(
-      ref.registry,
-      registryEndpoint(ref.registry),
-      `/v2/${ref.repository}/manifests/${target}`,
-      { method, headers: { accept: MANIFEST_ACCEPT } },
-    );
+  /** Every tag of the reference's repository (its tag or digest is ignored), following Link pages. */
+  listTags(
+    reference: string | ImageReference,
+    options: ListOptions = {},
+  ): Promise<string[]> {
+    return listTags(this.ctx, toReference(reference), options);
   }
 
-  private parseJson<T>(raw: Buffer, ref: ImageReference, what: string): T {
-    try {
-      return JSON.parse(raw.toString('utf8')) as T;
-    } catch (error) {
-      throw new OciError(
-        'INVALID_REQUEST',
-        `${ref.registry} sent a ${what} for ${formatReference(
-          ref,
-        )} that is not JSON`,
-        { host: ref.registry, cause: error },
-      );
-    }
+  /** Every repository of a registry (`/v2/_catalog`), following Link pages. */
+  listRepositories(
+    registry: string,
+    options: ListOptions = {},
+  ): Promise<string[]> {
+    return listRepositories(this.ctx, registry, options);
+  }
+
+  /** Whether the reference's repository has the blob. */
+  blobExists(
+    reference: string | ImageReference,
+    digest: string,
+  ): Promise<boolean> {
+    return blobExists(this.ctx, toReference(reference), digest);
+  }
+
+  /** Uploads a blob to the reference's repository unless it is there: monolithic, or chunked with `chunkSize`. */
+  uploadBlob(
+    reference: string | ImageReference,
+    data: Buffer,
+    options: UploadOptions = {},
+  ): Promise<UploadResult> {
+    return uploadBlob(this.ctx, toReference(reference), data, options);
+  }
+
+  /** Mounts a blob from another repository of the same registry; false when the registry declined. */
+  mountBlob(
+    reference: string | ImageReference,
+    digest: string,
+    fromRepository: string,
+  ): Promise<boolean> {
+    return mountBlob(this.ctx, toReference(reference), digest, fromRepository);
+  }
+
+  /** PUT a manifest (bytes, JSON text or an object) under the reference's tag or digest; returns its digest. */
+  putManifest(
+    reference: string | ImageReference,
+    manifest: Buffer | string | object,
+    mediaType?: string,
+  ): Promise<{ digest: string }> {
+    return putManifest(this.ctx, toReference(reference), manifest, mediaType);
+  }
+
+  /** Puts the reference's manifest, byte for byte, under another tag of the same repository. */
+  tagManifest(
+    reference: string | ImageReference,
+    tag: string,
+  ): Promise<{ digest: string }> {
+    return tagManifest(this.ctx, toReference(reference), tag);
+  }
+
+  /** Deletes a manifest by digest (the reference must carry one); its tags vanish with it. */
+  deleteManifest(reference: string | ImageReference): Promise<void> {
+    return deleteManifest(this.ctx, toReference(reference));
   }
 }

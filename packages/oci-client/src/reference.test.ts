@@ -1,5 +1,5 @@
 import { OciError } from './errors';
-import { formatReference, parseReference } from './reference';
+import { formatReference, parseReference, registryEndpoint } from './reference';
 
 describe('parseReference', () => {
   it.each([
@@ -12,6 +12,29 @@ describe('parseReference', () => {
       'library/nginx',
       '1',
       undefined,
+    ],
+    [
+      'registry-1.docker.io/nginx',
+      'docker.io',
+      'library/nginx',
+      'latest',
+      undefined,
+    ],
+    [
+      'docker.io/library/nginx',
+      'docker.io',
+      'library/nginx',
+      'latest',
+      undefined,
+    ],
+    ['[::1]:5000/app:1', '[::1]:5000', 'app', '1', undefined],
+    ['ghcr.io/a__b/c--d.e:x', 'ghcr.io', 'a__b/c--d.e', 'x', undefined],
+    [
+      `nginx@sha512:${'c'.repeat(128)}`,
+      'docker.io',
+      'library/nginx',
+      undefined,
+      `sha512:${'c'.repeat(128)}`,
     ],
     ['bitnami/redis:7', 'docker.io', 'bitnami/redis', '7', undefined],
     ['ghcr.io/acme/api:v1.2.3', 'ghcr.io', 'acme/api', 'v1.2.3', undefined],
@@ -52,6 +75,13 @@ describe('parseReference', () => {
     expect(formatReference(parseReference('nginx'))).toBe(
       'docker.io/library/nginx:latest',
     );
+    const both = `ghcr.io/a/b:1@sha256:${'d'.repeat(64)}`;
+    expect(formatReference(parseReference(both))).toBe(both);
+  });
+
+  it('sends Docker Hub requests to its API host', () => {
+    expect(registryEndpoint('docker.io')).toBe('registry-1.docker.io');
+    expect(registryEndpoint('ghcr.io')).toBe('ghcr.io');
   });
 
   it.each([
@@ -61,6 +91,13 @@ describe('parseReference', () => {
     ['ghcr.io/acme/api@sha256:xyz', 'the digest "sha256:xyz"'],
     ['ghcr.io/acme api:1', 'whitespace'],
     ['ghcr.io//api', 'the repository "/api"'],
+    ['nginx:', 'the tag ""'],
+    [
+      'localhost:abc/app',
+      'the registry "localhost:abc" is not a valid host[:port]',
+    ],
+    [`ghcr.io/${'a'.repeat(250)}`, 'longer than 255 characters'],
+    ['ghcr.io/acme/api@sha256:ABC', 'or sha512: and 128'],
   ])('rejects %j naming the rule it breaks', (text, rule) => {
     let caught: unknown;
     try {

@@ -1,7 +1,8 @@
 import { OciError } from './errors';
 
-/** Docker Hub's name in references, and the host its API answers on. */
+/** Docker Hub's name in references. */
 export const DOCKER_HUB = 'docker.io';
+/** The host Docker Hub's API answers on. */
 export const DOCKER_HUB_ENDPOINT = 'registry-1.docker.io';
 
 /**
@@ -59,7 +60,7 @@ export function parseReference(reference: string): ImageReference {
     if (!DIGEST.test(digest)) {
       throw invalid(
         reference,
-        `the digest "${digest}" must be sha256: followed by 64 lowercase hex digits`,
+        `the digest "${digest}" must be sha256: and 64 lowercase hex digits (or sha512: and 128)`,
       );
     }
   }
@@ -101,10 +102,10 @@ export function parseReference(reference: string): ImageReference {
       `the repository "${repository}" must be lowercase path components of letters and digits separated by '.', '_', '__' or '-'`,
     );
   }
-  if (repository.length > 255) {
+  if (registry.length + 1 + repository.length > 255) {
     throw invalid(
       reference,
-      'the repository name is longer than 255 characters',
+      'the name (registry and repository) is longer than 255 characters',
     );
   }
   if (registry === DOCKER_HUB && !repository.includes('/')) {
