@@ -29,6 +29,67 @@ export interface Config {
      */
     maxAge?: HumanDuration | string;
     /**
+     * How long a base-image update may wait before a rebuild is due: once a
+     * base tag moved (or a newer allowed tag appeared) longer ago than this,
+     * the image's base verdict is `rebuild-due`. An entity's
+     * `image-freshness/rebuild-delay` annotation overrides it.
+     * @default 7d
+     */
+    rebuildDelay?: HumanDuration | string;
+    /**
+     * Base images: what images are built on, and how newer versions of a base
+     * are looked for.
+     */
+    baseImages?: {
+      /**
+       * Tracking policies, matched by base repository (as Kargo warehouses
+       * define them). A base whose repository matches none is tracked with the
+       * Digest strategy: only its tag's digest moving counts.
+       * @default []
+       */
+      tracking?: Array<{
+        /**
+         * The base repository, normalised as image references are: `node`
+         * means the default registry's `library/node`;
+         * e.g. `registry.example.com/library/node`.
+         */
+        repository: string;
+        /**
+         * - `SemVer`: the highest version within `constraint` (tags such as
+         *   `22.11.0-bookworm-slim` count as 22.11.0; narrow them with
+         *   `allowTags`; floating tags such as `22-slim` do not compete).
+         * - `Lexical`: the greatest tag in lexical order (e.g. date-stamped tags).
+         * - `NewestBuild`: the most recently built tag. Warning: this reads the
+         *   manifest and config of up to `discoveryLimit` tags (the lexically
+         *   greatest allowed ones) on every tag discovery, a few requests per
+         *   tag and four at a time; narrow it with `allowTags` and keep the
+         *   limit small, or prefer SemVer or Lexical.
+         * - `Digest`: no tag listing; only the tag in use moving to a new digest counts.
+         */
+        strategy: 'SemVer' | 'Lexical' | 'NewestBuild' | 'Digest';
+        /** SemVer only: a semver range, e.g. `^22` or `>=1.4 <2`. */
+        constraint?: string;
+        /**
+         * Regular expressions: a tag is a candidate only when it matches at
+         * least one (all tags when empty), e.g. `-bookworm-slim$`.
+         * @default []
+         */
+        allowTags?: string[];
+        /**
+         * Regular expressions: tags matching any of them are never candidates,
+         * e.g. `-rc\.\d+`.
+         * @default []
+         */
+        ignoreTags?: string[];
+        /**
+         * At most this many candidate tags are kept (and reported as newer
+         * tags); NewestBuild reads the build time of at most this many.
+         * @default 20
+         */
+        discoveryLimit?: number;
+      }>;
+    };
+    /**
      * Registry hosts (host, host:port, or CIDR) exempt from the block list, e.g. a
      * registry on loopback: ['127.0.0.1:5000'] or ['10.0.0.0/8'].
      * @default []
@@ -63,5 +124,50 @@ export interface Config {
        */
       timeout?: HumanDuration | string;
     }>;
+    /**
+     * The Prometheus route `GET /api/image-freshness/metrics`, rendered from
+     * the plugin's database (never calling a registry or a cluster).
+     */
+    metrics?: {
+      /**
+       * Serve the route without credentials. When false, only services may read
+       * it, e.g. Prometheus with a `backend.auth.externalAccess` static token
+       * sent as `authorization: { credentials: TOKEN }`; anyone else gets 401
+       * (a signed-in user 403).
+       * @default false
+       */
+      public?: boolean;
+      /**
+       * Image label keys exported as `container_image_label` besides every
+       * `org.opencontainers.image.*` key: exact keys, prefixes ending in `*`
+       * (`dev.chainguard.*`), or `*` for all.
+       * @default []
+       */
+      labelKeys?: string[];
+      /**
+       * Manifest annotation keys exported as `container_image_annotation`
+       * besides every `org.opencontainers.image.*` key; same forms as labelKeys.
+       * @default []
+       */
+      annotationKeys?: string[];
+      /**
+       * Label and annotation values longer than this are cut to this many characters.
+       * @default 256
+       */
+      maxValueLength?: number;
+      /**
+       * At most this many series from the database; the rest is dropped and
+       * counted in `image_freshness_metrics_dropped_series_total`.
+       * @default 200000
+       */
+      maxSeries?: number;
+      /**
+       * How old the in-memory snapshot a scrape renders may get before it is
+       * reloaded from the database (replicas that did not run the refresh catch
+       * up this way; the one that did reloads right after it).
+       * @default 1m
+       */
+      reloadInterval?: HumanDuration | string;
+    };
   };
 }

@@ -4,8 +4,15 @@ import {
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { formatPlatform } from 'oci-client';
+import { createBaseImageTracking } from './baseImages/createBaseImageTracking';
 import { readImageFreshnessConfig } from './config';
 import { KnexFreshnessStore } from './database/KnexFreshnessStore';
+import {
+  createMetricsRouter,
+  MetricsCollector,
+  MetricsSnapshot,
+  readMetricsConfig,
+} from './metrics';
 import { createRouter } from './router';
 import { AnnotationImageSource } from './service/AnnotationImageSource';
 import { createOciClient } from './service/createOciClient';
@@ -35,6 +42,7 @@ export const imageFreshnessPlugin = createBackendPlugin({
         discovery: coreServices.discovery,
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
+        urlReader: coreServices.urlReader,
         catalog: catalogServiceRef,
       },
       async init(deps) {
@@ -48,13 +56,28 @@ export const imageFreshnessPlugin = createBackendPlugin({
           catalog,
         } = deps;
         const config = readImageFreshnessConfig(deps.config);
+        const metricsConfig = readMetricsConfig(deps.config);
+        const metrics = new MetricsCollector({ config: metricsConfig, logger });
         const store = await KnexFreshnessStore.create({
           database: deps.database,
         });
+        const client = createOciClient(config);
+        const hosts = new HostPolicy(config);
         const resolver = new ImageResolver({
-          client: createOciClient(config),
+          client,
           store,
-          hosts: new HostPolicy(config),
+          hosts,
+          cacheDuration: config.cacheDuration,
+        });
+        const baseImages = await createBaseImageTracking({
+          config: deps.config,
+          database: deps.database,
+          urlReader: deps.urlReader,
+          logger,
+          client,
+          hosts,
+          resolver,
+          freshnessStore: store,
           cacheDuration: config.cacheDuration,
         });
         const refresher = new EntityRefresher({
@@ -66,12 +89,20 @@ export const imageFreshnessPlugin = createBackendPlugin({
           store,
           logger,
           defaultPlatform: formatPlatform(config.platform),
+          baseImages: baseImages.tracker,
+        });
+        const metricsSnapshot = new MetricsSnapshot({
+          store,
+          collector: metrics,
+          logger,
+          maxAge: metricsConfig.reloadInterval,
         });
         const task = new RefreshTask({
           catalog,
           auth,
           refresher,
           store,
+          otherStores: [baseImages.store],
           logger,
         });
         await scheduler.scheduleTask({
@@ -79,19 +110,37 @@ export const imageFreshnessPlugin = createBackendPlugin({
           scope: 'global',
           ...config.schedule,
           fn: async () => {
-            await task.run();
+            await metricsSnapshot.recordRefresh(() => task.run());
           },
         });
         httpRouter.use(
           await createRouter({
             httpAuth,
             catalog,
-            reports: new ReportBuilder({ store, maxAge: config.maxAge }),
+            reports: new ReportBuilder({
+              store,
+              maxAge: config.maxAge,
+              baseImages: baseImages.reports,
+            }),
             refresher,
             store,
             logger,
           }),
         );
+        httpRouter.use(
+          createMetricsRouter({
+            collector: metrics,
+            snapshot: metricsSnapshot,
+            httpAuth,
+            public: metricsConfig.public,
+          }),
+        );
+        if (metricsConfig.public) {
+          httpRouter.addAuthPolicy({
+            path: '/metrics',
+            allow: 'unauthenticated',
+          });
+        }
       },
     });
   },

@@ -120,9 +120,21 @@ export interface BaseImageReport {
     builtOnDigest?: string;
     /** The digest the base tag points to now. */
     currentDigest?: string;
+    /**
+     * How the built-on digest was found when no annotation or digest-pinned FROM
+     * recorded it: the base digest current at the image's build time per the
+     * history (`build-time`), or the first digest seen (`first-seen`).
+     */
+    builtOnInferred?: 'build-time' | 'first-seen';
     /** The newest tag the tracking policy allows, when it differs from the tag in use. */
     newestTag?: string;
+    /** Tags the tracking policy allows that are newer than the tag in use, newest first (at most `discoveryLimit`). */
+    newerTags?: string[];
+    /** When a tag newer than the one in use was first seen (ISO 8601). */
+    newerTagSince?: string;
     strategy: TrackingStrategy;
+    /** When the base was last resolved successfully (ISO 8601). */
+    checkedAt?: string;
     /** When the base tag was first seen pointing away from the built-on digest (ISO 8601). */
     movedAt?: string;
     /** When a rebuild is (or was) due: movedAt + rebuild delay (ISO 8601). */

@@ -8,3 +8,4 @@ export * from './annotations';
 export * from './api';
 export * from './errors';
 export * from './policy';
+export * from './basePolicy';

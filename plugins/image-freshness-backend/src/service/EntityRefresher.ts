@@ -10,6 +10,7 @@ import {
   FreshnessStore,
   ResolveOutcome,
 } from '../database/FreshnessStore';
+import type { BaseImageTracker } from '../baseImages/BaseImageTracker';
 import { ContainerSource } from './ContainerSource';
 import { toImageError } from './imageErrors';
 import { ImageResolver } from './ImageResolver';
@@ -44,6 +45,7 @@ export class EntityRefresher {
   private readonly store: FreshnessStore;
   private readonly logger: LoggerService;
   private readonly defaultPlatform: string;
+  private readonly baseImages?: Pick<BaseImageTracker, 'track'>;
   private readonly now: () => Date;
 
   constructor(options: {
@@ -52,6 +54,8 @@ export class EntityRefresher {
     store: FreshnessStore;
     logger: LoggerService;
     defaultPlatform: string;
+    /** Tracks what the resolved images are built on; its failures never fail the refresh. */
+    baseImages?: Pick<BaseImageTracker, 'track'>;
     now?: () => Date;
   }) {
     this.sources = options.sources;
@@ -59,6 +63,7 @@ export class EntityRefresher {
     this.store = options.store;
     this.logger = options.logger;
     this.defaultPlatform = options.defaultPlatform;
+    this.baseImages = options.baseImages;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -94,6 +99,7 @@ export class EntityRefresher {
       sourceErrors,
       refreshedAt: this.now(),
     });
+    await this.trackBaseImages(entity, resolved);
     const errors =
       sourceErrors.length + resolved.filter(c => 'error' in c.outcome).length;
     this.logger.info('Refreshed entity images', {
@@ -102,6 +108,27 @@ export class EntityRefresher {
       errors,
     });
     return { entityRef, containers: resolved.length, errors };
+  }
+
+  private async trackBaseImages(
+    entity: Entity,
+    containers: Array<FoundContainer & { outcome: ResolveOutcome }>,
+  ): Promise<void> {
+    try {
+      await this.baseImages?.track(
+        entity,
+        containers.map(c => ({
+          image: c.image,
+          platform: c.platform,
+          digest: 'digest' in c.outcome ? c.outcome.digest : undefined,
+        })),
+      );
+    } catch (error) {
+      this.logger.warn('Could not track base images', {
+        entityRef: stringifyEntityRef(entity),
+        error: (error as Error).message,
+      });
+    }
   }
 
   private async resolve(container: FoundContainer): Promise<ResolveOutcome> {

@@ -20,7 +20,11 @@ async function verdict(policy: HostPolicy, registry: string) {
 }
 
 describe('HostPolicy', () => {
-  const defaults = new HostPolicy({ allowedHosts: [], blockedHosts: [], resolve });
+  const defaults = new HostPolicy({
+    allowedHosts: [],
+    blockedHosts: [],
+    resolve,
+  });
 
   it.each([
     ['registry.example.com', 'allowed'],

@@ -58,7 +58,10 @@ export class HostPolicy {
   private readonly allowed = new BlockList();
   private readonly allowedNames = new Set<string>();
   private readonly resolve: (host: string) => Promise<string[]>;
-  private readonly dnsCache = new Map<string, { at: number; addresses: Promise<string[]> }>();
+  private readonly dnsCache = new Map<
+    string,
+    { at: number; addresses: Promise<string[]> }
+  >();
 
   constructor(options: {
     allowedHosts: string[];
@@ -69,8 +72,10 @@ export class HostPolicy {
     for (const [address, bits, family] of BLOCKED_RANGES) {
       this.blocked.addSubnet(address, bits, family);
     }
-    for (const entry of options.blockedHosts) addEntry(this.blocked, this.blockedNames, entry);
-    for (const entry of options.allowedHosts) addEntry(this.allowed, this.allowedNames, entry);
+    for (const entry of options.blockedHosts)
+      addEntry(this.blocked, this.blockedNames, entry);
+    for (const entry of options.allowedHosts)
+      addEntry(this.allowed, this.allowedNames, entry);
     this.resolve =
       options.resolve ??
       (async host => (await lookup(host, { all: true })).map(a => a.address));
@@ -79,18 +84,27 @@ export class HostPolicy {
   /** Throws a BLOCKED_HOST OciError when `registry` (host[:port]) may not be contacted. */
   async check(registry: string): Promise<void> {
     const host = hostOf(registry);
-    if (this.allowedNames.has(host) || this.allowedNames.has(registry.toLowerCase())) return;
+    if (
+      this.allowedNames.has(host) ||
+      this.allowedNames.has(registry.toLowerCase())
+    )
+      return;
     const family = isIP(host);
     if (family !== 0) {
       if (this.isAllowedAddress(host)) return;
       if (this.isBlockedAddress(host)) throw this.error(registry, host);
       return;
     }
-    if (this.blockedNames.has(host) || this.blockedNames.has(registry.toLowerCase())) {
+    if (
+      this.blockedNames.has(host) ||
+      this.blockedNames.has(registry.toLowerCase())
+    ) {
       throw this.error(registry, host);
     }
     const addresses = await this.addresses(host);
-    const bad = addresses.find(a => this.isBlockedAddress(a) && !this.isAllowedAddress(a));
+    const bad = addresses.find(
+      a => this.isBlockedAddress(a) && !this.isAllowedAddress(a),
+    );
     if (bad) throw this.error(registry, bad);
   }
 
@@ -104,7 +118,8 @@ export class HostPolicy {
 
   private addresses(host: string): Promise<string[]> {
     const cached = this.dnsCache.get(host);
-    if (cached && Date.now() - cached.at < DNS_CACHE_MS) return cached.addresses;
+    if (cached && Date.now() - cached.at < DNS_CACHE_MS)
+      return cached.addresses;
     // A name that does not resolve is not blocked here: the request itself fails, classified.
     const addresses = this.resolve(host).catch(() => []);
     this.dnsCache.set(host, { at: Date.now(), addresses });

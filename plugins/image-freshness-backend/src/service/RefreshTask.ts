@@ -1,6 +1,6 @@
 import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
-import { stringifyEntityRef } from '@backstage/catalog-model';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   ANNOTATION_IMAGES,
@@ -10,6 +10,11 @@ import {
 } from 'backstage-plugin-image-freshness-common';
 import { FreshnessStore } from '../database/FreshnessStore';
 import { EntityRefresher } from './EntityRefresher';
+
+/** Anything that keeps data per entity and must forget entities that left the catalog. */
+export interface EntityDataStore {
+  deleteEntities(entityRefs: string[]): Promise<void>;
+}
 
 const PAGE_SIZE = 200;
 /** Entities refreshed side by side; registry load is bounded per host by the client. */
@@ -24,6 +29,7 @@ export class RefreshTask {
   private readonly auth: AuthService;
   private readonly refresher: EntityRefresher;
   private readonly store: FreshnessStore;
+  private readonly otherStores: EntityDataStore[];
   private readonly logger: LoggerService;
 
   constructor(options: {
@@ -31,12 +37,15 @@ export class RefreshTask {
     auth: AuthService;
     refresher: EntityRefresher;
     store: FreshnessStore;
+    /** Other stores keyed by entity, cleaned up with the main one. */
+    otherStores?: EntityDataStore[];
     logger: LoggerService;
   }) {
     this.catalog = options.catalog;
     this.auth = options.auth;
     this.refresher = options.refresher;
     this.store = options.store;
+    this.otherStores = options.otherStores ?? [];
     this.logger = options.logger;
   }
 
@@ -62,28 +71,17 @@ export class RefreshTask {
       const entities = page.filter(isImageFreshnessAvailable);
       for (let i = 0; i < entities.length; i += BATCH_SIZE) {
         const batch = entities.slice(i, i + BATCH_SIZE);
-        await Promise.all(
-          batch.map(async entity => {
-            const entityRef = stringifyEntityRef(entity);
-            seen.add(entityRef);
-            try {
-              await this.refresher.refresh(entity);
-            } catch (error) {
-              // One bad entity never blocks the rest.
-              failed += 1;
-              this.logger.warn('Could not refresh entity images', {
-                entityRef,
-                error: (error as Error).message,
-              });
-            }
-          }),
-        );
+        batch.forEach(entity => seen.add(stringifyEntityRef(entity)));
+        failed += await this.refreshBatch(batch);
       }
     }
     const gone = (await this.store.listEntityRefs()).filter(
       ref => !seen.has(ref),
     );
     await this.store.deleteEntities(gone);
+    for (const other of this.otherStores) {
+      await other.deleteEntities(gone);
+    }
     this.logger.info('Image freshness refresh finished', {
       entities: seen.size,
       failed,
@@ -91,5 +89,24 @@ export class RefreshTask {
       durationMs: Date.now() - started,
     });
     return { entities: seen.size, failed, removed: gone.length };
+  }
+
+  /** Refreshes entities side by side; answers how many failed. One bad entity never blocks the rest. */
+  private async refreshBatch(batch: Entity[]): Promise<number> {
+    const outcomes = await Promise.all(
+      batch.map(async entity => {
+        try {
+          await this.refresher.refresh(entity);
+          return true;
+        } catch (error) {
+          this.logger.warn('Could not refresh entity images', {
+            entityRef: stringifyEntityRef(entity),
+            error: (error as Error).message,
+          });
+          return false;
+        }
+      }),
+    );
+    return outcomes.filter(ok => !ok).length;
   }
 }

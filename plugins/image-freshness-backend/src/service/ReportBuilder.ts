@@ -6,21 +6,26 @@ import {
   parseDuration,
 } from 'backstage-plugin-image-freshness-common';
 import { DateTime, Duration } from 'luxon';
+import type { BaseImageReports } from '../baseImages/BaseImageReports';
 import { FreshnessStore } from '../database/FreshnessStore';
 
 /** Builds an entity's report from the store; never calls a registry. */
 export class ReportBuilder {
   private readonly store: FreshnessStore;
   private readonly maxAge: Duration;
+  private readonly baseImages?: Pick<BaseImageReports, 'build'>;
   private readonly now: () => Date;
 
   constructor(options: {
     store: FreshnessStore;
     maxAge: Duration;
+    /** The base-images section, from its own store. */
+    baseImages?: Pick<BaseImageReports, 'build'>;
     now?: () => Date;
   }) {
     this.store = options.store;
     this.maxAge = options.maxAge;
+    this.baseImages = options.baseImages;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -33,7 +38,7 @@ export class ReportBuilder {
       entityRef,
       refreshedAt: stored?.refreshedAt.toISOString(),
       errors: stored?.errors ?? [],
-      baseImages: [],
+      baseImages: (await this.baseImages?.build(entity)) ?? [],
       containers: (stored?.containers ?? []).map(c => ({
         container: c.container,
         workload: c.workload,

@@ -1,0 +1,99 @@
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  ANNOTATION_REBUILD_DELAY,
+  BaseImageReport,
+  baseImageVerdict,
+  parseDuration,
+} from 'backstage-plugin-image-freshness-common';
+import { DateTime, Duration } from 'luxon';
+import { BaseImageStore, StoredBaseImage } from './BaseImageStore';
+
+/**
+ * Builds the base-images section of an entity's report from the store, with
+ * verdicts as of now; never calls a registry or the source host.
+ */
+export class BaseImageReports {
+  private readonly store: BaseImageStore;
+  private readonly rebuildDelay: Duration;
+  private readonly now: () => Date;
+
+  constructor(options: {
+    store: BaseImageStore;
+    /** `imageFreshness.rebuildDelay` (default 7 days). */
+    rebuildDelay: Duration;
+    now?: () => Date;
+  }) {
+    this.store = options.store;
+    this.rebuildDelay = options.rebuildDelay;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** The entity's rebuild delay: its annotation, else the configured one. */
+  rebuildDelayFor(entity: Entity): Duration {
+    const value = entity.metadata.annotations?.[ANNOTATION_REBUILD_DELAY];
+    if (!value) {
+      return this.rebuildDelay;
+    }
+    try {
+      return parseDuration(value, ANNOTATION_REBUILD_DELAY);
+    } catch {
+      return this.rebuildDelay;
+    }
+  }
+
+  async build(entity: Entity): Promise<BaseImageReport[]> {
+    const rows = await this.store.getEntityBases(stringifyEntityRef(entity));
+    const rebuildDelay = this.rebuildDelayFor(entity);
+    const now = DateTime.fromJSDate(this.now(), { zone: 'utc' });
+    return rows.map(row => toReport(row, rebuildDelay, now));
+  }
+}
+
+/** One stored row as the API shows it, with its verdict as of `now`. */
+export function toReport(
+  row: StoredBaseImage,
+  rebuildDelay: Duration,
+  now: DateTime,
+): BaseImageReport {
+  const base = row.base;
+  const iso = (date: Date | undefined) => date?.toISOString();
+  const { verdict, rebuildDueAt } = baseImageVerdict({
+    managed: row.managed,
+    base: base && {
+      name: base.name,
+      scratch: base.scratch,
+      tag: base.tag,
+      builtOnDigest: base.builtOnDigest,
+      builtOnInferred: base.builtOnInferred,
+      currentDigest: base.currentDigest,
+      movedAt: iso(base.movedAt),
+      newestTag: base.newestTag,
+      newerTagSince: iso(base.newerTagSince),
+    },
+    noBaseReason: row.noBaseReason,
+    error: row.error,
+    rebuildDelay,
+    now,
+  });
+  return {
+    image: row.image,
+    imageDigest: row.imageDigest,
+    managed: row.managed,
+    base: base && {
+      name: base.name,
+      builtOnDigest: base.builtOnDigest,
+      builtOnInferred: base.builtOnInferred,
+      currentDigest: base.currentDigest,
+      newestTag: base.newestTag,
+      newerTags: base.newerTags,
+      newerTagSince: iso(base.newerTagSince),
+      strategy: base.strategy,
+      movedAt: iso(base.movedAt),
+      rebuildDueAt,
+      checkedAt: iso(base.checkedAt),
+      source: base.source,
+    },
+    verdict,
+    error: row.error,
+  };
+}

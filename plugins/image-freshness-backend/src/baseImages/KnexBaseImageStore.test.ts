@@ -1,0 +1,255 @@
+import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import { KnexFreshnessStore } from '../database/KnexFreshnessStore';
+import { StoredBaseImage } from './BaseImageStore';
+import { KnexBaseImageStore } from './KnexBaseImageStore';
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+
+if (
+  process.env.IMAGE_FRESHNESS_REQUIRE_POSTGRES &&
+  !databases.supports('POSTGRES_15')
+) {
+  throw new Error(
+    'PostgreSQL is required: set BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING (the README test command does)',
+  );
+}
+
+async function createStores(id: TestDatabaseId) {
+  const knex = await databases.init(id);
+  const database: DatabaseService = { getClient: async () => knex };
+  const freshness = await KnexFreshnessStore.create({ database });
+  const bases = await KnexBaseImageStore.create({ database });
+  return { knex, freshness, bases };
+}
+
+const digest = (c: string) => `sha256:${c.repeat(64)}`;
+const t = (iso: string) => new Date(iso);
+
+const nodeRow: StoredBaseImage = {
+  entityRef: 'component:default/api',
+  image: 'r/api:1',
+  platform: 'linux/amd64',
+  imageDigest: digest('1'),
+  imageCreated: t('2026-11-01T00:00:00Z'),
+  managed: true,
+  base: {
+    name: 'node:22',
+    reference: 'registry.example.com/library/node:22',
+    tag: '22',
+    source: {
+      kind: 'dockerfile',
+      dockerfile: {
+        path: 'Dockerfile',
+        url: 'http://127.0.0.1:1/repo/Dockerfile',
+        line: 3,
+        text: 'FROM node:22',
+      },
+      platform: 'linux/amd64',
+    },
+    strategy: 'SemVer',
+    builtOnDigest: digest('a'),
+    builtOnInferred: 'build-time',
+    currentDigest: digest('b'),
+    checkedAt: t('2026-11-22T10:00:00Z'),
+    movedAt: t('2026-11-10T06:00:00Z'),
+    newestTag: '23.0.0',
+    newerTags: ['23.0.0'],
+    newerTagSince: t('2026-11-12T00:00:00Z'),
+  },
+};
+
+const externalRow: StoredBaseImage = {
+  entityRef: 'component:default/api',
+  image: 'r/redis:7',
+  platform: 'linux/amd64',
+  imageDigest: digest('2'),
+  managed: false,
+  noBaseReason: 'The image records no base',
+};
+
+describe.each(databases.eachSupportedId())('KnexBaseImageStore on %s', id => {
+  it('stores and replaces an entity base rows, keeping every fact', async () => {
+    const { bases } = await createStores(id);
+    await bases.saveEntityBases(
+      'component:default/api',
+      [nodeRow, externalRow],
+      t('2026-11-22T10:00:00Z'),
+    );
+    expect(await bases.getEntityBases('component:default/api')).toEqual([
+      nodeRow,
+      externalRow,
+    ]);
+    await bases.saveEntityBases(
+      'component:default/api',
+      [externalRow],
+      t('2026-11-22T11:00:00Z'),
+    );
+    expect(await bases.getEntityBases('component:default/api')).toEqual([
+      externalRow,
+    ]);
+  });
+
+  it('keeps when an error class was first seen while it repeats', async () => {
+    const { bases } = await createStores(id);
+    const failing = (errorClass: 'TIMEOUT' | 'NOT_FOUND', at: string) => ({
+      ...nodeRow,
+      error: { class: errorClass, message: 'm', advice: 'a', at },
+    });
+    const times = [
+      '2026-11-22T10:00:00.000Z',
+      '2026-11-22T11:00:00.000Z',
+      '2026-11-22T12:00:00.000Z',
+    ];
+    await bases.saveEntityBases(
+      'component:default/api',
+      [failing('TIMEOUT', times[0])],
+      t(times[0]),
+    );
+    await bases.saveEntityBases(
+      'component:default/api',
+      [failing('TIMEOUT', times[1])],
+      t(times[1]),
+    );
+    let [row] = await bases.getEntityBases('component:default/api');
+    expect(row.error).toEqual({
+      class: 'TIMEOUT',
+      message: 'm',
+      advice: 'a',
+      at: times[1],
+      firstSeen: times[0],
+    });
+    await bases.saveEntityBases(
+      'component:default/api',
+      [failing('NOT_FOUND', times[2])],
+      t(times[2]),
+    );
+    [row] = await bases.getEntityBases('component:default/api');
+    expect(row.error?.firstSeen).toBe(times[2]);
+    await bases.saveEntityBases(
+      'component:default/api',
+      [nodeRow],
+      t(times[2]),
+    );
+    [row] = await bases.getEntityBases('component:default/api');
+    expect(row.error).toBeUndefined();
+  });
+
+  it('records the digest history: first sighting kept, last sighting moved', async () => {
+    const { bases } = await createStores(id);
+    const ref = 'registry.example.com/library/node:22';
+    const see = (d: string, at: string, manifestDigest?: string) =>
+      bases.recordBaseDigest({
+        reference: ref,
+        platform: 'linux/amd64',
+        digest: d,
+        manifestDigest,
+        seenAt: t(at),
+      });
+    await see(digest('a'), '2026-11-01T00:00:00Z', digest('1'));
+    await see(digest('a'), '2026-11-05T00:00:00Z', digest('1'));
+    await see(digest('b'), '2026-11-10T06:00:00Z');
+    await see(digest('b'), '2026-11-11T06:00:00Z');
+    await bases.recordBaseDigest({
+      reference: ref,
+      platform: 'linux/arm64',
+      digest: digest('a'),
+      seenAt: t('2026-11-20T00:00:00Z'),
+    });
+    expect(await bases.getBaseHistory(ref, 'linux/amd64')).toEqual([
+      {
+        digest: digest('a'),
+        manifestDigest: digest('1'),
+        firstSeen: '2026-11-01T00:00:00.000Z',
+        lastSeen: '2026-11-05T00:00:00.000Z',
+      },
+      {
+        digest: digest('b'),
+        manifestDigest: undefined,
+        firstSeen: '2026-11-10T06:00:00.000Z',
+        lastSeen: '2026-11-11T06:00:00.000Z',
+      },
+    ]);
+    expect(await bases.getBaseHistory(ref, 'linux/arm64')).toHaveLength(1);
+    expect(await bases.getBaseHistory('other:1', 'linux/amd64')).toEqual([]);
+  });
+
+  it('stores tag discoveries per repository and policy', async () => {
+    const { bases } = await createStores(id);
+    const record = {
+      repository: 'registry.example.com/library/node',
+      policyKey: 'k1',
+      candidates: [
+        { tag: '22.12.0', firstSeen: '2026-11-20T00:00:00.000Z' },
+        {
+          tag: '22.11.0',
+          firstSeen: '2026-11-01T00:00:00.000Z',
+          digest: digest('c'),
+          created: '2026-10-30T00:00:00.000Z',
+        },
+      ],
+      checkedAt: t('2026-11-22T10:00:00Z'),
+      expiresAt: t('2026-11-22T11:00:00Z'),
+    };
+    await bases.putTagDiscovery(record);
+    expect(
+      await bases.getTagDiscovery('registry.example.com/library/node', 'k1'),
+    ).toEqual(record);
+    expect(
+      await bases.getTagDiscovery('registry.example.com/library/node', 'k2'),
+    ).toBeUndefined();
+    await bases.putTagDiscovery({ ...record, candidates: [] });
+    expect(
+      (await bases.getTagDiscovery('registry.example.com/library/node', 'k1'))
+        ?.candidates,
+    ).toEqual([]);
+  });
+
+  it('lists every base row of entities that still have data, and deletes entities', async () => {
+    const { bases, freshness } = await createStores(id);
+    const at = t('2026-11-22T10:00:00Z');
+    for (const entityRef of [
+      'component:default/api',
+      'component:default/gone',
+    ]) {
+      await bases.saveEntityBases(entityRef, [{ ...nodeRow, entityRef }], at);
+    }
+    await freshness.saveEntity({
+      entityRef: 'component:default/api',
+      info: {},
+      containers: [],
+      sourceErrors: [],
+      refreshedAt: at,
+    });
+    expect(
+      (await bases.listAllBaseImages()).map(r => [r.entityRef, r.base?.name]),
+    ).toEqual([['component:default/api', 'node:22']]);
+    await bases.deleteEntities([
+      'component:default/api',
+      'component:default/gone',
+    ]);
+    expect(await bases.getEntityBases('component:default/gone')).toEqual([]);
+    expect(await bases.listAllBaseImages()).toEqual([]);
+  });
+
+  it('migrates down and up again', async () => {
+    const { knex } = await createStores(id);
+    const directory = resolvePackagePath(
+      'backstage-plugin-image-freshness-backend',
+      'migrations',
+    );
+    await knex.migrate.down({
+      directory,
+      name: '20261122010000_base_images.js',
+    });
+    expect(await knex.schema.hasTable('entity_base_images')).toBe(false);
+    expect(await knex.schema.hasTable('base_digest_history')).toBe(false);
+    expect(await knex.schema.hasTable('base_tag_discoveries')).toBe(false);
+    expect(await knex.schema.hasTable('entity_containers')).toBe(true);
+    await knex.migrate.latest({ directory });
+    expect(await knex.schema.hasTable('entity_base_images')).toBe(true);
+  });
+});

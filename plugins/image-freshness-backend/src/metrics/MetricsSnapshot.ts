@@ -1,0 +1,147 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import { Duration } from 'luxon';
+import { parseReference } from 'oci-client';
+import type { FreshnessStore, StoredEntity } from '../database/FreshnessStore';
+import { MetricsCollector } from './MetricsCollector';
+
+/** The registry host of an image reference, best effort for malformed ones. */
+export function registryHost(image: string): string {
+  try {
+    return parseReference(image).registry;
+  } catch {
+    // The Docker rule: a first component with '.' or ':', or localhost, is a host.
+    const slash = image.indexOf('/');
+    const first = slash === -1 ? '' : image.slice(0, slash);
+    const host = first.slice(first.lastIndexOf('@') + 1);
+    return /[.:]/.test(host) || host === 'localhost'
+      ? host.toLowerCase()
+      : 'docker.io';
+  }
+}
+
+/**
+ * Keeps the collector's store-derived series current: reloads them from the
+ * store after every scheduled refresh on this replica, and, on every replica,
+ * when a scrape finds them older than `maxAge` (in the background: the scrape
+ * answers from the snapshot it has). Only the first scrape waits for a load.
+ * A failed load is logged and the previous snapshot stays.
+ */
+export class MetricsSnapshot {
+  private readonly store: Pick<FreshnessStore, 'getAllEntities'>;
+  private readonly collector: MetricsCollector;
+  private readonly logger: LoggerService;
+  private readonly maxAgeMs: number;
+  private readonly now: () => Date;
+  private loadedAt?: Date;
+  private loading?: Promise<void>;
+
+  constructor(options: {
+    store: Pick<FreshnessStore, 'getAllEntities'>;
+    collector: MetricsCollector;
+    logger: LoggerService;
+    /** How old a snapshot may get before a scrape reloads it. */
+    maxAge: Duration;
+    now?: () => Date;
+  }) {
+    this.store = options.store;
+    this.collector = options.collector;
+    this.logger = options.logger;
+    this.maxAgeMs = options.maxAge.toMillis();
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Called before each scrape. */
+  async ensureCurrent(): Promise<void> {
+    if (!this.loadedAt) {
+      await (this.loading ?? this.load());
+      return;
+    }
+    if (
+      !this.loading &&
+      this.now().getTime() - this.loadedAt.getTime() > this.maxAgeMs
+    ) {
+      void this.load();
+    }
+  }
+
+  /** Reloads now, after any load under way (which may predate a change). */
+  async reload(): Promise<void> {
+    await this.loading;
+    await this.load();
+  }
+
+  /**
+   * Runs a scheduled refresh (`run`), records its duration and end, counts
+   * the resolve errors it stored, and reloads the snapshot.
+   */
+  async recordRefresh<T>(run: () => Promise<T>): Promise<T> {
+    const startedAt = this.now();
+    const result = await run();
+    const finishedAt = this.now();
+    this.collector.observeRefresh({ startedAt, finishedAt });
+    await this.loading;
+    await this.load({ errorsBetween: { startedAt, finishedAt } });
+    return result;
+  }
+
+  private load(
+    options: { errorsBetween?: { startedAt: Date; finishedAt: Date } } = {},
+  ): Promise<void> {
+    const loading: Promise<void> = this.loadOnce(options).finally(() => {
+      if (this.loading === loading) this.loading = undefined;
+    });
+    this.loading = loading;
+    return loading;
+  }
+
+  private async loadOnce(options: {
+    errorsBetween?: { startedAt: Date; finishedAt: Date };
+  }): Promise<void> {
+    const started = this.now();
+    try {
+      const entities = await this.store.getAllEntities();
+      const summary = this.collector.applySnapshot(entities, started);
+      this.loadedAt = started;
+      if (options.errorsBetween) {
+        this.countResolveErrors(entities, options.errorsBetween);
+      }
+      this.logger.debug('Loaded the metrics snapshot', {
+        entities: entities.length,
+        series: Object.values(summary.series).reduce((a, b) => a + b, 0),
+        durationMs: this.now().getTime() - started.getTime(),
+      });
+    } catch (error) {
+      this.logger.warn('Could not load the metrics snapshot from the store', {
+        error: String(error),
+      });
+    }
+  }
+
+  /** Counts the container errors a refresh run stored (their time falls within the run). */
+  private countResolveErrors(
+    entities: readonly StoredEntity[],
+    run: { startedAt: Date; finishedAt: Date },
+  ) {
+    const from = run.startedAt.getTime();
+    const to = run.finishedAt.getTime();
+    const counts = new Map<
+      string,
+      { host: string; error: string; n: number }
+    >();
+    for (const entity of entities) {
+      for (const c of entity.containers) {
+        if (!c.error) continue;
+        const at = Date.parse(c.error.at);
+        if (!(at >= from && at <= to)) continue;
+        const host = registryHost(c.image);
+        const key = `${host}\n${c.error.class}`;
+        const entry = counts.get(key) ?? { host, error: c.error.class, n: 0 };
+        entry.n += 1;
+        counts.set(key, entry);
+      }
+    }
+    for (const { host, error, n } of counts.values()) {
+      this.collector.observeResolveError(host, error, n);
+    }
+  }
+}

@@ -1,0 +1,266 @@
+import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
+import { parseEntityRef } from '@backstage/catalog-model';
+import type { StoredContainer, StoredEntity } from '../database/FreshnessStore';
+
+/** Writes one sample; the collector counts it against `maxSeries`. */
+export type EmitSample = (
+  labels: Record<string, string>,
+  value: number,
+) => void;
+
+/** The cardinality guards every family applies to what images carry. */
+export interface SeriesGuards {
+  /** Whether an image label key is exported. */
+  labelKeyAllowed(key: string): boolean;
+  /** Whether a manifest annotation key is exported. */
+  annotationKeyAllowed(key: string): boolean;
+  /** A label or annotation value cut to `maxValueLength` characters. */
+  value(text: string): string;
+}
+
+/**
+ * One metric family rendered from the store snapshot. Adding a series to the
+ * `/metrics` route is one more of these in {@link DEFAULT_SNAPSHOT_SERIES}:
+ * its name, help, label names and a function writing its samples.
+ * Families earlier in the list win when `maxSeries` is reached.
+ */
+export interface SnapshotSeries {
+  name: string;
+  help: string;
+  labelNames: readonly string[];
+  write(
+    entities: readonly StoredEntity[],
+    emit: EmitSample,
+    guards: SeriesGuards,
+  ): void;
+}
+
+/** The Kubernetes group and version of each container kind, as the seed exports them. */
+const GROUP_VERSION: Record<string, { group: string; version: string }> = {
+  Pod: { group: '', version: 'v1' },
+  Deployment: { group: 'apps', version: 'v1' },
+  ReplicaSet: { group: 'apps', version: 'v1' },
+  StatefulSet: { group: 'apps', version: 'v1' },
+  DaemonSet: { group: 'apps', version: 'v1' },
+  Job: { group: 'batch', version: 'v1' },
+  CronJob: { group: 'batch', version: 'v1' },
+  // Declared in `image-freshness/images` on a catalog entity: the holding
+  // object is the entity itself (apiVersion backstage.io/v1alpha1).
+  Annotation: { group: 'backstage.io', version: 'v1alpha1' },
+};
+
+/** The jsonpath given to annotation-declared images. */
+export const ANNOTATION_JSONPATH =
+  '{.metadata.annotations.image-freshness/images}';
+
+/**
+ * A reference as written, without credentials someone put in front of the
+ * host (`user:token@host/repo`): a secret never reaches a metric label.
+ */
+export function redactImage(image: string): string {
+  const slash = image.indexOf('/');
+  const at = image.lastIndexOf('@', slash);
+  if (slash === -1 || at === -1) {
+    return image;
+  }
+  const scheme = image.indexOf('://');
+  const prefix = scheme !== -1 && scheme < at ? image.slice(0, scheme + 3) : '';
+  return `${prefix}***@${image.slice(at + 1)}`;
+}
+
+/** The labels that identify a container, in the seed's order plus `cluster` and `entity`. */
+function containerLabels(
+  entity: StoredEntity,
+  namespaceOfEntity: string,
+  c: StoredContainer,
+): Record<string, string> {
+  const { kind } = c.workload;
+  const gv = GROUP_VERSION[kind] ?? { group: '', version: '' };
+  const annotation = kind === 'Annotation';
+  return {
+    group: gv.group,
+    version: gv.version,
+    kind,
+    namespace: annotation ? namespaceOfEntity : c.workload.namespace ?? '',
+    name: c.workload.name,
+    jsonpath: annotation ? ANNOTATION_JSONPATH : c.workload.jsonpath ?? '',
+    image: redactImage(c.image),
+    digest: c.digest ?? '',
+    cluster: c.workload.cluster ?? '',
+    entity: entity.entityRef,
+  };
+}
+
+function entityNamespace(entityRef: string): string {
+  try {
+    return parseEntityRef(entityRef).namespace;
+  } catch {
+    return '';
+  }
+}
+
+/** Calls `fn` once per distinct image digest that has metadata (first seen wins). */
+function eachImage(
+  entities: readonly StoredEntity[],
+  fn: (digest: string, metadata: ImageMetadata) => void,
+): void {
+  const seen = new Set<string>();
+  for (const entity of entities) {
+    for (const c of entity.containers) {
+      if (c.digest && c.metadata && !seen.has(c.digest)) {
+        seen.add(c.digest);
+        fn(c.digest, c.metadata);
+      }
+    }
+  }
+}
+
+/** Unix seconds of an ISO time, or undefined when absent, unparsable or not after 1970. */
+export function unixSeconds(iso: string | undefined): number | undefined {
+  if (!iso) return undefined;
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) && ms > 0 ? Math.floor(ms / 1000) : undefined;
+}
+
+const CONTAINER_LABEL_NAMES = [
+  'group',
+  'version',
+  'kind',
+  'namespace',
+  'name',
+  'jsonpath',
+  'image',
+  'digest',
+  'cluster',
+  'entity',
+] as const;
+
+/** `container_image_container_info`: the seed's labels plus cluster, entity and the last error class. */
+export const containerInfo: SnapshotSeries = {
+  name: 'container_image_container_info',
+  help: 'Containers found for catalog entities (Pods and their controllers, and annotation-declared images), with the digest their image reference resolves to; digest="" when it never resolved, error=<class> while resolving fails.',
+  labelNames: [...CONTAINER_LABEL_NAMES, 'error'],
+  write(entities, emit) {
+    for (const entity of entities) {
+      const ns = entityNamespace(entity.entityRef);
+      for (const c of entity.containers) {
+        const labels = containerLabels(entity, ns, c);
+        labels.error = c.error?.class ?? '';
+        emit(labels, 1);
+      }
+    }
+  },
+};
+
+/** `container_image_running_info`: what pods really run beside what their tag points at now. */
+export const runningInfo: SnapshotSeries = {
+  name: 'container_image_running_info',
+  help: 'The digest a pod container really runs (running_digest) beside the digest its reference resolves to now (digest): 1 when they match, 0 when they differ (drift) or the current digest is unknown.',
+  labelNames: [...CONTAINER_LABEL_NAMES, 'running_digest'],
+  write(entities, emit) {
+    for (const entity of entities) {
+      const ns = entityNamespace(entity.entityRef);
+      for (const c of entity.containers) {
+        if (!c.runningDigest) continue;
+        const labels = containerLabels(entity, ns, c);
+        labels.running_digest = c.runningDigest;
+        const current =
+          c.digest !== undefined &&
+          (c.runningDigest === c.digest ||
+            c.runningDigest === c.metadata?.digest);
+        emit(labels, current ? 1 : 0);
+      }
+    }
+  },
+};
+
+/** `image_freshness_entity_info`: ownership, joinable on `entity`. */
+export const entityInfo: SnapshotSeries = {
+  name: 'image_freshness_entity_info',
+  help: 'Catalog entities with images and their ownership; join on entity.',
+  labelNames: ['entity', 'owner', 'system', 'lifecycle', 'type'],
+  write(entities, emit) {
+    for (const entity of entities) {
+      emit(
+        {
+          entity: entity.entityRef,
+          owner: entity.info.owner ?? '',
+          system: entity.info.system ?? '',
+          lifecycle: entity.info.lifecycle ?? '',
+          type: entity.info.type ?? '',
+        },
+        1,
+      );
+    }
+  },
+};
+
+/** `container_image_size_bytes{digest}` */
+export const sizeBytes: SnapshotSeries = {
+  name: 'container_image_size_bytes',
+  help: 'The size of the image in the registry (config plus layers), in bytes.',
+  labelNames: ['digest'],
+  write(entities, emit) {
+    eachImage(entities, (digest, metadata) => emit({ digest }, metadata.size));
+  },
+};
+
+/** `container_image_created{digest}`; none for an image without a build time. */
+export const created: SnapshotSeries = {
+  name: 'container_image_created',
+  help: 'The created date from the image config. Expressed as a Unix Epoch Time.',
+  labelNames: ['digest'],
+  write(entities, emit) {
+    eachImage(entities, (digest, metadata) => {
+      const seconds = unixSeconds(metadata.created);
+      if (seconds !== undefined) emit({ digest }, seconds);
+    });
+  },
+};
+
+/** `container_image_label{digest,key,value}` for allowed keys. */
+export const imageLabel: SnapshotSeries = {
+  name: 'container_image_label',
+  help: 'Labels from the image config (org.opencontainers.image.* and imageFreshness.metrics.labelKeys).',
+  labelNames: ['digest', 'key', 'value'],
+  write(entities, emit, guards) {
+    eachImage(entities, (digest, metadata) => {
+      for (const [key, value] of Object.entries(metadata.labels ?? {})) {
+        if (guards.labelKeyAllowed(key)) {
+          emit({ digest, key, value: guards.value(value) }, 1);
+        }
+      }
+    });
+  },
+};
+
+/** `container_image_annotation{digest,key,value}` for allowed keys. */
+export const imageAnnotation: SnapshotSeries = {
+  name: 'container_image_annotation',
+  help: 'Annotations from the image manifest (org.opencontainers.image.* and imageFreshness.metrics.annotationKeys).',
+  labelNames: ['digest', 'key', 'value'],
+  write(entities, emit, guards) {
+    eachImage(entities, (digest, metadata) => {
+      for (const [key, value] of Object.entries(metadata.annotations ?? {})) {
+        if (guards.annotationKeyAllowed(key)) {
+          emit({ digest, key, value: guards.value(value) }, 1);
+        }
+      }
+    });
+  },
+};
+
+/**
+ * Every family rendered from the store, most important first (they keep their
+ * series when `maxSeries` cuts): ownership and containers before per-image
+ * details, labels and annotations last.
+ */
+export const DEFAULT_SNAPSHOT_SERIES: readonly SnapshotSeries[] = [
+  entityInfo,
+  containerInfo,
+  runningInfo,
+  sizeBytes,
+  created,
+  imageLabel,
+  imageAnnotation,
+];
