@@ -108,22 +108,43 @@ export interface Config {
     registries?: Array<{
       /** Registry host as written in image references, e.g. ghcr.io or localhost:5000. */
       host: string;
-      /** Basic credentials. */
+      /**
+       * Credentials: basic (`username` + `password`, e.g. a personal access token
+       * as the password) or a ready bearer `token`. Use `${ENV_VAR}` for secrets.
+       */
       credentials?: {
-        username: string;
+        username?: string;
         /** @visibility secret */
-        password: string;
+        password?: string;
+        /** @visibility secret */
+        token?: string;
       };
       /**
        * Speak plain HTTP. Default true only for localhost and 127.0.0.0/8.
        */
       insecure?: boolean;
       /**
+       * Requests at once to this registry.
+       * @default 8
+       */
+      maxConcurrency?: number;
+      /**
+       * Request starts per second to this registry.
+       * @default unlimited
+       */
+      requestsPerSecond?: number;
+      /**
        * Per-request timeout.
        * @default 30s
        */
       timeout?: HumanDuration | string;
     }>;
+    /**
+     * A Docker config.json whose `auths` provide credentials for registries not
+     * configured above (`auth`, `username`/`password`, `identitytoken`).
+     * Credential helpers (`credsStore`, `credHelpers`) are not run.
+     */
+    dockerConfigFile?: string;
     /**
      * The Prometheus route `GET /api/image-freshness/metrics`, rendered from
      * the plugin's database (never calling a registry or a cluster).

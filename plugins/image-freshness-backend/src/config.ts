@@ -5,13 +5,15 @@ import {
 } from '@backstage/backend-plugin-api';
 import { parseDuration } from 'backstage-plugin-image-freshness-common';
 import { Duration } from 'luxon';
-import { parsePlatform, Platform } from 'oci-client';
+import { parsePlatform, Platform, RegistryCredentials } from 'oci-client';
 
 /** Settings for one registry host. */
 export interface RegistrySettings {
   host: string;
-  credentials?: { username: string; password: string };
+  credentials?: RegistryCredentials;
   insecure?: boolean;
+  maxConcurrency?: number;
+  requestsPerSecond?: number;
   timeout: Duration;
 }
 
@@ -22,6 +24,7 @@ export interface ImageFreshnessConfig {
   platform: Platform;
   maxAge: Duration;
   registries: RegistrySettings[];
+  dockerConfigFile?: string;
   /** Hosts or CIDRs exempt from the block list. */
   allowedHosts: string[];
   /** Hosts or CIDRs blocked in addition to loopback, link-local and metadata services. */
@@ -59,16 +62,35 @@ export function readImageFreshnessConfig(root: Config): ImageFreshnessConfig {
     maxAge: readDuration(config, 'maxAge', '30d'),
     allowedHosts: config.getOptionalStringArray('allowedHosts') ?? [],
     blockedHosts: config.getOptionalStringArray('blockedHosts') ?? [],
+    dockerConfigFile: config.getOptionalString('dockerConfigFile'),
     registries: (config.getOptionalConfigArray('registries') ?? []).map(r => ({
       host: r.getString('host'),
-      credentials: r.has('credentials')
-        ? {
-            username: r.getString('credentials.username'),
-            password: r.getString('credentials.password'),
-          }
-        : undefined,
+      credentials: readCredentials(r),
       insecure: r.getOptionalBoolean('insecure'),
+      maxConcurrency: r.getOptionalNumber('maxConcurrency'),
+      requestsPerSecond: r.getOptionalNumber('requestsPerSecond'),
       timeout: readDuration(r, 'timeout', '30s'),
     })),
   };
+}
+
+function readCredentials(registry: Config): RegistryCredentials | undefined {
+  const credentials = registry.getOptionalConfig('credentials');
+  if (!credentials) {
+    return undefined;
+  }
+  const token = credentials.getOptionalString('token');
+  if (token) {
+    return { token };
+  }
+  const username = credentials.getOptionalString('username');
+  const password = credentials.getOptionalString('password');
+  if (username && password) {
+    return { username, password };
+  }
+  throw new Error(
+    `imageFreshness.registries: the credentials of ${registry.getString(
+      'host',
+    )} need a token, or a username and a password`,
+  );
 }

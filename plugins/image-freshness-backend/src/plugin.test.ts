@@ -49,7 +49,11 @@ describe('image-freshness backend plugin (real catalog, real registry)', () => {
 
   async function startBackend(
     images: string[],
-    options: { databaseDir?: string; features?: BackendFeature[] } = {},
+    options: {
+      databaseDir?: string;
+      features?: BackendFeature[];
+      imageFreshness?: Record<string, unknown>;
+    } = {},
   ) {
     const catalogFile = path.join(dir, 'catalog.yaml');
     fs.writeFileSync(catalogFile, entityYaml(images.join(',')));
@@ -93,6 +97,7 @@ describe('image-freshness backend plugin (real catalog, real registry)', () => {
               cacheDuration: '0s',
               maxAge: '30d',
               allowedHosts: [registry.host],
+              ...options.imageFreshness,
             },
           },
         }),
@@ -291,6 +296,72 @@ describe('image-freshness backend plugin (real catalog, real registry)', () => {
       expect(after.containers).toEqual(before.containers);
     } finally {
       await second.backend.stop();
+    }
+  });
+
+  it('uses registry credentials from config or a Docker config file, and classifies a refusal', async () => {
+    const secured = await startRegistry({
+      basicAuth: { username: 'reader', password: 's3cret-pass' },
+    });
+    try {
+      const pushed = await pushImage(secured.url, 'private/api', '1.0', {}, {
+        username: 'reader',
+        password: 's3cret-pass',
+      });
+      const image = `${secured.host}/private/api:1.0`;
+      const dockerConfig = path.join(dir, 'docker-config.json');
+      fs.writeFileSync(
+        dockerConfig,
+        JSON.stringify({
+          auths: {
+            [secured.host]: {
+              auth: Buffer.from('reader:s3cret-pass').toString('base64'),
+            },
+          },
+        }),
+      );
+      const variants: Array<[string, Record<string, unknown>, string | undefined]> = [
+        [
+          'config credentials',
+          {
+            registries: [
+              {
+                host: secured.host,
+                credentials: { username: 'reader', password: 's3cret-pass' },
+              },
+            ],
+          },
+          undefined,
+        ],
+        ['a Docker config file', { dockerConfigFile: dockerConfig }, undefined],
+        ['no credentials', {}, 'AUTHENTICATION'],
+      ];
+      for (const [, imageFreshness, expectedError] of variants) {
+        const { backend, scheduler } = await startBackend([image], {
+          imageFreshness: {
+            ...imageFreshness,
+            allowedHosts: [registry.host, secured.host],
+          },
+        });
+        try {
+          await waitForEntity(backend.server);
+          await scheduler.triggerTask('image-freshness-refresh');
+          const res = await request(backend.server).get(
+            '/api/image-freshness/entities/component/default/api',
+          );
+          const [container] = (res.body as EntityImageReport).containers;
+          expect(container.error?.class).toBe(expectedError);
+          expect(container.metadata?.digest).toBe(
+            expectedError ? undefined : pushed.digest,
+          );
+          // the secret never reaches the API
+          expect(JSON.stringify(res.body)).not.toContain('s3cret-pass');
+        } finally {
+          await backend.stop();
+        }
+      }
+    } finally {
+      await secured.stop();
     }
   });
 });

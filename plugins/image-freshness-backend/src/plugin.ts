@@ -61,8 +61,8 @@ export const imageFreshnessPlugin = createBackendPlugin({
         const store = await KnexFreshnessStore.create({
           database: deps.database,
         });
-        const client = createOciClient(config);
         const hosts = new HostPolicy(config);
+        const client = createOciClient({ config, hosts });
         const resolver = new ImageResolver({
           client,
           store,

@@ -1,15 +1,44 @@
-import { OciClient } from 'oci-client';
+import {
+  chainCredentials,
+  credentialsFromDockerConfigFile,
+  OciClient,
+  RequestObserver,
+  staticCredentials,
+} from 'oci-client';
 import type { ImageFreshnessConfig, RegistrySettings } from '../config';
+import type { HostPolicy } from './HostPolicy';
 
-/** An OciClient that applies each registry's configured settings. */
-export function createOciClient(config: ImageFreshnessConfig): OciClient {
+/**
+ * The plugin's one OciClient: each registry's configured credentials, limits
+ * and timeout; then a Docker config file's credentials; the host policy asked
+ * before every host it contacts (registries, token endpoints, redirects).
+ */
+export function createOciClient(options: {
+  config: ImageFreshnessConfig;
+  hosts: Pick<HostPolicy, 'check'>;
+  observer?: RequestObserver;
+}): OciClient {
+  const { config, hosts, observer } = options;
   const byHost = new Map<string, RegistrySettings>(
     config.registries.map(r => [r.host, r]),
   );
+  const configured: Record<string, NonNullable<RegistrySettings['credentials']>> = {};
+  for (const registry of config.registries) {
+    if (registry.credentials) configured[registry.host] = registry.credentials;
+  }
   return new OciClient({
     userAgent: 'backstage-plugin-image-freshness',
-    credentials: registry => byHost.get(registry)?.credentials,
+    credentials: chainCredentials(
+      staticCredentials(configured),
+      config.dockerConfigFile
+        ? credentialsFromDockerConfigFile(config.dockerConfigFile)
+        : undefined,
+    ),
     insecure: registry => byHost.get(registry)?.insecure,
+    maxConcurrency: registry => byHost.get(registry)?.maxConcurrency,
+    requestsPerSecond: registry => byHost.get(registry)?.requestsPerSecond,
     timeoutMs: registry => byHost.get(registry)?.timeout.toMillis(),
+    checkHost: host => hosts.check(host),
+    observer,
   });
 }

@@ -71,8 +71,8 @@ export async function createTestParts(options: {
   const now = () => options.clock.now;
   const settings = readImageFreshnessConfig(config);
   const freshnessStore = await KnexFreshnessStore.create({ database });
-  const client = createOciClient(settings);
   const hosts = new HostPolicy(settings);
+  const client = createOciClient({ config: settings, hosts });
   const resolver = new ImageResolver({
     client,
     store: freshnessStore,
