@@ -13,7 +13,12 @@
  * in the same run (the ratio is the figure that matters). Goal: scrape p50 <=
  * 150 ms.
  */
-/* eslint-disable @backstage/no-undeclared-imports */
+/*
+ * The bench drives the plugin's own parts (store, collector, snapshot, router)
+ * directly, so it imports them from the plugin's source.
+ */
+/* eslint-disable @backstage/no-undeclared-imports, @backstage/no-forbidden-package-imports */
+import type { LoggerService } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
 import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
 import type {
@@ -28,13 +33,17 @@ import {
   MetricsSnapshot,
 } from 'backstage-plugin-image-freshness-backend/src/metrics';
 import { createKeyFilter } from 'backstage-plugin-image-freshness-backend/src/metrics/config';
+import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
+import { ConfigReader } from '@backstage/config';
 import express from 'express';
 import knexFactory from 'knex';
 import { Duration } from 'luxon';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { gzipSync } from 'node:zlib';
 import { Gauge, Registry } from 'prom-client';
-/* eslint-enable @backstage/no-undeclared-imports */
+/* eslint-enable @backstage/no-undeclared-imports, @backstage/no-forbidden-package-imports */
 
 const ENTITIES = Number(process.env.BENCH_ENTITIES ?? 1000);
 const IMAGES = Number(process.env.BENCH_IMAGES ?? 2000);
@@ -174,12 +183,14 @@ async function time(
 }
 
 const gc = () => (global as { gc?: () => void }).gc?.();
+/** Heap plus Buffer memory (outside the heap), after a full GC. */
 const heapMb = () => {
   gc();
   gc();
-  return process.memoryUsage().heapUsed / 2 ** 20;
+  const usage = process.memoryUsage();
+  return (usage.heapUsed + usage.arrayBuffers) / 2 ** 20;
 };
-const ms = (n: number) => `${n.toFixed(1)} ms`;
+const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} ms`;
 const mb = (n: number) => `${n.toFixed(1)} MB`;
 
 async function main() {
@@ -203,7 +214,7 @@ async function main() {
   const store = await KnexFreshnessStore.create({
     database: { getClient: async () => knex },
   });
-  let fillStart = performance.now();
+  const fillStart = performance.now();
   const refreshedAt = new Date();
   for (let i = 0; i < IMAGES; i++) {
     await store.putMetadata(
@@ -219,7 +230,19 @@ async function main() {
   console.log(`  store filled in ${ms(performance.now() - fillStart)}`);
 
   // The plugin's parts, as plugin.ts wires them.
-  const logger = mockServices.logger.mock();
+  const logger: LoggerService = {
+    debug() {},
+    info() {},
+    warn(message) {
+      console.warn(`  warn: ${message}`);
+    },
+    error(message) {
+      console.error(`  error: ${message}`);
+    },
+    child() {
+      return logger;
+    },
+  };
   const heapBefore = heapMb();
   const collector = new MetricsCollector({ config: CONFIG, logger });
   const snapshot = new MetricsSnapshot({
@@ -228,18 +251,34 @@ async function main() {
     logger,
     maxAge: Duration.fromObject({ minutes: 10 }),
   });
-  const reload = await time(5, () => snapshot.reload());
+  const reload = await time(3, () => snapshot.reload());
   const heapCollector = heapMb() - heapBefore;
+  // How long a reload keeps other requests waiting, at most.
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  await snapshot.reload();
+  loop.disable();
+  const longestBlockMs = loop.max / 1e6;
 
-  fillStart = performance.now();
+  const heapBeforeRead = heapMb();
+  let stepStart = performance.now();
   const entities = await store.getAllEntities();
-  const readMs = performance.now() - fillStart;
-  const applyStart = performance.now();
-  const summary = collector.applySnapshot(entities, new Date());
-  const applyMs = performance.now() - applyStart;
+  const readMs = performance.now() - stepStart;
+  const heapEntities = heapMb() - heapBeforeRead;
+  stepStart = performance.now();
+  const summary = await collector.applySnapshot(entities, new Date());
+  const applyMs = performance.now() - stepStart;
   const series = Object.values(summary.series).reduce((a, b) => a + b, 0);
 
+  // The route behind the middleware Backstage's root router puts in front of
+  // every plugin (compression included).
   const app = express();
+  app.use(
+    MiddlewareFactory.create({
+      config: new ConfigReader({}),
+      logger,
+    }).compression(),
+  );
   app.use(
     '/api/image-freshness',
     createMetricsRouter({
@@ -251,19 +290,48 @@ async function main() {
   );
   const server = app.listen(0, '127.0.0.1');
   await new Promise(r => server.once('listening', r));
-  const url = `http://127.0.0.1:${
-    (server.address() as AddressInfo).port
-  }/api/image-freshness/metrics`;
-  let bytes = 0;
-  const scrape = await time(SAMPLES, async () => {
-    const res = await fetch(url, {
-      headers: { 'accept-encoding': 'identity' },
+  const port = (server.address() as AddressInfo).port;
+  const get = (encoding: string) =>
+    new Promise<{ bytes: number; encoding?: string }>((resolve, reject) => {
+      http
+        .get(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/api/image-freshness/metrics',
+            headers: { 'accept-encoding': encoding },
+          },
+          res => {
+            let bytes = 0;
+            res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+            res.on('end', () =>
+              resolve({
+                bytes,
+                encoding: res.headers['content-encoding'] as string,
+              }),
+            );
+            res.on('error', reject);
+          },
+        )
+        .on('error', reject);
     });
-    bytes = (await res.arrayBuffer()).byteLength;
+  // The first gzip scrape after a snapshot compresses the snapshot's part.
+  await collector.applySnapshot(entities, new Date());
+  stepStart = performance.now();
+  const firstGzip = await get('gzip');
+  const firstGzipMs = performance.now() - stepStart;
+  let gzipBytes = 0;
+  const scrapeGzip = await time(SAMPLES, async () => {
+    gzipBytes = (await get('gzip')).bytes;
   });
-  const render = await time(SAMPLES, () => collector.render());
+  let plainBytes = 0;
+  const scrapeIdentity = await time(SAMPLES, async () => {
+    plainBytes = (await get('identity')).bytes;
+  });
+  const render = await time(SAMPLES, () => collector.exposition());
 
-  // Baseline: the same series in plain prom-client Gauges in a plain Registry.
+  // Baseline: the same series in plain prom-client Gauges in a plain Registry,
+  // rendered at every scrape (and, as the compression middleware would, gzipped).
   const heapBeforePlain = heapMb();
   const plain = new Registry();
   const guards = {
@@ -271,7 +339,7 @@ async function main() {
     annotationKeyAllowed: createKeyFilter(CONFIG.annotationKeys),
     value: (text: string) => text,
   };
-  let plainSeries = 0;
+  const counted = { series: 0 };
   for (const family of DEFAULT_SNAPSHOT_SERIES) {
     const gauge = new Gauge({
       name: family.name,
@@ -283,48 +351,71 @@ async function main() {
       entities,
       (labels, value) => {
         gauge.set(labels, value);
-        plainSeries += 1;
+        counted.series += 1;
       },
       guards,
     );
   }
+  const plainSeries = counted.series;
   const heapPlain = heapMb() - heapBeforePlain;
   const plainRender = await time(SAMPLES, () => plain.metrics());
+  const plainRenderGzip = await time(10, async () =>
+    gzipSync(await plain.metrics()),
+  );
 
   server.close();
   await knex.destroy();
 
+  const ratio = (a: number) => (a / plainRender.p50).toFixed(3);
   console.log(
     `  series from the store: ${series} (plain Registry: ${plainSeries})`,
   );
   for (const [name, count] of Object.entries(summary.series)) {
     console.log(`    ${name}: ${count}`);
   }
-  console.log(`  scrape body: ${mb(bytes / 2 ** 20)}`);
   console.log(
-    `  snapshot reload from the store (read + apply): p50 ${ms(
-      reload.p50,
-    )} (read ${ms(readMs)}, apply ${ms(applyMs)})`,
+    `  body: ${mb(plainBytes / 2 ** 20)} plain, ${mb(
+      gzipBytes / 2 ** 20,
+    )} gzip (${firstGzip.encoding})`,
   );
   console.log(
-    `  scrape over HTTP:            p50 ${ms(scrape.p50)}  p95 ${ms(
-      scrape.p95,
-    )}  min ${ms(scrape.min)}`,
+    `  snapshot reload from the store: p50 ${ms(reload.p50)} (read ${ms(
+      readMs,
+    )}, apply and render ${ms(
+      applyMs,
+    )}), on reload only; longest event-loop block ${ms(longestBlockMs)}`,
   );
   console.log(
-    `  collector.render():          p50 ${ms(render.p50)}  p95 ${ms(
+    `  scrape over HTTP, gzip:      p50 ${ms(scrapeGzip.p50)}  p95 ${ms(
+      scrapeGzip.p95,
+    )}  (first after a snapshot ${ms(firstGzipMs)})`,
+  );
+  console.log(
+    `  scrape over HTTP, identity:  p50 ${ms(scrapeIdentity.p50)}  p95 ${ms(
+      scrapeIdentity.p95,
+    )}`,
+  );
+  console.log(
+    `  collector.exposition():      p50 ${ms(render.p50)}  p95 ${ms(
       render.p95,
     )}`,
   );
   console.log(
     `  plain Registry.metrics():    p50 ${ms(plainRender.p50)}  p95 ${ms(
       plainRender.p95,
+    )}; with gzip p50 ${ms(plainRenderGzip.p50)}`,
+  );
+  console.log(
+    `  ratio to the plain render (p50): scrape gzip ${ratio(
+      scrapeGzip.p50,
+    )}, scrape identity ${ratio(scrapeIdentity.p50)}, exposition ${ratio(
+      render.p50,
     )}`,
   );
   console.log(
-    `  ratio scrape / plain render: ${(scrape.p50 / plainRender.p50).toFixed(
-      2,
-    )} (render alone ${(render.p50 / plainRender.p50).toFixed(2)})`,
+    `  transient heap of a reload (the entities read from the store): ${mb(
+      heapEntities,
+    )}`,
   );
   console.log(
     `  heap held by the collector: ${mb(
@@ -334,11 +425,16 @@ async function main() {
     )}`,
   );
   console.log(
-    `  goal scrape p50 <= 150 ms: ${scrape.p50 <= 150 ? 'met' : 'missed'}`,
+    `  goal scrape p50 <= 150 ms: ${
+      Math.max(scrapeGzip.p50, scrapeIdentity.p50) <= 150 ? 'met' : 'missed'
+    }`,
   );
 }
 
-main().catch(error => {
-  console.error(error);
-  process.exitCode = 1;
-});
+main().then(
+  () => process.exit(0),
+  error => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -51,6 +51,10 @@ exports.up = async function up(knex) {
     table.string('system', 512).nullable();
     table.string('lifecycle', 255).nullable();
     table.string('type', 255).nullable();
+    table
+      .string('rebuild_delay', 64)
+      .nullable()
+      .comment('The image-freshness/rebuild-delay annotation as written');
   });
   await knex.schema.createTable('manual_refreshes', table => {
     table.comment('When a refresh was last requested through the API, to rate-limit it across replicas');

@@ -232,12 +232,16 @@ describe('image-freshness backend plugin (real catalog, real registry)', () => {
     const permissions: Partial<PermissionsService> = {
       async authorize(requests, { credentials }) {
         return requests.map(() => ({
-          result: isUser(credentials) ? AuthorizeResult.DENY : AuthorizeResult.ALLOW,
+          result: isUser(credentials)
+            ? AuthorizeResult.DENY
+            : AuthorizeResult.ALLOW,
         }));
       },
       async authorizeConditional(requests, { credentials }) {
         return requests.map(() => ({
-          result: isUser(credentials) ? AuthorizeResult.DENY : AuthorizeResult.ALLOW,
+          result: isUser(credentials)
+            ? AuthorizeResult.DENY
+            : AuthorizeResult.ALLOW,
         }));
       },
     };
@@ -304,10 +308,16 @@ describe('image-freshness backend plugin (real catalog, real registry)', () => {
       basicAuth: { username: 'reader', password: 's3cret-pass' },
     });
     try {
-      const pushed = await pushImage(secured.url, 'private/api', '1.0', {}, {
-        username: 'reader',
-        password: 's3cret-pass',
-      });
+      const pushed = await pushImage(
+        secured.url,
+        'private/api',
+        '1.0',
+        {},
+        {
+          username: 'reader',
+          password: 's3cret-pass',
+        },
+      );
       const image = `${secured.host}/private/api:1.0`;
       const dockerConfig = path.join(dir, 'docker-config.json');
       fs.writeFileSync(
@@ -320,7 +330,9 @@ describe('image-freshness backend plugin (real catalog, real registry)', () => {
           },
         }),
       );
-      const variants: Array<[string, Record<string, unknown>, string | undefined]> = [
+      const variants: Array<
+        [string, Record<string, unknown>, string | undefined]
+      > = [
         [
           'config credentials',
           {

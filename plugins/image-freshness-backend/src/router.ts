@@ -86,7 +86,10 @@ export async function createRouter(options: {
     refresher
       .refresh(entity)
       .catch(error =>
-        logger.warn('Manual refresh failed', { entityRef, error: String(error) }),
+        logger.warn('Manual refresh failed', {
+          entityRef,
+          error: String(error),
+        }),
       );
     res.status(202).json({ status: 'accepted' });
   });

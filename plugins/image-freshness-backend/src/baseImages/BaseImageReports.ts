@@ -30,7 +30,13 @@ export class BaseImageReports {
 
   /** The entity's rebuild delay: its annotation, else the configured one. */
   rebuildDelayFor(entity: Entity): Duration {
-    const value = entity.metadata.annotations?.[ANNOTATION_REBUILD_DELAY];
+    return this.rebuildDelayFrom(
+      entity.metadata.annotations?.[ANNOTATION_REBUILD_DELAY],
+    );
+  }
+
+  /** A rebuild delay as written in the annotation, else the configured one. */
+  private rebuildDelayFrom(value: string | undefined): Duration {
     if (!value) {
       return this.rebuildDelay;
     }
@@ -39,6 +45,28 @@ export class BaseImageReports {
     } catch {
       return this.rebuildDelay;
     }
+  }
+
+  /**
+   * Every entity's base-images section at once (for metrics snapshots), each
+   * with its own rebuild delay as written in its annotation.
+   */
+  async forEntities(
+    entities: ReadonlyArray<{ entityRef: string; rebuildDelay?: string }>,
+  ): Promise<Map<string, BaseImageReport[]>> {
+    const delays = new Map(
+      entities.map(e => [e.entityRef, this.rebuildDelayFrom(e.rebuildDelay)]),
+    );
+    const now = DateTime.fromJSDate(this.now(), { zone: 'utc' });
+    const byEntity = new Map<string, BaseImageReport[]>();
+    for (const row of await this.store.listAllBaseImages()) {
+      const delay = delays.get(row.entityRef);
+      if (!delay) continue;
+      const list = byEntity.get(row.entityRef) ?? [];
+      list.push(toReport(row, delay, now));
+      byEntity.set(row.entityRef, list);
+    }
+    return byEntity;
   }
 
   async build(entity: Entity): Promise<BaseImageReport[]> {

@@ -27,6 +27,8 @@ export interface EntityInfo {
   system?: string;
   lifecycle?: string;
   type?: string;
+  /** The entity's `image-freshness/rebuild-delay` annotation as written. */
+  rebuildDelay?: string;
 }
 
 /** Everything one refresh learned about one entity. */

@@ -80,53 +80,61 @@ describe.each(databases.eachSupportedId())('KnexFreshnessStore on %s', id => {
     );
     const api = container('r/api:1');
     const worker = container('r/worker:1');
-    await store.saveEntity(entity('component:default/api', [
-        {
-          ...api,
-          outcome: {
-            digest: metadata.digest,
-            resolvedAt: new Date('2026-11-22T10:00:00Z'),
-          },
-        },
-        {
-          ...worker,
-          outcome: {
-            error: {
-              class: 'NOT_FOUND',
-              message: 'r/worker:1 not found',
-              advice: 'push it',
-              at: '2026-11-22T10:00:00Z',
+    await store.saveEntity(
+      entity(
+        'component:default/api',
+        [
+          {
+            ...api,
+            outcome: {
+              digest: metadata.digest,
+              resolvedAt: new Date('2026-11-22T10:00:00Z'),
             },
           },
-        },
-      ],
-      [],
-      new Date('2026-11-22T10:00:00Z'),
-    ));
-    await store.saveEntity(entity('component:default/api', [
-        {
-          ...api,
-          outcome: {
-            error: {
-              class: 'TIMEOUT',
-              message: 'slow',
-              advice: 'wait',
-              at: '2026-11-22T11:00:00Z',
+          {
+            ...worker,
+            outcome: {
+              error: {
+                class: 'NOT_FOUND',
+                message: 'r/worker:1 not found',
+                advice: 'push it',
+                at: '2026-11-22T10:00:00Z',
+              },
             },
           },
-        },
-      ],
-      [
-        {
-          class: 'UNKNOWN',
-          message: 'cluster down',
-          advice: 'see logs',
-          at: '2026-11-22T11:00:00Z',
-          source: 'kubernetes',
-        },
-      ],
-      new Date('2026-11-22T11:00:00Z'),
-    ));
+        ],
+        [],
+        new Date('2026-11-22T10:00:00Z'),
+      ),
+    );
+    await store.saveEntity(
+      entity(
+        'component:default/api',
+        [
+          {
+            ...api,
+            outcome: {
+              error: {
+                class: 'TIMEOUT',
+                message: 'slow',
+                advice: 'wait',
+                at: '2026-11-22T11:00:00Z',
+              },
+            },
+          },
+        ],
+        [
+          {
+            class: 'UNKNOWN',
+            message: 'cluster down',
+            advice: 'see logs',
+            at: '2026-11-22T11:00:00Z',
+            source: 'kubernetes',
+          },
+        ],
+        new Date('2026-11-22T11:00:00Z'),
+      ),
+    );
     const stored = await store.getEntity('component:default/api');
     expect(stored?.refreshedAt.toISOString()).toBe('2026-11-22T11:00:00.000Z');
     expect(stored?.errors.map(e => e.source)).toEqual(['kubernetes']);
@@ -147,13 +155,38 @@ describe.each(databases.eachSupportedId())('KnexFreshnessStore on %s', id => {
         error: { class: errorClass, message: 'm', advice: 'a', at },
       },
     });
-    const times = ['2026-11-22T10:00:00Z', '2026-11-22T11:00:00Z', '2026-11-22T12:00:00Z'];
-    await store.saveEntity(entity('component:default/api', [fail('TIMEOUT', times[0])], [], new Date(times[0])));
-    await store.saveEntity(entity('component:default/api', [fail('TIMEOUT', times[1])], [], new Date(times[1])));
+    const times = [
+      '2026-11-22T10:00:00Z',
+      '2026-11-22T11:00:00Z',
+      '2026-11-22T12:00:00Z',
+    ];
+    await store.saveEntity(
+      entity(
+        'component:default/api',
+        [fail('TIMEOUT', times[0])],
+        [],
+        new Date(times[0]),
+      ),
+    );
+    await store.saveEntity(
+      entity(
+        'component:default/api',
+        [fail('TIMEOUT', times[1])],
+        [],
+        new Date(times[1]),
+      ),
+    );
     let [row] = (await store.getEntity('component:default/api'))!.containers;
     expect(row.error?.firstSeen).toBe('2026-11-22T10:00:00.000Z');
     expect(row.error?.at).toBe(times[1]);
-    await store.saveEntity(entity('component:default/api', [fail('NOT_FOUND', times[2])], [], new Date(times[2])));
+    await store.saveEntity(
+      entity(
+        'component:default/api',
+        [fail('NOT_FOUND', times[2])],
+        [],
+        new Date(times[2]),
+      ),
+    );
     [row] = (await store.getEntity('component:default/api'))!.containers;
     expect(row.error?.class).toBe('NOT_FOUND');
     expect(row.error?.firstSeen).toBe('2026-11-22T12:00:00.000Z');
@@ -163,13 +196,21 @@ describe.each(databases.eachSupportedId())('KnexFreshnessStore on %s', id => {
     const store = await createStore(id);
     const t0 = new Date('2026-11-22T10:00:00Z');
     const later = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
-    expect(await store.claimManualRefresh('component:default/a', t0, 60_000)).toEqual({ claimed: true });
-    expect(await store.claimManualRefresh('component:default/a', later(20), 60_000)).toEqual({
+    expect(
+      await store.claimManualRefresh('component:default/a', t0, 60_000),
+    ).toEqual({ claimed: true });
+    expect(
+      await store.claimManualRefresh('component:default/a', later(20), 60_000),
+    ).toEqual({
       claimed: false,
       retryAfterMs: 40_000,
     });
-    expect(await store.claimManualRefresh('component:default/b', later(20), 60_000)).toEqual({ claimed: true });
-    expect(await store.claimManualRefresh('component:default/a', later(60), 60_000)).toEqual({ claimed: true });
+    expect(
+      await store.claimManualRefresh('component:default/b', later(20), 60_000),
+    ).toEqual({ claimed: true });
+    expect(
+      await store.claimManualRefresh('component:default/a', later(60), 60_000),
+    ).toEqual({ claimed: true });
   });
 
   it('lists and deletes entities', async () => {

@@ -43,6 +43,7 @@ type RefreshRow = {
   system: string | null;
   lifecycle: string | null;
   type: string | null;
+  rebuild_delay: string | null;
 };
 
 // SQLite returns dates as numbers or strings, PostgreSQL as Date objects.
@@ -122,7 +123,11 @@ export class KnexFreshnessStore implements FreshnessStore {
         (
           (await tx('entity_containers')
             .where({ entity_ref: entityRef })
-            .select('container_key', 'error', 'error_first_seen')) as ContainerRow[]
+            .select(
+              'container_key',
+              'error',
+              'error_first_seen',
+            )) as ContainerRow[]
         ).map(row => [row.container_key, row]),
       );
       for (const c of containers) {
@@ -196,6 +201,7 @@ export class KnexFreshnessStore implements FreshnessStore {
           system: info.system ?? null,
           lifecycle: info.lifecycle ?? null,
           type: info.type ?? null,
+          rebuild_delay: info.rebuildDelay ?? null,
         })
         .onConflict('entity_ref')
         .merge();
@@ -242,14 +248,21 @@ export class KnexFreshnessStore implements FreshnessStore {
         system: refresh.system ?? undefined,
         lifecycle: refresh.lifecycle ?? undefined,
         type: refresh.type ?? undefined,
+        rebuildDelay: refresh.rebuild_delay ?? undefined,
       },
       refreshedAt: toDate(refresh.refreshed_at),
-      errors: JSON.parse(refresh.errors) as Array<ImageError & { source: string }>,
+      errors: JSON.parse(refresh.errors) as Array<
+        ImageError & { source: string }
+      >,
       containers: byEntity.get(refresh.entity_ref) ?? [],
     }));
   }
 
-  async claimManualRefresh(entityRef: string, now: Date, minIntervalMs: number) {
+  async claimManualRefresh(
+    entityRef: string,
+    now: Date,
+    minIntervalMs: number,
+  ) {
     return this.knex.transaction(async tx => {
       const row = await tx('manual_refreshes')
         .where({ entity_ref: entityRef })

@@ -1,4 +1,5 @@
 import { mockServices } from '@backstage/backend-test-utils';
+import { gunzipSync, inflateRawSync } from 'node:zlib';
 import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
 import type { StoredContainer, StoredEntity } from '../database/FreshnessStore';
 import { MetricsConfig } from './config';
@@ -184,7 +185,7 @@ const at = new Date('2026-11-20T10:05:00Z');
 describe('MetricsCollector', () => {
   it('renders the seed series and ours, exactly', async () => {
     const { metrics } = collector();
-    metrics.applySnapshot([shop, billing], at);
+    await metrics.applySnapshot([shop, billing], at);
     const text = await metrics.render();
     const c = (labels: string) => `container_image_container_info{${labels}} 1`;
     const shopLabels = (
@@ -448,7 +449,7 @@ describe('MetricsCollector', () => {
     };
     const keys = async (config: Partial<MetricsConfig>) => {
       const { metrics } = collector(config);
-      metrics.applySnapshot([entity], at);
+      await metrics.applySnapshot([entity], at);
       const text = await metrics.render();
       const key = (line: string) => /key="([^"]*)"/.exec(line)![1];
       return {
@@ -490,7 +491,7 @@ describe('MetricsCollector', () => {
       annotations: {},
     };
     const { metrics } = collector({ maxValueLength: 10 });
-    metrics.applySnapshot(
+    await metrics.applySnapshot(
       [
         {
           ...shop,
@@ -517,7 +518,7 @@ describe('MetricsCollector', () => {
 
   it('keeps at most maxSeries store series, the most important first, and counts what it dropped', async () => {
     const { metrics, logger } = collector({ maxSeries: 8 });
-    metrics.applySnapshot([shop, billing], at);
+    await metrics.applySnapshot([shop, billing], at);
     let text = await metrics.render();
     // 2 entity_info + 6 of the 8 container_info; nothing after them.
     expect(samples(text, 'image_freshness_entity_info')).toHaveLength(2);
@@ -547,8 +548,8 @@ describe('MetricsCollector', () => {
     );
 
     // The counter adds up over snapshots; a snapshot within bounds adds nothing.
-    metrics.applySnapshot([shop, billing], at);
-    metrics.applySnapshot([billing], at);
+    await metrics.applySnapshot([shop, billing], at);
+    await metrics.applySnapshot([billing], at);
     text = await metrics.render();
     expect(dropped()[0]).toBe(
       'image_freshness_metrics_dropped_series_total{metric="container_image_container_info"} 4',
@@ -556,10 +557,36 @@ describe('MetricsCollector', () => {
     expect(samples(text, 'container_image_container_info')).toHaveLength(2);
   });
 
+  it('gives the same exposition as one gzip stream, the snapshot part compressed once per snapshot', async () => {
+    const { metrics } = collector();
+    await metrics.applySnapshot([shop, billing], at);
+    metrics.observeResolveError('ghcr.io', 'TIMEOUT');
+    const first = await metrics.exposition({ gzip: true });
+    expect(first.encoding).toBe('gzip');
+    const whole = Buffer.concat(first.chunks);
+    expect(gunzipSync(whole).toString('utf8')).toBe(await metrics.render());
+    // One gzip member, one deflate stream: every gzip reader takes it.
+    expect(
+      inflateRawSync(whole.subarray(10, whole.length - 8)).toString('utf8'),
+    ).toBe(await metrics.render());
+    metrics.observeResolveError('ghcr.io', 'TIMEOUT');
+    const second = await metrics.exposition({ gzip: true });
+    expect(second.chunks[0]).toBe(first.chunks[0]);
+    expect(gunzipSync(Buffer.concat(second.chunks)).toString('utf8')).toContain(
+      'image_freshness_resolve_errors_total{host="ghcr.io",error="TIMEOUT"} 2',
+    );
+    await metrics.applySnapshot([billing], at);
+    const third = await metrics.exposition({ gzip: true });
+    expect(third.chunks[0]).not.toBe(first.chunks[0]);
+    expect(gunzipSync(Buffer.concat(third.chunks)).toString('utf8')).toBe(
+      await metrics.render(),
+    );
+  });
+
   it('replaces the store series whole with each snapshot', async () => {
     const { metrics } = collector();
-    metrics.applySnapshot([shop, billing], at);
-    metrics.applySnapshot([billing], new Date('2026-11-20T10:06:00Z'));
+    await metrics.applySnapshot([shop, billing], at);
+    await metrics.applySnapshot([billing], new Date('2026-11-20T10:06:00Z'));
     const text = await metrics.render();
     expect(text).not.toContain('component:default/checkout');
     expect(text).not.toContain(D1);

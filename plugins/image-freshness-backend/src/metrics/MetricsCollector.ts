@@ -1,12 +1,20 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { StoredEntity } from '../database/FreshnessStore';
 import { createKeyFilter, MetricsConfig } from './config';
 import {
   DEFAULT_SNAPSHOT_SERIES,
   SeriesGuards,
   SnapshotSeries,
 } from './series';
+import type { SnapshotEntity } from './series';
+
+const deflateRawAsync = promisify(zlib.deflateRaw);
+const gzipAsync = promisify(zlib.gzip);
+
+/** A gzip member header: deflate, no name, no mtime, unknown OS. */
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
 
 /** One HTTP exchange with a registry, as the OCI client reports it. */
 export interface RegistryRequestObservation {
@@ -20,7 +28,7 @@ export interface RegistryRequestObservation {
   durationSeconds: number;
 }
 
-/** What one snapshot of the store applied to the registry. */
+/** What one snapshot of the store applied. */
 export interface SnapshotSummary {
   /** Series written, by metric. */
   series: Record<string, number>;
@@ -28,18 +36,66 @@ export interface SnapshotSummary {
   dropped: Record<string, number>;
 }
 
+/** The body of a scrape, in chunks to write in order. */
+export interface Exposition {
+  chunks: Buffer[];
+  /** `gzip` when the chunks, concatenated, are one gzip stream. */
+  encoding?: 'gzip';
+}
+
+/**
+ * The snapshot's text compressed once: a gzip header and a deflate stream left
+ * open at a byte boundary with no reference to what follows (a full flush),
+ * so each scrape only compresses its live part, appends it and closes the
+ * stream with the CRC-32 and length of the whole.
+ */
+interface CompressedSnapshot {
+  head: Buffer;
+  crc: number;
+  length: number;
+}
+
+/** The store-derived families as prom-client rendered them for one snapshot. */
+interface RenderedSnapshot {
+  text: Buffer;
+  gzip?: Promise<CompressedSnapshot>;
+}
+
+async function compressSnapshot(text: Buffer): Promise<CompressedSnapshot> {
+  const body = await deflateRawAsync(text, {
+    finishFlush: zlib.constants.Z_FULL_FLUSH,
+  });
+  return {
+    head: Buffer.concat([GZIP_HEADER, body]),
+    crc: zlib.crc32(text),
+    length: text.length,
+  };
+}
+
+/** Lets other requests through between the steps of a large snapshot. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise(resolve => setImmediate(resolve));
+}
+
 /** Registry request duration buckets, in seconds. */
 const REQUEST_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /**
- * The plugin's Prometheus metrics, in its own prom-client Registry (never the
- * global one): the series rendered from a snapshot of the store (see
- * {@link SnapshotSeries}), replaced whole by {@link applySnapshot}, and the
- * plugin's self-health, observed as it happens. Rendering never calls a
- * registry, a cluster or the database.
+ * The plugin's Prometheus metrics, in two prom-client Registries of its own
+ * (never the global one):
+ *
+ * - the snapshot registry: the families rendered from the store (see
+ *   {@link SnapshotSeries}), replaced whole by {@link applySnapshot} and
+ *   rendered once per snapshot, since they only change then;
+ * - the live registry: the plugin's self-health, observed as it happens and
+ *   rendered at every scrape.
+ *
+ * A scrape concatenates the two; it never calls a registry, a cluster or the
+ * database, and never re-formats the snapshot's series.
  */
 export class MetricsCollector {
-  private readonly registry = new Registry();
+  private readonly snapshotRegistry = new Registry();
+  private readonly liveRegistry = new Registry();
   private readonly families: ReadonlyArray<{
     series: SnapshotSeries;
     gauge: Gauge;
@@ -47,6 +103,8 @@ export class MetricsCollector {
   private readonly guards: SeriesGuards;
   private readonly maxSeries: number;
   private readonly logger?: LoggerService;
+  private rendered: Promise<RenderedSnapshot>;
+  private applying: Promise<unknown> = Promise.resolve();
 
   private readonly requests: Counter<'host' | 'method' | 'code'>;
   private readonly requestDuration: Histogram<'host' | 'method'>;
@@ -68,7 +126,6 @@ export class MetricsCollector {
     logger?: LoggerService;
   }) {
     const { config } = options;
-    const registers = [this.registry];
     this.maxSeries = config.maxSeries;
     this.logger = options.logger;
     const maxLength = config.maxValueLength;
@@ -84,10 +141,13 @@ export class MetricsCollector {
         name: series.name,
         help: series.help,
         labelNames: series.labelNames,
-        registers,
+        registers: [this.snapshotRegistry],
       }),
     }));
+    // Until the first snapshot: the families' HELP and TYPE, no samples.
+    this.rendered = this.renderSnapshot();
 
+    const registers = [this.liveRegistry];
     this.requests = new Counter({
       name: 'image_freshness_registry_requests_total',
       help: 'HTTP requests to container registries, by host, method and status code (the error class when no answer came).',
@@ -107,18 +167,6 @@ export class MetricsCollector {
       labelNames: ['host', 'error'],
       registers,
     });
-    this.lastRefresh = new Gauge({
-      name: 'image_freshness_last_refresh_timestamp_seconds',
-      help: 'When the last scheduled refresh run on this replica finished, as a Unix Epoch Time.',
-      // A gauge without labels would read 0 until set: registered on first use.
-      registers: [],
-    });
-    this.refreshDuration = new Gauge({
-      name: 'image_freshness_refresh_duration_seconds',
-      help: 'How long the last scheduled refresh run on this replica took, in seconds.',
-      // A gauge without labels would read 0 until set: registered on first use.
-      registers: [],
-    });
     this.dropped = new Counter({
       name: 'image_freshness_metrics_dropped_series_total',
       help: 'Series left out of /metrics because imageFreshness.metrics.maxSeries was reached, counted at each snapshot, by metric.',
@@ -131,77 +179,80 @@ export class MetricsCollector {
       labelNames: ['metric'],
       registers,
     });
+    // Gauges without labels would read 0 until set: registered on first use.
+    this.lastRefresh = new Gauge({
+      name: 'image_freshness_last_refresh_timestamp_seconds',
+      help: 'When the last scheduled refresh run on this replica finished, as a Unix Epoch Time.',
+      registers: [],
+    });
+    this.refreshDuration = new Gauge({
+      name: 'image_freshness_refresh_duration_seconds',
+      help: 'How long the last scheduled refresh run on this replica took, in seconds.',
+      registers: [],
+    });
     this.snapshotTimestamp = new Gauge({
       name: 'image_freshness_metrics_snapshot_timestamp_seconds',
       help: 'When the snapshot of the store that /metrics renders was read, as a Unix Epoch Time.',
-      // A gauge without labels would read 0 until set: registered on first use.
       registers: [],
     });
   }
 
-  /** The Content-Type of {@link render}'s text. */
+  /** The Content-Type of the exposition. */
   get contentType(): string {
-    return this.registry.contentType;
+    return this.liveRegistry.contentType;
   }
 
   /** The Prometheus text exposition of everything. */
-  render(): Promise<string> {
-    return this.registry.metrics();
+  async render(): Promise<string> {
+    const { chunks } = await this.exposition();
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  /**
+   * The exposition as chunks to write: the snapshot's text as rendered when it
+   * was applied, then the live registry rendered now. With `gzip`, one gzip
+   * stream whose snapshot part is compressed once per snapshot.
+   */
+  async exposition(options: { gzip?: boolean } = {}): Promise<Exposition> {
+    const snapshot = await this.rendered;
+    const live = Buffer.from(await this.liveRegistry.metrics(), 'utf8');
+    if (!options.gzip) {
+      return { chunks: [snapshot.text, live] };
+    }
+    if (typeof zlib.crc32 !== 'function') {
+      // Node before 20.15: two gzip members, which gzip readers join.
+      const members = await Promise.all([
+        gzipAsync(snapshot.text),
+        gzipAsync(live),
+      ]);
+      return { chunks: members, encoding: 'gzip' };
+    }
+    snapshot.gzip ??= compressSnapshot(snapshot.text).catch(error => {
+      snapshot.gzip = undefined;
+      throw error;
+    });
+    const head = await snapshot.gzip;
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(zlib.crc32(live, head.crc) >>> 0, 0);
+    trailer.writeUInt32LE((head.length + live.length) % 2 ** 32, 4);
+    return {
+      chunks: [head.head, await deflateRawAsync(live), trailer],
+      encoding: 'gzip',
+    };
   }
 
   /**
    * Replaces every store-derived series with those of `entities`, read at
-   * `loadedAt`. Synchronous, so no scrape sees half a snapshot.
+   * `loadedAt`. Scrapes see the previous snapshot until this one is rendered,
+   * never half of one; calls are applied one after the other.
    */
   applySnapshot(
-    entities: readonly StoredEntity[],
+    entities: readonly SnapshotEntity[],
     loadedAt: Date,
-  ): SnapshotSummary {
-    const summary: SnapshotSummary = { series: {}, dropped: {} };
-    const budget = { left: this.maxSeries };
-    for (const family of this.families) {
-      const { name } = family.series;
-      const { written, dropped } = this.writeFamily(family, entities, budget);
-      summary.series[name] = written;
-      this.snapshotSeries.set({ metric: name }, written);
-      if (dropped > 0) {
-        summary.dropped[name] = dropped;
-        this.dropped.inc({ metric: name }, dropped);
-      }
-    }
-    this.setUnlabelled(this.snapshotTimestamp, loadedAt.getTime() / 1000);
-    if (Object.keys(summary.dropped).length > 0) {
-      this.logger?.warn(
-        'Metrics series dropped: imageFreshness.metrics.maxSeries reached',
-        { maxSeries: this.maxSeries, dropped: JSON.stringify(summary.dropped) },
-      );
-    }
-    return summary;
-  }
-
-  /** Replaces one family's samples, spending the shared series budget. */
-  private writeFamily(
-    family: { series: SnapshotSeries; gauge: Gauge },
-    entities: readonly StoredEntity[],
-    budget: { left: number },
-  ): { written: number; dropped: number } {
-    const { series, gauge } = family;
-    const counts = { written: 0, dropped: 0 };
-    gauge.reset();
-    series.write(
-      entities,
-      (labels, value) => {
-        if (budget.left > 0) {
-          budget.left -= 1;
-          counts.written += 1;
-          gauge.set(labels, value);
-        } else {
-          counts.dropped += 1;
-        }
-      },
-      this.guards,
-    );
-    return counts;
+  ): Promise<SnapshotSummary> {
+    const applied = this.applying.then(() => this.applyNow(entities, loadedAt));
+    this.applying = applied.catch(() => {});
+    return applied;
   }
 
   /** Counts one request to a registry and its duration. */
@@ -232,10 +283,80 @@ export class MetricsCollector {
     );
   }
 
+  private async applyNow(
+    entities: readonly SnapshotEntity[],
+    loadedAt: Date,
+  ): Promise<SnapshotSummary> {
+    const summary: SnapshotSummary = { series: {}, dropped: {} };
+    const budget = { left: this.maxSeries };
+    for (const family of this.families) {
+      const { written, dropped } = this.writeFamily(family, entities, budget);
+      summary.series[family.series.name] = written;
+      if (dropped > 0) summary.dropped[family.series.name] = dropped;
+      await yieldToEventLoop();
+    }
+    const rendered = await this.renderSnapshot();
+    // The text is all a scrape needs: free the label sets.
+    for (const { gauge } of this.families) gauge.reset();
+    this.rendered = Promise.resolve(rendered);
+
+    for (const [name, written] of Object.entries(summary.series)) {
+      this.snapshotSeries.set({ metric: name }, written);
+    }
+    for (const [name, dropped] of Object.entries(summary.dropped)) {
+      this.dropped.inc({ metric: name }, dropped);
+    }
+    this.setUnlabelled(this.snapshotTimestamp, loadedAt.getTime() / 1000);
+    if (Object.keys(summary.dropped).length > 0) {
+      this.logger?.warn(
+        'Metrics series dropped: imageFreshness.metrics.maxSeries reached',
+        { maxSeries: this.maxSeries, dropped: JSON.stringify(summary.dropped) },
+      );
+    }
+    return summary;
+  }
+
+  /** Replaces one family's samples, spending the shared series budget. */
+  private writeFamily(
+    family: { series: SnapshotSeries; gauge: Gauge },
+    entities: readonly SnapshotEntity[],
+    budget: { left: number },
+  ): { written: number; dropped: number } {
+    const { series, gauge } = family;
+    const counts = { written: 0, dropped: 0 };
+    gauge.reset();
+    series.write(
+      entities,
+      (labels, value) => {
+        if (budget.left > 0) {
+          budget.left -= 1;
+          counts.written += 1;
+          gauge.set(labels, value);
+        } else {
+          counts.dropped += 1;
+        }
+      },
+      this.guards,
+    );
+    return counts;
+  }
+
+  /** Renders the snapshot registry as `Registry.metrics()` would, a family at a time. */
+  private async renderSnapshot(): Promise<RenderedSnapshot> {
+    const parts: string[] = [];
+    for (const { series } of this.families) {
+      parts.push(
+        await this.snapshotRegistry.getSingleMetricAsString(series.name),
+      );
+      await yieldToEventLoop();
+    }
+    return { text: Buffer.from(`${parts.join('\n\n')}\n`, 'utf8') };
+  }
+
   /** Sets a gauge without labels, registering it on first use (absent until known). */
   private setUnlabelled(gauge: Gauge, value: number) {
     if (!this.registered.has(gauge)) {
-      this.registry.registerMetric(gauge);
+      this.liveRegistry.registerMetric(gauge);
       this.registered.add(gauge);
     }
     gauge.set(value);

@@ -1,7 +1,9 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { Duration } from 'luxon';
 import { parseReference } from 'oci-client';
-import type { FreshnessStore, StoredEntity } from '../database/FreshnessStore';
+import type { FreshnessStore } from '../database/FreshnessStore';
+import type { SnapshotEntity } from './series';
+import type { BaseImageReport } from 'backstage-plugin-image-freshness-common';
 import { MetricsCollector } from './MetricsCollector';
 
 /** The registry host of an image reference, best effort for malformed ones. */
@@ -19,6 +21,13 @@ export function registryHost(image: string): string {
   }
 }
 
+/** Where the snapshot reads base-image verdicts (the base-image report builder). */
+export interface BaseImagesSource {
+  forEntities(
+    entities: ReadonlyArray<{ entityRef: string; rebuildDelay?: string }>,
+  ): Promise<Map<string, BaseImageReport[]>>;
+}
+
 /**
  * Keeps the collector's store-derived series current: reloads them from the
  * store after every scheduled refresh on this replica, and, on every replica,
@@ -28,6 +37,7 @@ export function registryHost(image: string): string {
  */
 export class MetricsSnapshot {
   private readonly store: Pick<FreshnessStore, 'getAllEntities'>;
+  private readonly baseImages?: BaseImagesSource;
   private readonly collector: MetricsCollector;
   private readonly logger: LoggerService;
   private readonly maxAgeMs: number;
@@ -37,6 +47,8 @@ export class MetricsSnapshot {
 
   constructor(options: {
     store: Pick<FreshnessStore, 'getAllEntities'>;
+    /** Base-image facts per entity, for `container_image_base_info` and `_rebuild_due`. */
+    baseImages?: BaseImagesSource;
     collector: MetricsCollector;
     logger: LoggerService;
     /** How old a snapshot may get before a scrape reloads it. */
@@ -44,6 +56,7 @@ export class MetricsSnapshot {
     now?: () => Date;
   }) {
     this.store = options.store;
+    this.baseImages = options.baseImages;
     this.collector = options.collector;
     this.logger = options.logger;
     this.maxAgeMs = options.maxAge.toMillis();
@@ -65,9 +78,8 @@ export class MetricsSnapshot {
   }
 
   /** Reloads now, after any load under way (which may predate a change). */
-  async reload(): Promise<void> {
-    await this.loading;
-    await this.load();
+  reload(): Promise<void> {
+    return this.load();
   }
 
   /**
@@ -79,7 +91,6 @@ export class MetricsSnapshot {
     const result = await run();
     const finishedAt = this.now();
     this.collector.observeRefresh({ startedAt, finishedAt });
-    await this.loading;
     await this.load({ errorsBetween: { startedAt, finishedAt } });
     return result;
   }
@@ -87,9 +98,13 @@ export class MetricsSnapshot {
   private load(
     options: { errorsBetween?: { startedAt: Date; finishedAt: Date } } = {},
   ): Promise<void> {
-    const loading: Promise<void> = this.loadOnce(options).finally(() => {
-      if (this.loading === loading) this.loading = undefined;
-    });
+    // One load at a time, in order: a later read is never overwritten by an earlier one.
+    const previous = this.loading ?? Promise.resolve();
+    const loading: Promise<void> = previous
+      .then(() => this.loadOnce(options))
+      .finally(() => {
+        if (this.loading === loading) this.loading = undefined;
+      });
     this.loading = loading;
     return loading;
   }
@@ -99,8 +114,10 @@ export class MetricsSnapshot {
   }): Promise<void> {
     const started = this.now();
     try {
-      const entities = await this.store.getAllEntities();
-      const summary = this.collector.applySnapshot(entities, started);
+      const entities = await this.withBaseImages(
+        await this.store.getAllEntities(),
+      );
+      const summary = await this.collector.applySnapshot(entities, started);
       this.loadedAt = started;
       if (options.errorsBetween) {
         this.countResolveErrors(entities, options.errorsBetween);
@@ -117,9 +134,25 @@ export class MetricsSnapshot {
     }
   }
 
+  private async withBaseImages(
+    entities: SnapshotEntity[],
+  ): Promise<SnapshotEntity[]> {
+    if (!this.baseImages) return entities;
+    const bases = await this.baseImages.forEntities(
+      entities.map(e => ({
+        entityRef: e.entityRef,
+        rebuildDelay: e.info.rebuildDelay,
+      })),
+    );
+    return entities.map(e => ({
+      ...e,
+      baseImages: bases.get(e.entityRef) ?? [],
+    }));
+  }
+
   /** Counts the container errors a refresh run stored (their time falls within the run). */
   private countResolveErrors(
-    entities: readonly StoredEntity[],
+    entities: readonly SnapshotEntity[],
     run: { startedAt: Date; finishedAt: Date },
   ) {
     const from = run.startedAt.getTime();

@@ -150,7 +150,20 @@ describe('GET /api/image-freshness/metrics', () => {
       expect(before.text).not.toContain('container_image_container_info{');
 
       await scheduler.triggerTask('image-freshness-refresh');
-      const after = (await request(backend.server).get(METRICS)).text;
+      // Prometheus asks for gzip: one gzip stream, the same text.
+      const gzipped = await request(backend.server)
+        .get(METRICS)
+        .set('accept-encoding', 'gzip');
+      expect(gzipped.headers['content-encoding']).toBe('gzip');
+      const plain = await request(backend.server)
+        .get(METRICS)
+        .set('accept-encoding', 'identity');
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(Number(plain.headers['content-length'])).toBe(
+        Buffer.byteLength(plain.text),
+      );
+      expect(gzipped.text).toBe(plain.text);
+      const after = plain.text;
       const sample = (prefix: string) =>
         after.split('\n').filter(line => line.startsWith(prefix));
       expect(sample('container_image_container_info{')).toEqual([

@@ -6,7 +6,7 @@ import { MetricsSnapshot } from './MetricsSnapshot';
 
 /**
  * `GET /metrics`: the Prometheus text exposition from the plugin's own
- * registry, rendered from the snapshot of the store. Unless `public`, only
+ * registries, rendered from the snapshot of the store. Unless `public`, only
  * services may read it (a `backend.auth.externalAccess` static token is one):
  * the series name every entity, whatever the catalog lets a user see.
  */
@@ -24,11 +24,21 @@ export function createMetricsRouter(options: {
       await httpAuth.credentials(req, { allow: ['service'] });
     }
     await snapshot.ensureCurrent();
-    const text = await collector.render();
+    // Prometheus asks for gzip: the snapshot's part is compressed once per
+    // snapshot, not per scrape.
+    const gzip = req.acceptsEncodings('gzip', 'identity') === 'gzip';
+    const { chunks, encoding } = await collector.exposition({ gzip });
     res.setHeader('Content-Type', collector.contentType);
-    res.setHeader('Cache-Control', 'no-store');
-    // end(), not send(): send() would rewrite the Content-Type's parameters.
-    res.end(text);
+    // no-transform keeps the backend's compression middleware off the body.
+    res.setHeader('Cache-Control', 'no-store, no-transform');
+    res.setHeader('Vary', 'Accept-Encoding');
+    if (encoding) res.setHeader('Content-Encoding', encoding);
+    res.setHeader(
+      'Content-Length',
+      chunks.reduce((n, chunk) => n + chunk.length, 0),
+    );
+    for (const chunk of chunks) res.write(chunk);
+    res.end();
   });
   return router;
 }

@@ -1,6 +1,14 @@
-import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
+import type {
+  BaseImageReport,
+  ImageMetadata,
+} from 'backstage-plugin-image-freshness-common';
 import { parseEntityRef } from '@backstage/catalog-model';
 import type { StoredContainer, StoredEntity } from '../database/FreshnessStore';
+
+/** An entity as the snapshot sees it: the store's facts plus its base images. */
+export type SnapshotEntity = StoredEntity & {
+  baseImages?: readonly BaseImageReport[];
+};
 
 /** Writes one sample; the collector counts it against `maxSeries`. */
 export type EmitSample = (
@@ -29,7 +37,7 @@ export interface SnapshotSeries {
   help: string;
   labelNames: readonly string[];
   write(
-    entities: readonly StoredEntity[],
+    entities: readonly SnapshotEntity[],
     emit: EmitSample,
     guards: SeriesGuards,
   ): void;
@@ -58,14 +66,18 @@ export const ANNOTATION_JSONPATH =
  * host (`user:token@host/repo`): a secret never reaches a metric label.
  */
 export function redactImage(image: string): string {
-  const slash = image.indexOf('/');
-  const at = image.lastIndexOf('@', slash);
-  if (slash === -1 || at === -1) {
+  const scheme = image.indexOf('://');
+  const start = scheme === -1 ? 0 : scheme + 3;
+  const slash = image.indexOf('/', start);
+  // Without a scheme, an '@' before any '/' is a digest (`nginx@sha256:...`).
+  if (slash === -1 && scheme === -1) {
     return image;
   }
-  const scheme = image.indexOf('://');
-  const prefix = scheme !== -1 && scheme < at ? image.slice(0, scheme + 3) : '';
-  return `${prefix}***@${image.slice(at + 1)}`;
+  const at = image.lastIndexOf('@', slash === -1 ? image.length : slash);
+  if (at < start) {
+    return image;
+  }
+  return `${image.slice(0, start)}***@${image.slice(at + 1)}`;
 }
 
 /** The labels that identify a container, in the seed's order plus `cluster` and `entity`. */
@@ -101,7 +113,7 @@ function entityNamespace(entityRef: string): string {
 
 /** Calls `fn` once per distinct image digest that has metadata (first seen wins). */
 function eachImage(
-  entities: readonly StoredEntity[],
+  entities: readonly SnapshotEntity[],
   fn: (digest: string, metadata: ImageMetadata) => void,
 ): void {
   const seen = new Set<string>();
@@ -250,6 +262,53 @@ export const imageAnnotation: SnapshotSeries = {
   },
 };
 
+/** `container_image_base_info{digest,base_name,base_digest,source}`: what each image is built on. */
+export const baseInfo: SnapshotSeries = {
+  name: 'container_image_base_info',
+  help: 'The base image each image is built on (base_digest: the digest it was built on, "" when unknown) and where that was found (annotation, label, dockerfile).',
+  labelNames: ['digest', 'base_name', 'base_digest', 'source'],
+  write(entities, emit) {
+    const seen = new Set<string>();
+    for (const entity of entities) {
+      for (const report of entity.baseImages ?? []) {
+        if (!report.imageDigest || !report.base) continue;
+        const labels = {
+          digest: report.imageDigest,
+          base_name: report.base.name,
+          base_digest: report.base.builtOnDigest ?? '',
+          source: report.base.source.kind,
+        };
+        const key = Object.values(labels).join('\n');
+        if (seen.has(key)) continue;
+        seen.add(key);
+        emit(labels, 1);
+      }
+    }
+  },
+};
+
+/** `container_image_rebuild_due{entity,digest}`: 1 when the base moved more than the rebuild delay ago. */
+export const rebuildDue: SnapshotSeries = {
+  name: 'container_image_rebuild_due',
+  help: 'Whether an image of the entity is due for a rebuild because its base moved more than the rebuild delay ago (1) or not (0); images with an unknown base have no series.',
+  labelNames: ['entity', 'digest'],
+  write(entities, emit) {
+    for (const entity of entities) {
+      const seen = new Set<string>();
+      for (const report of entity.baseImages ?? []) {
+        const verdict = report.verdict.verdict;
+        if (!report.imageDigest || verdict === 'unknown') continue;
+        if (seen.has(report.imageDigest)) continue;
+        seen.add(report.imageDigest);
+        emit(
+          { entity: entity.entityRef, digest: report.imageDigest },
+          verdict === 'rebuild-due' ? 1 : 0,
+        );
+      }
+    }
+  },
+};
+
 /**
  * Every family rendered from the store, most important first (they keep their
  * series when `maxSeries` cuts): ownership and containers before per-image
@@ -261,6 +320,8 @@ export const DEFAULT_SNAPSHOT_SERIES: readonly SnapshotSeries[] = [
   runningInfo,
   sizeBytes,
   created,
+  baseInfo,
+  rebuildDue,
   imageLabel,
   imageAnnotation,
 ];

@@ -2,6 +2,7 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ANNOTATION_PLATFORM,
+  ANNOTATION_REBUILD_DELAY,
   ImageError,
 } from 'backstage-plugin-image-freshness-common';
 import {
@@ -24,6 +25,7 @@ function entityInfo(entity: Entity): EntityInfo {
     system: text(spec.system),
     lifecycle: text(spec.lifecycle),
     type: text(spec.type),
+    rebuildDelay: text(entity.metadata.annotations?.[ANNOTATION_REBUILD_DELAY]),
   };
 }
 

@@ -22,7 +22,10 @@ export function createOciClient(options: {
   const byHost = new Map<string, RegistrySettings>(
     config.registries.map(r => [r.host, r]),
   );
-  const configured: Record<string, NonNullable<RegistrySettings['credentials']>> = {};
+  const configured: Record<
+    string,
+    NonNullable<RegistrySettings['credentials']>
+  > = {};
   for (const registry of config.registries) {
     if (registry.credentials) configured[registry.host] = registry.credentials;
   }
