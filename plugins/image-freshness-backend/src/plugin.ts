@@ -62,7 +62,18 @@ export const imageFreshnessPlugin = createBackendPlugin({
           database: deps.database,
         });
         const hosts = new HostPolicy(config);
-        const client = createOciClient({ config, hosts });
+        const client = createOciClient({
+          config,
+          hosts,
+          observer: event =>
+            metrics.observeRegistryRequest({
+              host: event.host,
+              method: event.method,
+              status: event.status,
+              error: event.error,
+              durationSeconds: event.durationMs / 1000,
+            }),
+        });
         const resolver = new ImageResolver({
           client,
           store,
@@ -93,6 +104,7 @@ export const imageFreshnessPlugin = createBackendPlugin({
         });
         const metricsSnapshot = new MetricsSnapshot({
           store,
+          baseImages: baseImages.reports,
           collector: metrics,
           logger,
           maxAge: metricsConfig.reloadInterval,
