@@ -35,8 +35,14 @@ exports.up = async function up(knex) {
     table.string('digest', 128).nullable();
     table.string('running_digest', 128).nullable();
     table.dateTime('resolved_at').nullable();
-    table.text('error').nullable().comment('The last error (JSON: class, message, advice, at = last seen)');
-    table.dateTime('error_first_seen').nullable().comment('When the current error class was first seen');
+    table
+      .text('error')
+      .nullable()
+      .comment('The last error (JSON: class, message, advice, at = last seen)');
+    table
+      .dateTime('error_first_seen')
+      .nullable()
+      .comment('When the current error class was first seen');
     table.dateTime('updated_at').notNullable();
     table.primary(['entity_ref', 'container_key']);
   });
@@ -57,7 +63,9 @@ exports.up = async function up(knex) {
       .comment('The image-freshness/rebuild-delay annotation as written');
   });
   await knex.schema.createTable('manual_refreshes', table => {
-    table.comment('When a refresh was last requested through the API, to rate-limit it across replicas');
+    table.comment(
+      'When a refresh was last requested through the API, to rate-limit it across replicas',
+    );
     table.string('entity_ref', 512).primary().notNullable();
     table.dateTime('requested_at').notNullable();
   });

@@ -83,14 +83,12 @@ export async function createRouter(options: {
       });
       return;
     }
-    refresher
-      .refresh(entity)
-      .catch(error =>
-        logger.warn('Manual refresh failed', {
-          entityRef,
-          error: String(error),
-        }),
-      );
+    refresher.refresh(entity).catch(error =>
+      logger.warn('Manual refresh failed', {
+        entityRef,
+        error: String(error),
+      }),
+    );
     res.status(202).json({ status: 'accepted' });
   });
 

@@ -326,6 +326,8 @@ describe('MetricsCollector', () => {
       'image_freshness_metrics_snapshot_series{metric="container_image_running_info"} 3',
       'image_freshness_metrics_snapshot_series{metric="container_image_size_bytes"} 2',
       'image_freshness_metrics_snapshot_series{metric="container_image_created"} 1',
+      'image_freshness_metrics_snapshot_series{metric="container_image_base_info"} 0',
+      'image_freshness_metrics_snapshot_series{metric="container_image_rebuild_due"} 0',
       'image_freshness_metrics_snapshot_series{metric="container_image_label"} 2',
       'image_freshness_metrics_snapshot_series{metric="container_image_annotation"} 1',
       `image_freshness_metrics_snapshot_timestamp_seconds ${
