@@ -13,7 +13,14 @@ import {
   MetricsSnapshot,
   readMetricsConfig,
 } from './metrics';
+import { createHealthProbesRouter } from './probes/router';
+import { HealthProbes } from './probes/HealthProbes';
 import { createRouter } from './router';
+import {
+  createRepositoryScans,
+  SCAN_TASK_SCHEDULE,
+} from './scans/createRepositoryScans';
+import { createScansRouter } from './scans/router';
 import { AnnotationImageSource } from './service/AnnotationImageSource';
 import { createOciClient } from './service/createOciClient';
 import { EntityRefresher } from './service/EntityRefresher';
@@ -22,6 +29,11 @@ import { ImageResolver } from './service/ImageResolver';
 import { KubernetesWorkloadSource } from './service/KubernetesWorkloadSource';
 import { RefreshTask } from './service/RefreshTask';
 import { ReportBuilder } from './service/ReportBuilder';
+import {
+  createVulnerabilityScanning,
+  VULNERABILITY_TASK_SCHEDULE,
+} from './vulnerabilities/createVulnerabilityScanning';
+import { createVulnerabilitiesRouter } from './vulnerabilities/router';
 
 /**
  * The image-freshness backend plugin: finds the images every entity runs,
@@ -43,6 +55,7 @@ export const imageFreshnessPlugin = createBackendPlugin({
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
         urlReader: coreServices.urlReader,
+        lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
       },
       async init(deps) {
@@ -146,6 +159,76 @@ export const imageFreshnessPlugin = createBackendPlugin({
             httpAuth,
             public: metricsConfig.public,
           }),
+        );
+        // Repository scans, vulnerability summaries, registry health probes.
+        const scans = await createRepositoryScans({
+          config: deps.config,
+          database: deps.database,
+          logger,
+          client,
+          hosts,
+          resolver,
+          platform: formatPlatform(config.platform),
+          cacheDuration: config.cacheDuration,
+          discoveries: baseImages.store,
+        });
+        await scheduler.scheduleTask({
+          id: 'image-freshness-scans',
+          scope: 'global',
+          ...SCAN_TASK_SCHEDULE,
+          fn: async abortSignal => {
+            await scans.task.run(abortSignal);
+          },
+        });
+        const vulnerabilities = await createVulnerabilityScanning({
+          config: deps.config,
+          settings: config,
+          database: deps.database,
+          logger,
+          hosts,
+          freshness: store,
+          scans: scans.store,
+        });
+        const vulnerabilityTask = vulnerabilities.task;
+        if (vulnerabilityTask) {
+          await scheduler.scheduleTask({
+            id: 'image-freshness-vulnerabilities',
+            scope: 'global',
+            ...VULNERABILITY_TASK_SCHEDULE,
+            fn: async abortSignal => {
+              await vulnerabilityTask.run(abortSignal);
+            },
+          });
+        }
+        const healthProbes = HealthProbes.create({
+          config: deps.config,
+          settings: config,
+          hosts,
+          logger,
+        });
+        for (const probeTask of healthProbes.tasks()) {
+          await scheduler.scheduleTask({ ...probeTask, scope: 'local' });
+        }
+        deps.lifecycle.addShutdownHook(() => healthProbes.shutdown());
+        metrics.addLiveRegistry(healthProbes.metrics.registry);
+        metrics.addLiveRegistry(vulnerabilities.metrics.registry);
+        httpRouter.use(
+          createScansRouter({
+            httpAuth,
+            store: scans.store,
+            vulnerabilities: vulnerabilities.store,
+          }),
+        );
+        httpRouter.use(
+          createVulnerabilitiesRouter({
+            httpAuth,
+            store: vulnerabilities.store,
+            availability: vulnerabilities.availability,
+            severities: vulnerabilities.severities,
+          }),
+        );
+        httpRouter.use(
+          createHealthProbesRouter({ httpAuth, probes: healthProbes }),
         );
         if (metricsConfig.public) {
           httpRouter.addAuthPolicy({

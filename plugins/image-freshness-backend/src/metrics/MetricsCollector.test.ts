@@ -1,3 +1,4 @@
+import { Gauge, Registry } from 'prom-client';
 import { mockServices } from '@backstage/backend-test-utils';
 import { gunzipSync, inflateRawSync } from 'node:zlib';
 import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
@@ -582,6 +583,29 @@ describe('MetricsCollector', () => {
     expect(third.chunks[0]).not.toBe(first.chunks[0]);
     expect(gunzipSync(Buffer.concat(third.chunks)).toString('utf8')).toBe(
       await metrics.render(),
+    );
+  });
+
+  it("serves other parts' registries live beside its own, in plain text and gzip", async () => {
+    const { metrics } = collector();
+    await metrics.applySnapshot([shop], at);
+    const probes = new Registry();
+    const success = new Gauge({
+      name: 'registry_exporter_success',
+      help: 'h',
+      labelNames: ['tested_registry', 'node', 'type'],
+      registers: [probes],
+    });
+    metrics.addLiveRegistry(probes);
+    success.set({ tested_registry: 'ghcr.io', node: 'n1', type: 'pull' }, 1);
+    const line =
+      'registry_exporter_success{tested_registry="ghcr.io",node="n1",type="pull"} 1';
+    expect(await metrics.render()).toContain(line);
+    expect(await metrics.render()).toContain('container_image_container_info{');
+    success.set({ tested_registry: 'ghcr.io', node: 'n1', type: 'pull' }, 0);
+    const gz = await metrics.exposition({ gzip: true });
+    expect(gunzipSync(Buffer.concat(gz.chunks)).toString('utf8')).toContain(
+      line.replace(/ 1$/, ' 0'),
     );
   });
 

@@ -115,6 +115,8 @@ export class MetricsCollector {
   private readonly snapshotSeries: Gauge<'metric'>;
   private readonly snapshotTimestamp: Gauge;
   private readonly registered = new Set<Gauge>();
+  /** Other parts' registries (health probes, vulnerabilities), rendered live at each scrape. */
+  private readonly otherLiveRegistries: Registry[] = [];
 
   constructor(options: {
     config: Pick<
@@ -197,6 +199,14 @@ export class MetricsCollector {
     });
   }
 
+  /**
+   * Adds a registry of another part of the plugin (its own series, e.g. the
+   * health probes'), rendered live at every scrape after the collector's own.
+   */
+  addLiveRegistry(registry: Registry): void {
+    this.otherLiveRegistries.push(registry);
+  }
+
   /** The Content-Type of the exposition. */
   get contentType(): string {
     return this.liveRegistry.contentType;
@@ -215,7 +225,10 @@ export class MetricsCollector {
    */
   async exposition(options: { gzip?: boolean } = {}): Promise<Exposition> {
     const snapshot = await this.rendered;
-    const live = Buffer.from(await this.liveRegistry.metrics(), 'utf8');
+    const texts = await Promise.all(
+      [this.liveRegistry, ...this.otherLiveRegistries].map(r => r.metrics()),
+    );
+    const live = Buffer.from(texts.join('\n'), 'utf8');
     if (!options.gzip) {
       return { chunks: [snapshot.text, live] };
     }

@@ -1,0 +1,156 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type {
+  BaseImageStore,
+  TagCandidate,
+} from '../baseImages/BaseImageStore';
+import type { ScanTarget } from './config';
+import type { RepositoryScanner } from './RepositoryScanner';
+import type { RepositoryScan, ScanStore } from './ScanStore';
+
+/** How often the scan task looks for repositories that are due. */
+export const SCAN_TASK_PERIOD_MS = 5 * 60_000;
+
+/** A failed scan is tried again after this long, or its interval when shorter. */
+const FAILED_RETRY_MS = SCAN_TASK_PERIOD_MS;
+
+/**
+ * The scheduled scan loop (one replica at a time): forgets scans no longer
+ * configured, scans every repository whose last scan is older than its
+ * interval (a failed one sooner), one repository after another, stores each
+ * result, and hands a base image's result to TagDiscovery as that tracking
+ * policy's discovery, so the base-image "newest allowed tag" comes from the
+ * scan and the refresh lists no tags of its own while scans keep it fresh.
+ */
+export class ScanTask {
+  private readonly targets: ScanTarget[];
+  private readonly scanner: Pick<RepositoryScanner, 'scan'>;
+  private readonly store: ScanStore;
+  private readonly discoveries?: Pick<
+    BaseImageStore,
+    'getTagDiscovery' | 'putTagDiscovery'
+  >;
+  private readonly logger: LoggerService;
+  private readonly now: () => Date;
+
+  constructor(options: {
+    targets: ScanTarget[];
+    scanner: Pick<RepositoryScanner, 'scan'>;
+    store: ScanStore;
+    /** Where TagDiscovery keeps discoveries (the base-image store). */
+    discoveries?: Pick<BaseImageStore, 'getTagDiscovery' | 'putTagDiscovery'>;
+    logger: LoggerService;
+    now?: () => Date;
+  }) {
+    this.targets = options.targets;
+    this.scanner = options.scanner;
+    this.store = options.store;
+    this.discoveries = options.discoveries;
+    this.logger = options.logger;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Scans what is due; stops between repositories when `signal` aborts. */
+  async run(
+    signal?: AbortSignal,
+  ): Promise<{ scanned: number; failed: number }> {
+    const removed = await this.store.deleteScansExcept(
+      this.targets.map(t => ({
+        repository: t.policy.repository,
+        key: t.policy.key,
+      })),
+    );
+    if (removed > 0) {
+      this.logger.info('Removed scans no longer configured', { removed });
+    }
+    const stored = new Map(
+      (await this.store.listScans()).map(s => [`${s.repository}|${s.key}`, s]),
+    );
+    let scanned = 0;
+    let failed = 0;
+    for (const target of this.targets) {
+      if (signal?.aborted) break;
+      const previous = stored.get(
+        `${target.policy.repository}|${target.policy.key}`,
+      );
+      if (!this.isDue(target, previous)) continue;
+      const started = Date.now();
+      const scan = await this.scanner.scan(target, previous);
+      await this.store.saveScan(scan);
+      scanned++;
+      if (scan.lastScanStatus === 'Failed') {
+        failed++;
+        this.logger.warn(
+          'Repository scan failed; the last good result is kept',
+          {
+            repository: target.policy.repository,
+            source: target.source,
+            errorClass: scan.error?.class ?? 'UNKNOWN',
+            error: scan.message ?? '',
+          },
+        );
+        continue;
+      }
+      this.logger.info('Scanned repository', {
+        repository: target.policy.repository,
+        source: target.source,
+        sort: target.sort,
+        tags: scan.tagCount ?? 0,
+        kept: scan.images.length,
+        unreadable: scan.images.filter(i => i.error).length,
+        durationMs: Date.now() - started,
+      });
+      if (target.source === 'base-image') {
+        await this.feedDiscovery(target, scan);
+      }
+    }
+    return { scanned, failed };
+  }
+
+  private isDue(target: ScanTarget, previous?: RepositoryScan): boolean {
+    if (!previous?.lastScanTime) return true;
+    const interval = target.interval.toMillis();
+    const wait =
+      previous.lastScanStatus === 'Failed'
+        ? Math.min(interval, FAILED_RETRY_MS)
+        : interval;
+    return this.now().getTime() - previous.lastScanTime.getTime() >= wait;
+  }
+
+  /**
+   * Stores the scan as the policy's tag discovery, in TagDiscovery's shape:
+   * tags with when each was first seen (kept from the last discovery), and
+   * for NewestBuild the digest and build time of each tag that could be read.
+   * It is trusted until the next scan is due (plus one task period).
+   */
+  private async feedDiscovery(
+    target: ScanTarget,
+    scan: RepositoryScan,
+  ): Promise<void> {
+    if (!this.discoveries || !scan.lastScanTime) return;
+    const at = scan.lastScanTime;
+    const previous = await this.discoveries.getTagDiscovery(
+      target.policy.repository,
+      target.policy.key,
+    );
+    const firstSeen = new Map(
+      (previous?.candidates ?? []).map(c => [c.tag, c.firstSeen]),
+    );
+    const newestBuild = target.sort === 'newest-build';
+    const candidates: TagCandidate[] = scan.images
+      .filter(i => !newestBuild || !i.error)
+      .map(i => ({
+        tag: i.tag,
+        firstSeen: firstSeen.get(i.tag) ?? at.toISOString(),
+        ...(newestBuild ? { digest: i.digest, created: i.created } : {}),
+      }));
+    await this.discoveries.putTagDiscovery({
+      repository: target.policy.repository,
+      policyKey: target.policy.key,
+      candidates,
+      checkedAt: at,
+      expiresAt: new Date(
+        at.getTime() + target.interval.toMillis() + SCAN_TASK_PERIOD_MS,
+      ),
+    });
+  }
+}

@@ -1,0 +1,74 @@
+import { Config, ConfigReader } from '@backstage/config';
+import { parseDuration } from 'backstage-plugin-image-freshness-common';
+import { Duration } from 'luxon';
+
+/** Trivy's severities, most severe first. */
+export const SEVERITIES = [
+  'CRITICAL',
+  'HIGH',
+  'MEDIUM',
+  'LOW',
+  'UNKNOWN',
+] as const;
+
+export type Severity = (typeof SEVERITIES)[number];
+
+/** `imageFreshness.trivy`, read once. */
+export interface TrivyConfig {
+  /** The configured binary (a path, or a name looked up on the PATH); undefined: `trivy` on the PATH. */
+  path?: string;
+  /** The severities counted (and asked of Trivy). */
+  severities: Severity[];
+  /** How long one image scan may take before it is killed and skipped. */
+  timeout: Duration;
+  /** How long a digest's counts are trusted before it is scanned again. */
+  rescanInterval: Duration;
+  /** Extra arguments for `trivy image`, e.g. `--cache-dir`, `--server`, `--skip-db-update`. */
+  args: string[];
+}
+
+export const DEFAULT_SEVERITIES: Severity[] = [
+  'CRITICAL',
+  'HIGH',
+  'MEDIUM',
+  'LOW',
+];
+
+function duration(config: Config, key: string, fallback: string): Duration {
+  return parseDuration(
+    (config.getOptional(key) ?? fallback) as Parameters<
+      typeof parseDuration
+    >[0],
+    `imageFreshness.trivy.${key}`,
+  );
+}
+
+/** Reads `imageFreshness.trivy`; throws an error naming the key on values it cannot use. */
+export function readTrivyConfig(root: Config): TrivyConfig {
+  const config =
+    root.getOptionalConfig('imageFreshness.trivy') ?? new ConfigReader({});
+  const severities = (
+    config.getOptionalStringArray('severities') ?? DEFAULT_SEVERITIES
+  ).map(s => s.toUpperCase());
+  for (const severity of severities) {
+    if (!(SEVERITIES as readonly string[]).includes(severity)) {
+      throw new Error(
+        `Invalid imageFreshness.trivy.severities entry ${JSON.stringify(
+          severity,
+        )}: use ${SEVERITIES.join(', ')}`,
+      );
+    }
+  }
+  if (severities.length === 0) {
+    throw new Error(
+      'imageFreshness.trivy.severities is empty: list at least one severity',
+    );
+  }
+  return {
+    path: config.getOptionalString('path'),
+    severities: SEVERITIES.filter(s => severities.includes(s)),
+    timeout: duration(config, 'timeout', '5m'),
+    rescanInterval: duration(config, 'rescanInterval', '24h'),
+    args: config.getOptionalStringArray('args') ?? [],
+  };
+}

@@ -1,0 +1,273 @@
+import type { DatabaseService } from '@backstage/backend-plugin-api';
+import { mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import type { JsonObject } from '@backstage/types';
+import knexFactory, { Knex } from 'knex';
+import { readImageFreshnessConfig } from '../config';
+import type { FoundContainer } from '../database/FreshnessStore';
+import { KnexFreshnessStore } from '../database/KnexFreshnessStore';
+import { KnexScanStore } from '../scans/KnexScanStore';
+import type { RepositoryScan } from '../scans/ScanStore';
+import { HostPolicy } from '../service/HostPolicy';
+import {
+  FakeTrivyDir,
+  fakeTrivyDir,
+  printReport,
+  trivyReport,
+} from './__testUtils__/fakeTrivy';
+import { createVulnerabilityScanning } from './createVulnerabilityScanning';
+
+jest.setTimeout(30_000);
+
+const digest = (c: string) => `sha256:${c.repeat(64)}`;
+
+/** A scan of registry.example.com/team/web that kept `images`. */
+const scanOf = (images: RepositoryScan['images']): RepositoryScan => ({
+  repository: 'registry.example.com/team/web',
+  key: 'k',
+  source: 'config',
+  settings: { sort: 'semver', include: [], exclude: [], limit: 2 },
+  lastScanStatus: 'Success',
+  images,
+});
+
+const container = (image: string, key = image): FoundContainer => ({
+  key: `annotation/${key}`,
+  container: 'annotation',
+  workload: { kind: 'Annotation', name: 'api' },
+  image,
+  platform: 'linux/arm64',
+});
+
+describe('vulnerability summaries (a fake trivy in a temp dir; no real Trivy can be installed here)', () => {
+  let fake: FakeTrivyDir;
+  let knex: Knex;
+
+  beforeAll(() => {
+    fake = fakeTrivyDir();
+  });
+  afterAll(() => fake.remove());
+  beforeEach(() => {
+    knex = knexFactory({
+      client: 'better-sqlite3',
+      connection: ':memory:',
+      useNullAsDefault: true,
+    });
+  });
+  afterEach(async () => {
+    await knex.destroy();
+  });
+
+  async function setup(options: {
+    trivy?: JsonObject;
+    pathDirs: string[];
+    registries?: JsonObject[];
+  }) {
+    const database: DatabaseService = { getClient: async () => knex };
+    const config = new ConfigReader({
+      imageFreshness: {
+        allowedHosts: ['registry.example.com'],
+        registries: options.registries ?? [],
+        ...(options.trivy ? { trivy: options.trivy } : {}),
+      },
+    });
+    const settings = readImageFreshnessConfig(config);
+    const freshness = await KnexFreshnessStore.create({ database });
+    const scans = await KnexScanStore.create({ database });
+    const logger = mockServices.logger.mock();
+    const vulnerabilities = await createVulnerabilityScanning({
+      config,
+      settings,
+      database,
+      logger,
+      hosts: new HostPolicy({
+        ...settings,
+        // the names here are made up: never ask DNS
+        resolve: async () => ['203.0.113.10'],
+      }),
+      freshness,
+      scans,
+      env: { ...process.env, PATH: options.pathDirs.join(':') },
+    });
+    return { vulnerabilities, freshness, scans, logger };
+  }
+
+  it('scans every digest in use once, stores counts per severity and exports them', async () => {
+    fake.write(
+      'trivy',
+      printReport(
+        trivyReport([
+          { severities: ['CRITICAL', 'HIGH', 'HIGH', 'LOW'] },
+          { severities: ['MEDIUM', 'UNKNOWN'] },
+        ]),
+      ),
+    );
+    const { vulnerabilities, freshness, scans, logger } = await setup({
+      pathDirs: [fake.dir, '/usr/bin', '/bin'],
+      trivy: { severities: ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] },
+      registries: [
+        {
+          host: 'registry.example.com',
+          credentials: { username: 'bot', password: 's3cret' },
+        },
+      ],
+    });
+    expect(vulnerabilities.availability).toMatchObject({
+      available: true,
+      version: '0.58.1',
+    });
+    expect(logger.warn).not.toHaveBeenCalled();
+    const at = new Date('2026-11-22T10:00:00Z');
+    await freshness.saveEntity({
+      entityRef: 'component:default/api',
+      info: {},
+      refreshedAt: at,
+      sourceErrors: [],
+      containers: [
+        {
+          ...container('registry.example.com/team/api:1'),
+          outcome: { digest: digest('a'), resolvedAt: at },
+        },
+        // the same digest under another tag is scanned once
+        {
+          ...container('registry.example.com/team/api:latest'),
+          outcome: { digest: digest('a'), resolvedAt: at },
+        },
+        // loopback is blocked unless allowed: never handed to Trivy
+        {
+          ...container('127.0.0.2:5000/team/api:1'),
+          outcome: { digest: digest('b'), resolvedAt: at },
+        },
+      ],
+    });
+    // a scanned tag's digest, and a tag that was never read
+    await scans.saveScan(
+      scanOf([{ tag: '2.0.0', digest: digest('c') }, { tag: '1.0.0' }]),
+    );
+
+    expect(await vulnerabilities.task!.run()).toEqual({
+      scanned: 2,
+      skipped: 1,
+      failed: 0,
+    });
+    const calls = fake.calls('trivy');
+    expect(calls.map(c => c.args[c.args.length - 1]).sort()).toEqual([
+      `registry.example.com/team/api@${digest('a')}`,
+      `registry.example.com/team/web@${digest('c')}`,
+    ]);
+    expect(calls[0].args).toContain('linux/arm64');
+    expect(calls[0].env).toMatchObject({
+      TRIVY_USERNAME: 'bot',
+      TRIVY_PASSWORD: 's3cret',
+    });
+    expect(await vulnerabilities.store.get(digest('a'))).toMatchObject({
+      summary: {
+        counts: { CRITICAL: 1, HIGH: 2, MEDIUM: 1, LOW: 1 },
+        total: 5,
+        scanner: '0.58.1',
+      },
+    });
+    expect(await vulnerabilities.store.get(digest('b'))).toMatchObject({
+      summary: undefined,
+      error: { class: 'BLOCKED_HOST' },
+    });
+
+    const text = await vulnerabilities.metrics.registry.metrics();
+    expect(text).toContain(
+      `container_image_vulnerabilities{digest="${digest(
+        'a',
+      )}",severity="CRITICAL"} 1`,
+    );
+    expect(text).toContain(
+      `container_image_vulnerabilities{digest="${digest(
+        'c',
+      )}",severity="HIGH"} 2`,
+    );
+    expect(text).not.toContain(digest('b'));
+    expect(text).not.toContain('UNKNOWN');
+    expect(text).not.toContain('s3cret');
+
+    // within the rescan interval nothing is scanned again
+    expect(await vulnerabilities.task!.run()).toEqual({
+      scanned: 0,
+      skipped: 0,
+      failed: 0,
+    });
+    expect(fake.calls('trivy')).toHaveLength(2);
+
+    // a digest no longer in use is forgotten
+    await freshness.deleteEntities(['component:default/api']);
+    await vulnerabilities.task!.run();
+    expect((await vulnerabilities.store.list()).map(r => r.digest)).toEqual([
+      digest('c'),
+    ]);
+  });
+
+  it('skips a scan that times out with a logged reason, keeping the last good counts', async () => {
+    const slow = fakeTrivyDir();
+    try {
+      slow.write('trivy', 'sleep 30');
+      const { vulnerabilities, scans, logger } = await setup({
+        pathDirs: [slow.dir, '/usr/bin', '/bin'],
+        trivy: { timeout: '1s', rescanInterval: '0s' },
+      });
+      await scans.saveScan(scanOf([{ tag: '2.0.0', digest: digest('c') }]));
+      const before = {
+        counts: { CRITICAL: 3 },
+        total: 3,
+        scanner: '0.58.0',
+        scannedAt: new Date('2026-11-21T10:00:00Z'),
+      };
+      await vulnerabilities.store.recordSummary(
+        digest('c'),
+        `registry.example.com/team/web@${digest('c')}`,
+        before,
+      );
+      const started = Date.now();
+      expect(await vulnerabilities.task!.run()).toEqual({
+        scanned: 0,
+        skipped: 1,
+        failed: 0,
+      });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(logger.warn).toHaveBeenCalledWith(
+        'Skipped vulnerability scan: timed out',
+        expect.objectContaining({
+          digest: digest('c'),
+          reason: expect.stringContaining('within 1 s'),
+        }),
+      );
+      expect(await vulnerabilities.store.get(digest('c'))).toMatchObject({
+        summary: before,
+        error: { class: 'TIMEOUT' },
+      });
+      expect(await vulnerabilities.metrics.registry.metrics()).toContain(
+        `container_image_vulnerabilities{digest="${digest(
+          'c',
+        )}",severity="CRITICAL"} 3`,
+      );
+    } finally {
+      slow.remove();
+    }
+  });
+
+  it('without trivy: one warning, the feature reported unavailable, nothing scheduled', async () => {
+    const { vulnerabilities, logger } = await setup({
+      pathDirs: ['/usr/local/bin', '/usr/bin', '/bin'],
+    });
+    expect(vulnerabilities.availability).toEqual({
+      available: false,
+      reason:
+        'no trivy binary on the PATH; install Trivy or set imageFreshness.trivy.path',
+    });
+    expect(vulnerabilities.task).toBeUndefined();
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+    expect(logger.warn).toHaveBeenCalledWith(
+      'Vulnerability summaries are unavailable: Trivy was not found; image scans go on without them',
+      { reason: expect.stringContaining('no trivy binary') },
+    );
+    expect(await vulnerabilities.metrics.registry.metrics()).not.toContain(
+      'container_image_vulnerabilities{',
+    );
+  });
+});
