@@ -89,6 +89,8 @@ export interface EntityImageReport {
   entityRef: string;
   /** ISO 8601; absent until the first refresh ran. */
   refreshedAt?: string;
+  /** The freshness limit the verdicts were made against (an ISO 8601 duration) and where it came from. */
+  maxAge?: { duration: string; source: 'annotation' | 'config' };
   containers: ContainerReport[];
   /** The base of every distinct image the entity runs. */
   baseImages: BaseImageReport[];

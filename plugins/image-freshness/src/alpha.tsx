@@ -3,11 +3,15 @@ import {
   createFrontendPlugin,
 } from '@backstage/frontend-plugin-api';
 import { discoveryApiRef, fetchApiRef } from '@backstage/core-plugin-api';
-import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
 import { isImageFreshnessAvailable } from 'backstage-plugin-image-freshness-common';
 import { ImageFreshnessClient, imageFreshnessApiRef } from './api';
 
-const imageFreshnessApi = ApiBlueprint.make({
+/** The API, talking to the image-freshness backend. @alpha */
+export const imageFreshnessApi = ApiBlueprint.make({
   params: defineParams =>
     defineParams({
       api: imageFreshnessApiRef,
@@ -16,7 +20,8 @@ const imageFreshnessApi = ApiBlueprint.make({
     }),
 });
 
-const imageFreshnessContent = EntityContentBlueprint.make({
+/** The "Image freshness" entity tab. @alpha */
+export const imageFreshnessEntityContent = EntityContentBlueprint.make({
   name: 'images',
   params: {
     path: '/image-freshness',
@@ -29,7 +34,8 @@ const imageFreshnessContent = EntityContentBlueprint.make({
   },
 });
 
-const baseImagesContent = EntityContentBlueprint.make({
+/** The "Base images" entity tab. @alpha */
+export const baseImagesEntityContent = EntityContentBlueprint.make({
   name: 'base-images',
   params: {
     path: '/base-images',
@@ -42,6 +48,19 @@ const baseImagesContent = EntityContentBlueprint.make({
   },
 });
 
+/** The overview card: stale images and rebuilds due. @alpha */
+export const imageFreshnessEntityCard = EntityCardBlueprint.make({
+  name: 'overview',
+  params: {
+    type: 'info',
+    filter: isImageFreshnessAvailable,
+    loader: () =>
+      import('./components/ImageFreshnessCard').then(m => (
+        <m.ImageFreshnessCard />
+      )),
+  },
+});
+
 /**
  * The image-freshness plugin for the new frontend system.
  *
@@ -49,5 +68,10 @@ const baseImagesContent = EntityContentBlueprint.make({
  */
 export default createFrontendPlugin({
   pluginId: 'image-freshness',
-  extensions: [imageFreshnessApi, imageFreshnessContent, baseImagesContent],
+  extensions: [
+    imageFreshnessApi,
+    imageFreshnessEntityContent,
+    baseImagesEntityContent,
+    imageFreshnessEntityCard,
+  ],
 });

@@ -32,11 +32,13 @@ export class ReportBuilder {
   async build(entity: Entity): Promise<EntityImageReport> {
     const entityRef = stringifyEntityRef(entity);
     const stored = await this.store.getEntity(entityRef);
-    const maxAge = this.entityMaxAge(entity);
+    const limit = this.entityMaxAge(entity);
+    const maxAge = limit.duration;
     const now = DateTime.fromJSDate(this.now());
     return {
       entityRef,
       refreshedAt: stored?.refreshedAt.toISOString(),
+      maxAge: { duration: maxAge.toISO() ?? 'P30D', source: limit.source },
       errors: stored?.errors ?? [],
       baseImages: (await this.baseImages?.build(entity)) ?? [],
       containers: (stored?.containers ?? []).map(c => ({
@@ -54,15 +56,21 @@ export class ReportBuilder {
     };
   }
 
-  private entityMaxAge(entity: Entity): Duration {
+  private entityMaxAge(entity: Entity): {
+    duration: Duration;
+    source: 'annotation' | 'config';
+  } {
     const value = entity.metadata.annotations?.[ANNOTATION_MAX_AGE];
-    if (!value) {
-      return this.maxAge;
+    if (value) {
+      try {
+        return {
+          duration: parseDuration(value, ANNOTATION_MAX_AGE),
+          source: 'annotation',
+        };
+      } catch {
+        // an unreadable annotation falls back to the configured limit
+      }
     }
-    try {
-      return parseDuration(value, ANNOTATION_MAX_AGE);
-    } catch {
-      return this.maxAge;
-    }
+    return { duration: this.maxAge, source: 'config' };
   }
 }

@@ -1,15 +1,20 @@
 import { ResponseError } from '@backstage/errors';
 import { ImageFreshnessClient } from './ImageFreshnessClient';
+import { retryAfterSeconds } from './retryAfter';
 
 // A fetch that answers like the backend would, recording what it was asked.
-function backend(status: number, body: unknown) {
+function backend(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
   const requests: Array<{ url: string; method: string }> = [];
   const fetchApi = {
     fetch: async (url: RequestInfo | URL, init?: RequestInit) => {
       requests.push({ url: String(url), method: init?.method ?? 'GET' });
       return new Response(JSON.stringify(body), {
         status,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...headers },
       });
     },
   };
@@ -76,5 +81,44 @@ describe('ImageFreshnessClient', () => {
       url: 'http://backstage.test/api/image-freshness/entities/Component/default/a/refresh',
       method: 'POST',
     });
+  });
+
+  it('turns a 429 into a ResponseError that says how long to wait', async () => {
+    const { client } = backend(
+      429,
+      {
+        error: {
+          name: 'TooManyRequestsError',
+          message:
+            'component:default/a was refreshed less than 60 s ago; try again in 37 s',
+        },
+        response: { statusCode: 429 },
+      },
+      { 'retry-after': '37' },
+    );
+    const error = await client
+      .refreshEntity({ kind: 'Component', namespace: 'default', name: 'a' })
+      .catch(e => e);
+    expect(error).toBeInstanceOf(ResponseError);
+    expect(retryAfterSeconds(error)).toBe(37);
+    expect((error as ResponseError).cause.message).toMatch(/try again in 37 s/);
+  });
+
+  it('reads Retry-After as an HTTP date too, and only for 429s', async () => {
+    const now = Date.parse('2026-11-22T12:00:00Z');
+    const dated = await backend(
+      429,
+      { error: { name: 'TooManyRequestsError', message: 'slow down' } },
+      { 'retry-after': 'Sun, 22 Nov 2026 12:00:30 GMT' },
+    )
+      .client.refreshEntity({ kind: 'c', namespace: 'd', name: 'e' })
+      .catch(e => e);
+    expect(retryAfterSeconds(dated, now)).toBe(30);
+    const notFound = await backend(404, {
+      error: { name: 'NotFoundError', message: 'no' },
+    })
+      .client.refreshEntity({ kind: 'c', namespace: 'd', name: 'e' })
+      .catch(e => e);
+    expect(retryAfterSeconds(notFound)).toBeUndefined();
   });
 });

@@ -1,2 +1,3 @@
 export * from './ImageFreshnessApi';
 export * from './ImageFreshnessClient';
+export { retryAfterSeconds } from './retryAfter';

@@ -1,30 +1,189 @@
-import { InfoCard } from '@backstage/core-components';
+import { EmptyState, InfoCard, Progress } from '@backstage/core-components';
+import {
+  MissingAnnotationEmptyState,
+  useEntity,
+} from '@backstage/plugin-catalog-react';
+import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
+import {
+  BaseVerdict,
+  isImageFreshnessAvailable,
+} from 'backstage-plugin-image-freshness-common';
+import { useMemo, useState } from 'react';
+import { useEntityImageReport } from '../../hooks/useEntityImageReport';
+import { summarizeBases } from '../../lib/summary';
+import { BaseImagesTable } from '../BaseImagesTable';
+import { IMAGE_FRESHNESS_ANNOTATIONS } from '../../lib/annotations';
+import { RefreshControl } from '../RefreshButton';
+import { useRefreshEntity } from '../../hooks/useRefreshEntity';
+import { RelativeTime } from '../RelativeTime';
+import { ReloadFailed, ReportLoadError, SourceErrors } from '../ReportProblems';
+import { SummaryTile, SummaryTiles } from '../SummaryTiles';
+
+type BaseFilter = 'all' | BaseVerdict | 'errors';
+
+const FILTER_LABELS: Record<Exclude<BaseFilter, 'all'>, string> = {
+  current: 'on a current base',
+  updated: 'whose base moved recently',
+  'rebuild-due': 'due for a rebuild',
+  unknown: 'with an unknown base',
+  errors: 'with errors',
+};
+
+function BaseImagesReport() {
+  const { value, loading, error, retry, entityRef } = useEntityImageReport();
+  const [filter, setFilter] = useState<BaseFilter>('all');
+  const refresher = useRefreshEntity({
+    entityRef,
+    refreshedAt: value?.refreshedAt,
+    reload: retry,
+  });
+  const bases = useMemo(() => value?.baseImages ?? [], [value]);
+  const counts = useMemo(() => summarizeBases(bases), [bases]);
+  const filtered = useMemo(() => {
+    if (filter === 'all') return bases;
+    if (filter === 'errors') return bases.filter(b => b.error);
+    return bases.filter(b => b.verdict.verdict === filter);
+  }, [bases, filter]);
+
+  if (loading) {
+    return <Progress />;
+  }
+  if (!value) {
+    return <ReportLoadError error={error} retry={retry} />;
+  }
+  const refresh = <RefreshControl {...refresher} />;
+  const problems =
+    error || value.errors.length ? (
+      <Grid item xs={12}>
+        <ReloadFailed error={error} />
+        <SourceErrors errors={value.errors} />
+      </Grid>
+    ) : null;
+
+  if (bases.length === 0) {
+    const images = new Set(value.containers.map(c => c.image)).size;
+    return (
+      <Grid container spacing={3}>
+        {problems}
+        <Grid item xs={12}>
+          <EmptyState
+            missing="info"
+            title="No base images known yet"
+            description={
+              <>
+                {images
+                  ? `None of this entity's ${images} image${
+                      images === 1 ? '' : 's'
+                    } names its base yet. `
+                  : 'This entity has no images yet. '}
+                A base is read from the image's
+                org.opencontainers.image.base.name annotation or label, or from
+                the final FROM line of the Dockerfile that the
+                image-freshness/dockerfile annotation points to. Set one, and
+                the base image it was built on, its current digest and when a
+                rebuild is due appear here after the next refresh.
+              </>
+            }
+            action={refresh}
+          />
+        </Grid>
+      </Grid>
+    );
+  }
+
+  const tiles: SummaryTile<BaseFilter>[] = [
+    { key: 'all', label: 'Images', count: bases.length },
+    {
+      key: 'current',
+      label: 'Current',
+      count: counts.current,
+      verdict: 'current',
+    },
+    {
+      key: 'updated',
+      label: 'Base updated',
+      count: counts.updated,
+      verdict: 'updated',
+    },
+    {
+      key: 'rebuild-due',
+      label: 'Rebuild due',
+      count: counts['rebuild-due'],
+      verdict: 'rebuild-due',
+    },
+    {
+      key: 'unknown',
+      label: 'Unknown',
+      count: counts.unknown,
+      verdict: 'unknown',
+    },
+    {
+      key: 'errors',
+      label: 'Errors',
+      count: bases.filter(b => b.error).length,
+      error: true,
+    },
+  ];
+
+  return (
+    <Grid container spacing={3}>
+      {problems}
+      <Grid item xs={12}>
+        <InfoCard
+          title="Rebuilds"
+          subheader={
+            <span>
+              Last refreshed{' '}
+              <RelativeTime time={value.refreshedAt} fallback="never" />
+            </span>
+          }
+          action={refresh}
+        >
+          <SummaryTiles
+            label="Images by base verdict"
+            tiles={tiles}
+            selected={filter}
+            allKey="all"
+            onSelect={setFilter}
+          />
+          <Typography
+            variant="body2"
+            color="textSecondary"
+            style={{ marginTop: 16 }}
+          >
+            For every image, the base image it was built on and whether that
+            base moved since. An image is due for a rebuild once its base tag
+            has pointed at a newer digest for longer than the rebuild delay.
+          </Typography>
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12}>
+        <BaseImagesTable
+          bases={filtered}
+          subtitle={
+            filter === 'all'
+              ? `${bases.length} images`
+              : `Showing the ${filtered.length} of ${bases.length} images ${FILTER_LABELS[filter]}`
+          }
+        />
+      </Grid>
+    </Grid>
+  );
+}
 
 /**
- * The "Base images" entity tab. Base discovery is not built yet; the tab says
- * what it will show.
+ * The "Base images" entity tab: for every image, the base it was built on,
+ * whether that base moved, and when a rebuild is (or was) due.
  *
  * @public
  */
 export function BaseImagesContent() {
-  return (
-    <InfoCard title="Base images">
-      <Typography variant="body1" paragraph>
-        This tab will show, for every image this entity runs, the base image it
-        was built on and whether a rebuild is due.
-      </Typography>
-      <Typography variant="body2" component="ul">
-        <li>the base image name and the digest the image was built on</li>
-        <li>
-          the digest the base tag points to now, and the newest allowed tag
-        </li>
-        <li>when the base moved and when the rebuild is (or was) due</li>
-        <li>
-          where the base was found: an OCI annotation, a config label, or the
-          Dockerfile&apos;s FROM line
-        </li>
-      </Typography>
-    </InfoCard>
-  );
+  const { entity } = useEntity();
+  if (!isImageFreshnessAvailable(entity)) {
+    return (
+      <MissingAnnotationEmptyState annotation={IMAGE_FRESHNESS_ANNOTATIONS} />
+    );
+  }
+  return <BaseImagesReport />;
 }

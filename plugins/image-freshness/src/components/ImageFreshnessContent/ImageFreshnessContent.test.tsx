@@ -1,118 +1,351 @@
-import { Entity } from '@backstage/catalog-model';
-import {
-  renderInTestApp,
-  TestApiProvider,
-} from '@backstage/frontend-test-utils';
-import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import type { EntityImageReport } from 'backstage-plugin-image-freshness-common';
-import { screen, within } from '@testing-library/react';
-import { ImageFreshnessApi, imageFreshnessApiRef } from '../../api';
+import {
+  APP_DIGEST,
+  daysAgo,
+  entity,
+  fakeApi,
+  fixClock,
+  manyContainers,
+  plainEntity,
+  PREVIOUS_APP_DIGEST,
+  renderForEntity,
+  report,
+  responseError,
+} from '../../__testUtils__/fixtures';
 import { ImageFreshnessContent } from './ImageFreshnessContent';
 
-const entity: Entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: {
-    name: 'checkout',
-    annotations: { 'image-freshness/images': 'ghcr.io/acme/checkout:2.1.0' },
-  },
-  spec: { type: 'service' },
-};
+fixClock();
 
-const digest = `sha256:${'ab12cd34ef56'.repeat(5)}abcd`;
+const render = (api: Parameters<typeof renderForEntity>[1], subject = entity) =>
+  renderForEntity(<ImageFreshnessContent />, api, subject);
 
-const report: EntityImageReport = {
-  entityRef: 'component:default/checkout',
-  refreshedAt: '2026-11-22T10:00:00.000Z',
-  errors: [],
-  baseImages: [],
-  containers: [
-    {
-      container: 'annotation',
-      workload: { kind: 'Annotation', name: 'checkout' },
-      image: 'ghcr.io/acme/checkout:2.1.0',
-      metadata: {
-        digest,
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        labels: {},
-        annotations: {},
-        size: 1024,
-      },
-      freshness: {
-        verdict: 'unknown',
-        reason: 'Build time unknown: the image records no created time',
-      },
-    },
-    {
-      container: 'annotation',
-      workload: { kind: 'Annotation', name: 'checkout' },
-      image: 'ghcr.io/acme/worker:1.0',
-      freshness: { verdict: 'unknown', reason: 'Not resolved yet' },
-      error: {
-        class: 'NOT_FOUND',
-        message: 'ghcr.io answered 404 to GET /v2/acme/worker/manifests/1.0',
-        advice: 'The image or tag does not exist in the registry',
-        at: '2026-11-22T10:00:00.000Z',
-      },
-    },
-  ],
-};
-
-function apiAnswering(
-  answer: () => Promise<EntityImageReport>,
-): ImageFreshnessApi {
-  return { getEntityReport: answer, refreshEntity: async () => {} };
-}
-
-async function renderTab(api: ImageFreshnessApi, subject: Entity = entity) {
-  await renderInTestApp(
-    <TestApiProvider apis={[[imageFreshnessApiRef, api]]}>
-      <EntityProvider entity={subject}>
-        <ImageFreshnessContent />
-      </EntityProvider>
-    </TestApiProvider>,
-  );
+/** The table row that holds `text` (a workload name, an image...). */
+function rowWith(text: string | RegExp) {
+  const cell = screen.getAllByText(text)[0];
+  return within(cell.closest('tr')!);
 }
 
 describe('ImageFreshnessContent', () => {
-  it('lists each container with its short digest, build time and error', async () => {
-    await renderTab(apiAnswering(async () => report));
-    const checkout = within(
-      (await screen.findByText('ghcr.io/acme/checkout:2.1.0')).closest('tr')!,
-    );
-    expect(checkout.getByText('ab12cd34ef56')).toHaveAttribute('title', digest);
-    expect(checkout.getByText('build time unknown')).toBeInTheDocument();
-    const worker = within(
-      screen.getByText('ghcr.io/acme/worker:1.0').closest('tr')!,
-    );
-    expect(worker.getByText(/NOT_FOUND: ghcr.io answered 404/)).toHaveAttribute(
-      'title',
-      'The image or tag does not exist in the registry',
-    );
+  it('shows a progress bar while the report loads', async () => {
+    render(fakeApi(() => new Promise(() => {})));
+    expect(await screen.findByTestId('progress')).toBeInTheDocument();
+    expect(screen.queryByText('Summary')).not.toBeInTheDocument();
   });
 
-  it('shows the error when the backend fails', async () => {
-    await renderTab(
-      apiAnswering(async () => {
-        throw new Error('backend unavailable');
-      }),
-    );
+  it('summarises the containers: counts, oldest image, chart and table', async () => {
+    render(fakeApi(async () => report));
     expect(
-      await screen.findByText('Error: backend unavailable', { selector: 'h6' }),
+      await screen.findByRole('button', { name: 'Containers: 7' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Fresh: 2' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Aging: 1' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Stale: 2' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Unknown: 2' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Errors: 1' }),
+    ).toBeInTheDocument();
+    // only the us-east-1 pod drifts; the redis pod runs its index digest
+    expect(
+      screen.getByRole('button', { name: 'Drift: 1' }),
+    ).toBeInTheDocument();
+
+    const oldest = within(screen.getByTestId('oldest-image'));
+    expect(
+      oldest.getByText('registry.acme.test/platform/redis:7.2.4-alpine'),
+    ).toBeInTheDocument();
+    expect(oldest.getByText('120 days')).toBeInTheDocument();
+
+    // the chart: one bar per distinct dated image, oldest first, against the limit
+    const bars = screen
+      .getAllByRole('img')
+      .filter(e => e.getAttribute('data-verdict'));
+    expect(bars.map(b => b.getAttribute('aria-label'))).toEqual([
+      'registry.acme.test/platform/redis:7.2.4-alpine: built 120 days ago, stale',
+      'registry.acme.test/platform/envoy:v1.30.1: built 20 days ago, aging',
+      'registry.acme.test/shop/checkout:1.4.2: built 3 days ago, fresh',
+    ]);
+    expect(
+      screen.getByText(
+        'limit 30 days (from the image-freshness/max-age annotation)',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/Build time unknown for 2 images/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('7 containers, 5 distinct images'),
     ).toBeInTheDocument();
   });
 
-  it('explains the missing annotation for entities without images', async () => {
-    await renderTab(
-      apiAnswering(async () => report),
-      {
-        ...entity,
-        metadata: { name: 'plain' },
-      },
+  it('shows per row the workload, image, digest, build time, verdict, size, platform and drift', async () => {
+    render(fakeApi(async () => report));
+    await screen.findByText('checkout-7d9f-abcde');
+
+    const drifting = rowWith('checkout-7d9f-abcde');
+    expect(drifting.getByText('Pod · us-east-1 / shop')).toBeInTheDocument();
+    expect(drifting.getByText('checkout:1.4.2')).toBeInTheDocument();
+    expect(drifting.getByText('registry.acme.test/shop/')).toBeInTheDocument();
+    expect(drifting.getByText(APP_DIGEST.slice(7, 19))).toHaveAttribute(
+      'title',
+      APP_DIGEST,
     );
+    expect(
+      drifting.getByRole('button', { name: `Copy digest ${APP_DIGEST}` }),
+    ).toBeInTheDocument();
+    const built = drifting.getByText('3 days ago');
+    expect(built).toHaveAttribute('dateTime', '2026-11-19T12:00:00.000Z');
+    expect(built.getAttribute('title')).toMatch(/November 19, 2026/);
+    expect(drifting.getByText('Fresh')).toBeInTheDocument();
+    expect(
+      drifting.getByText('Built 3 days ago, within the 30 days limit'),
+    ).toBeInTheDocument();
+    expect(drifting.getByText('48.3 MB')).toBeInTheDocument();
+    expect(drifting.getByText('linux/amd64')).toBeInTheDocument();
+    expect(drifting.getByText('Drift')).toBeInTheDocument();
+    expect(
+      drifting.getByText(`runs ${PREVIOUS_APP_DIGEST.slice(7, 19)}`),
+    ).toBeInTheDocument();
+
+    const redisPod = rowWith('checkout-cache-0');
+    expect(redisPod.getByText('In sync')).toBeInTheDocument();
+    expect(redisPod.getByText('linux/arm64/v8')).toBeInTheDocument();
+    expect(redisPod.getByText('Stale')).toBeInTheDocument();
+
+    const cronJob = rowWith('checkout-nightly-report');
+    expect(cronJob.getByText('build time unknown')).toBeInTheDocument();
+    expect(cronJob.getByText('950 B')).toBeInTheDocument();
+    expect(cronJob.getByLabelText('not reported')).toBeInTheDocument();
+
+    const broken = rowWith('debugger-7z2zv');
+    expect(broken.getByText('ephemeral container')).toBeInTheDocument();
+    const notice = broken.getByRole('note', { name: 'NOT_FOUND error' });
+    expect(notice).toHaveTextContent(
+      'NOT_FOUND The image or tag does not exist in the registry; check the reference or push the image.',
+    );
+    expect(notice).toHaveAttribute(
+      'title',
+      expect.stringContaining('answered 404'),
+    );
+    expect(broken.getByText('not resolved')).toBeInTheDocument();
+  });
+
+  it('sorts the worst verdicts first', async () => {
+    render(fakeApi(async () => report));
+    await screen.findByText('checkout-7d9f-abcde');
+    const rows = screen.getAllByRole('row').slice(1);
+    const verdicts = rows
+      .map(r => r.querySelector('[data-verdict]')?.getAttribute('data-verdict'))
+      .filter(Boolean);
+    expect(verdicts).toEqual([
+      'stale',
+      'stale',
+      'aging',
+      'unknown',
+      'unknown',
+      'fresh',
+      'fresh',
+    ]);
+  });
+
+  it('filters the table by a count in the summary, and back', async () => {
+    render(fakeApi(async () => report));
+    const stale = await screen.findByRole('button', { name: 'Stale: 2' });
+    await userEvent.click(stale);
+    expect(stale).toHaveAttribute('aria-pressed', 'true');
+    expect(
+      screen.getByText('Showing the 2 of 7 containers stale'),
+    ).toBeInTheDocument();
+    expect(screen.queryByText('checkout-7d9f-abcde')).not.toBeInTheDocument();
+    expect(screen.getByText('checkout-cache-0')).toBeInTheDocument();
+
+    await userEvent.click(screen.getByRole('button', { name: 'Drift: 1' }));
+    expect(screen.getByText('checkout-7d9f-abcde')).toBeInTheDocument();
+    expect(screen.queryByText('checkout-cache-0')).not.toBeInTheDocument();
+
+    await userEvent.click(screen.getByRole('button', { name: 'Drift: 1' }));
+    expect(
+      screen.getByText('7 containers, 5 distinct images'),
+    ).toBeInTheDocument();
+  });
+
+  it('finds rows by search, also by label values', async () => {
+    render(fakeApi(async () => report));
+    await screen.findByText('checkout-cache-0');
+    fireEvent.change(screen.getByPlaceholderText('Filter'), {
+      target: { value: '7.2.4' },
+    });
+    await waitFor(() =>
+      expect(screen.queryByText('checkout-7d9f-abcde')).not.toBeInTheDocument(),
+    );
+    // the StatefulSet row matches through its label org.opencontainers.image.version=7.2.4
+    expect(screen.getByText('checkout-cache')).toBeInTheDocument();
+  });
+
+  it('expands a row to its labels, annotations and digests', async () => {
+    render(fakeApi(async () => report));
+    await screen.findByText('checkout-7d9f-abcde');
+    const row = screen.getByText('checkout-7d9f-abcde').closest('tr')!;
+    await userEvent.click(within(row).getAllByRole('button')[0]);
+    const labels = await screen.findByRole('region', { name: 'Labels' });
+    expect(within(labels).getByText('Labels (2)')).toBeInTheDocument();
+    expect(
+      within(labels).getByText('org.opencontainers.image.version'),
+    ).toBeInTheDocument();
+    expect(within(labels).getByText('1.4.2')).toBeInTheDocument();
+    const annotations = screen.getByRole('region', { name: 'Annotations' });
+    expect(
+      within(annotations).getByText('docker.io/library/node:22'),
+    ).toBeInTheDocument();
+    const image = screen.getByRole('region', { name: 'Image' });
+    expect(within(image).getByText(PREVIOUS_APP_DIGEST)).toBeInTheDocument();
+  });
+
+  it('explains the error when the report cannot be loaded, and tries again', async () => {
+    let calls = 0;
+    render(
+      fakeApi(async () => {
+        calls++;
+        if (calls === 1) {
+          throw await responseError(500, 'database is locked');
+        }
+        return report;
+      }),
+    );
+    expect(
+      await screen.findByText('Error: Could not load the image report'),
+    ).toBeInTheDocument();
+    expect(screen.getAllByText(/database is locked/).length).toBeGreaterThan(0);
+    await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(
+      await screen.findByRole('button', { name: 'Containers: 7' }),
+    ).toBeInTheDocument();
+  });
+
+  it('says the images were not checked yet before the first refresh', async () => {
+    render(
+      fakeApi(async () => ({
+        entityRef: 'component:default/checkout',
+        containers: [],
+        baseImages: [],
+        errors: [],
+      })),
+    );
+    expect(await screen.findByText('Not checked yet')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: /Refresh/ })).toBeEnabled();
+  });
+
+  it('says when the last refresh found no containers', async () => {
+    render(
+      fakeApi(async () => ({
+        ...report,
+        containers: [],
+        baseImages: [],
+      })),
+    );
+    expect(await screen.findByText('No containers found')).toBeInTheDocument();
+    expect(screen.getByText(/5 minutes ago/)).toBeInTheDocument();
+  });
+
+  it('shows the containers it has and names the sources that failed', async () => {
+    const partial: EntityImageReport = {
+      ...report,
+      containers: report.containers.slice(0, 3),
+      errors: [
+        {
+          source: 'kubernetes:us-east-1',
+          class: 'TIMEOUT',
+          message: 'Cluster us-east-1 did not answer within 30 s',
+          advice: 'Check that the cluster is reachable from the backend.',
+          at: report.refreshedAt!,
+        },
+      ],
+    };
+    render(fakeApi(async () => partial));
+    expect(
+      await screen.findByText(
+        'Warning: One source could not be read, so this report may be incomplete',
+      ),
+    ).toBeInTheDocument();
+    const notice = screen.getByRole('note', { name: 'TIMEOUT error' });
+    expect(notice).toHaveTextContent(
+      'TIMEOUT in kubernetes:us-east-1: Cluster us-east-1 did not answer within 30 s',
+    );
+    expect(notice).toHaveTextContent(
+      'What to do: Check that the cluster is reachable from the backend.',
+    );
+    expect(
+      screen.getByRole('button', { name: 'Containers: 3' }),
+    ).toBeInTheDocument();
+    expect(screen.getByText('checkout-7d9f-abcde')).toBeInTheDocument();
+  });
+
+  it('keeps 500 containers usable: counted, paged, searchable and sortable', async () => {
+    const many: EntityImageReport = {
+      ...report,
+      containers: manyContainers(500),
+      errors: [],
+    };
+    const started = performance.now();
+    render(fakeApi(async () => many));
+    expect(
+      await screen.findByRole('button', { name: 'Containers: 500' }),
+    ).toBeInTheDocument();
+    // eslint-disable-next-line no-console
+    console.log(
+      `500 containers: first render in ${Math.round(
+        performance.now() - started,
+      )} ms`,
+    );
+    expect(screen.getAllByText('1-25 of 500').length).toBeGreaterThan(0);
+    // 25 rows on the page, not 500 in the document
+    expect(screen.getAllByRole('row').length).toBeLessThan(40);
+    // 12 bars at most, the rest counted
+    expect(screen.getByText(/younger images not drawn/)).toBeInTheDocument();
+
+    // sorting by build time puts the newest or the oldest (89 days) first
+    const builtTimes = () =>
+      screen
+        .getAllByRole('row')
+        .slice(1, 6)
+        .map(r => r.querySelector('time')?.getAttribute('dateTime'));
+    const builtHeader = within(screen.getAllByRole('row')[0]).getByText(
+      'Built',
+    );
+    await userEvent.click(builtHeader);
+    const first = builtTimes();
+    await userEvent.click(builtHeader);
+    const second = builtTimes();
+    expect([first[0], second[0]].sort()).toEqual([daysAgo(89), daysAgo(0)]);
+    expect(new Set(first).size).toBe(1);
+
+    fireEvent.change(screen.getByPlaceholderText('Filter'), {
+      target: { value: 'service-437-pod' },
+    });
+    expect(await screen.findByText('service-437-pod')).toBeInTheDocument();
+    await waitFor(() =>
+      expect(screen.getAllByText('1-1 of 1').length).toBeGreaterThan(0),
+    );
+  });
+
+  it('explains the missing annotations for entities without them, and asks for nothing', async () => {
+    const api = fakeApi(async () => {
+      throw new Error('must not be asked');
+    });
+    render(api, plainEntity);
     expect(await screen.findByText(/Missing Annotation/i)).toBeInTheDocument();
     expect(
-      screen.getAllByText(/image-freshness\/images/).length,
+      screen.getAllByText(/backstage.io\/kubernetes-id/).length,
     ).toBeGreaterThan(0);
+    expect(screen.queryByText('must not be asked')).not.toBeInTheDocument();
   });
 });

@@ -1,110 +1,178 @@
+import { EmptyState, InfoCard, Progress } from '@backstage/core-components';
 import {
-  EmptyState,
-  Progress,
-  ResponseErrorPanel,
-  Table,
-  TableColumn,
-} from '@backstage/core-components';
-import { MissingAnnotationEmptyState } from '@backstage/plugin-catalog-react';
+  MissingAnnotationEmptyState,
+  useEntity,
+} from '@backstage/plugin-catalog-react';
+import Grid from '@material-ui/core/Grid';
 import {
-  ANNOTATION_IMAGES,
   ContainerReport,
   isImageFreshnessAvailable,
 } from 'backstage-plugin-image-freshness-common';
-import { DateTime } from 'luxon';
+import { useMemo, useState } from 'react';
 import { useEntityImageReport } from '../../hooks/useEntityImageReport';
+import { driftOf } from '../../lib/format';
+import { distinctImages, summarizeContainers } from '../../lib/summary';
+import { freshnessThreshold } from '../../lib/threshold';
+import { ContainerImagesTable } from '../ContainerImagesTable';
+import { ContainerFilter, FreshnessSummary } from '../FreshnessSummary';
+import { ImageAgeChart } from '../ImageAgeChart';
+import { RefreshControl } from '../RefreshButton';
+import { useRefreshEntity } from '../../hooks/useRefreshEntity';
+import { RelativeTime } from '../RelativeTime';
+import { ReloadFailed, ReportLoadError, SourceErrors } from '../ReportProblems';
+import { IMAGE_FRESHNESS_ANNOTATIONS } from '../../lib/annotations';
 
-function shortDigest(digest?: string): string {
-  return digest ? digest.replace(/^sha256:/, '').slice(0, 12) : '';
+const FILTER_LABELS: Record<Exclude<ContainerFilter, 'all'>, string> = {
+  fresh: 'fresh',
+  aging: 'aging',
+  stale: 'stale',
+  unknown: 'with an unknown verdict',
+  errors: 'with errors',
+  drift: 'running another digest than their tag',
+};
+
+function applyFilter(
+  containers: ContainerReport[],
+  filter: ContainerFilter,
+): ContainerReport[] {
+  switch (filter) {
+    case 'all':
+      return containers;
+    case 'errors':
+      return containers.filter(c => c.error);
+    case 'drift':
+      return containers.filter(
+        c => driftOf(c.runningDigest, c.metadata) === 'drift',
+      );
+    default:
+      return containers.filter(c => c.freshness.verdict === filter);
+  }
 }
 
-function Built({ created }: { created?: string }) {
-  if (!created) {
-    return <>build time unknown</>;
-  }
-  const time = DateTime.fromISO(created);
-  return (
-    <time
-      dateTime={created}
-      title={time.toLocaleString(DateTime.DATETIME_FULL)}
-    >
-      {time.toRelative()}
-    </time>
+function ImageFreshnessReport() {
+  const report = useEntityImageReport();
+  const { value, loading, error, retry, entity, entityRef } = report;
+  const [filter, setFilter] = useState<ContainerFilter>('all');
+  const refresher = useRefreshEntity({
+    entityRef,
+    refreshedAt: value?.refreshedAt,
+    reload: retry,
+  });
+  const containers = useMemo(() => value?.containers ?? [], [value]);
+  const summary = useMemo(() => summarizeContainers(containers), [containers]);
+  const images = useMemo(() => distinctImages(containers), [containers]);
+  const filtered = useMemo(
+    () => applyFilter(containers, filter),
+    [containers, filter],
   );
-}
+  const threshold = useMemo(
+    () => freshnessThreshold(entity, value),
+    [entity, value],
+  );
 
-const columns: TableColumn<ContainerReport>[] = [
-  { title: 'Container', field: 'container' },
-  {
-    title: 'Workload',
-    render: row =>
-      [
-        row.workload.cluster,
-        row.workload.namespace,
-        row.workload.kind,
-        row.workload.name,
-      ]
-        .filter(Boolean)
-        .join(' / '),
-  },
-  { title: 'Image', field: 'image' },
-  {
-    title: 'Digest',
-    render: row => (
-      <code title={row.metadata?.digest}>
-        {shortDigest(row.metadata?.digest)}
-      </code>
-    ),
-  },
-  { title: 'Built', render: row => <Built created={row.metadata?.created} /> },
-  {
-    title: 'Freshness',
-    render: row => (
-      <span title={row.freshness.reason}>{row.freshness.verdict}</span>
-    ),
-  },
-  {
-    title: 'Error',
-    render: row =>
-      row.error ? (
-        <span title={row.error.advice}>
-          {row.error.class}: {row.error.message}
-        </span>
-      ) : null,
-  },
-];
-
-/** The "Image freshness" entity tab. @public */
-export function ImageFreshnessContent() {
-  const { value, loading, error, entity } = useEntityImageReport();
-  if (!isImageFreshnessAvailable(entity)) {
-    return <MissingAnnotationEmptyState annotation={ANNOTATION_IMAGES} />;
-  }
   if (loading) {
     return <Progress />;
   }
-  if (error) {
-    return <ResponseErrorPanel error={error} />;
+  if (!value) {
+    return <ReportLoadError error={error} retry={retry} />;
   }
-  if (!value || value.containers.length === 0) {
+  const refresh = <RefreshControl {...refresher} />;
+  const problems = (
+    <>
+      <ReloadFailed error={error} />
+      <SourceErrors errors={value.errors} />
+    </>
+  );
+
+  if (containers.length === 0) {
     return (
-      <EmptyState
-        missing="data"
-        title="No images yet"
-        description={
-          value?.refreshedAt
-            ? 'The last refresh found no containers for this entity.'
-            : 'The images of this entity have not been resolved yet; they appear after the next refresh.'
-        }
-      />
+      <Grid container spacing={3} direction="column">
+        <Grid item>{problems}</Grid>
+        <Grid item>
+          {value.refreshedAt ? (
+            <EmptyState
+              missing="data"
+              title="No containers found"
+              description={
+                <>
+                  The last refresh (<RelativeTime time={value.refreshedAt} />)
+                  found no containers for this entity: no workload in any
+                  cluster carries its backstage.io/kubernetes-id label or
+                  matches its label selector, and image-freshness/images
+                  declares no image. Check the annotations, or deploy the
+                  workloads.
+                </>
+              }
+              action={refresh}
+            />
+          ) : (
+            <EmptyState
+              missing="data"
+              title="Not checked yet"
+              description="This entity's images are read on the next scheduled refresh. Refresh now to read them at once."
+              action={refresh}
+            />
+          )}
+        </Grid>
+      </Grid>
     );
   }
+
+  const filterText =
+    filter === 'all'
+      ? `${containers.length} containers, ${images.length} distinct images`
+      : `Showing the ${filtered.length} of ${containers.length} containers ${FILTER_LABELS[filter]}`;
+
   return (
-    <Table
-      title="Container images"
-      options={{ paging: false, search: true, padding: 'dense' }}
-      columns={columns}
-      data={value.containers}
-    />
+    <Grid container spacing={3}>
+      {error || value.errors.length ? (
+        <Grid item xs={12}>
+          {problems}
+        </Grid>
+      ) : null}
+      <Grid item xs={12} lg={5}>
+        <InfoCard
+          title="Summary"
+          subheader={
+            <span>
+              Last refreshed{' '}
+              <RelativeTime time={value.refreshedAt} fallback="never" />
+            </span>
+          }
+          action={refresh}
+          variant="gridItem"
+        >
+          <FreshnessSummary
+            summary={summary}
+            filter={filter}
+            onFilter={setFilter}
+          />
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12} lg={7}>
+        <InfoCard title="Image age" variant="gridItem">
+          <ImageAgeChart images={images} threshold={threshold} />
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12}>
+        <ContainerImagesTable containers={filtered} subtitle={filterText} />
+      </Grid>
+    </Grid>
   );
+}
+
+/**
+ * The "Image freshness" entity tab: a summary with counts that filter, a
+ * chart of image ages against the limit, and the table of containers.
+ *
+ * @public
+ */
+export function ImageFreshnessContent() {
+  const { entity } = useEntity();
+  if (!isImageFreshnessAvailable(entity)) {
+    return (
+      <MissingAnnotationEmptyState annotation={IMAGE_FRESHNESS_ANNOTATIONS} />
+    );
+  }
+  return <ImageFreshnessReport />;
 }

@@ -1,0 +1,1 @@
+export { BaseImagesTable } from './BaseImagesTable';

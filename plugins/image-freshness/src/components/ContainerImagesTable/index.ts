@@ -1,0 +1,1 @@
+export { ContainerImagesTable } from './ContainerImagesTable';

@@ -1,0 +1,1 @@
+export { DigestText } from './DigestText';

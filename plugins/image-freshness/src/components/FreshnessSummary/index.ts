@@ -1,0 +1,2 @@
+export { FreshnessSummary } from './FreshnessSummary';
+export type { ContainerFilter } from './FreshnessSummary';

@@ -1,0 +1,1 @@
+export { ImageAgeChart } from './ImageAgeChart';

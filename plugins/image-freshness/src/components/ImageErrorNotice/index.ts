@@ -1,0 +1,1 @@
+export { ImageErrorNotice } from './ImageErrorNotice';

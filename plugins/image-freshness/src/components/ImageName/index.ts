@@ -1,0 +1,1 @@
+export { ImageName } from './ImageName';

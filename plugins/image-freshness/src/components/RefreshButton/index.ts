@@ -1,0 +1,2 @@
+export { RefreshButton, RefreshControl } from './RefreshButton';
+export type { RefreshControlProps } from './RefreshButton';

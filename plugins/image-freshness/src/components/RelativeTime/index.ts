@@ -1,0 +1,1 @@
+export { RelativeTime, absoluteTime } from './RelativeTime';

@@ -1,0 +1,1 @@
+export { ReloadFailed, ReportLoadError, SourceErrors } from './ReportProblems';

@@ -1,0 +1,2 @@
+export { VerdictChip, verdictColor, verdictLabel } from './VerdictChip';
+export type { AnyVerdict } from './VerdictChip';

@@ -1,0 +1,91 @@
+import type {
+  ContainerReport,
+  ImageMetadata,
+  Platform,
+} from 'backstage-plugin-image-freshness-common';
+
+/** The first 12 hex digits of a digest, as `docker images` shows them. */
+export function shortDigest(digest?: string): string {
+  if (!digest) {
+    return '';
+  }
+  const colon = digest.indexOf(':');
+  return digest.slice(colon + 1, colon + 13);
+}
+
+const BYTE_UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];
+
+/** Bytes in decimal units, as registries and `docker images` show them: `48.3 MB`. */
+export function formatBytes(bytes?: number): string {
+  if (bytes === undefined || !Number.isFinite(bytes) || bytes < 0) {
+    return '';
+  }
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < BYTE_UNITS.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  const digits = unit === 0 || value >= 100 ? 0 : 1;
+  return `${value.toFixed(digits)} ${BYTE_UNITS[unit]}`;
+}
+
+/** `linux/arm64/v8` */
+export function formatPlatform(platform?: Platform): string {
+  if (!platform) {
+    return '';
+  }
+  return [platform.os, platform.architecture, platform.variant]
+    .filter(Boolean)
+    .join('/');
+}
+
+/** `cluster / namespace`, the place of a workload. */
+export function workloadPlace(workload: ContainerReport['workload']): string {
+  return [workload.cluster, workload.namespace].filter(Boolean).join(' / ');
+}
+
+/** Whether the digest a pod runs differs from the one its tag points at now. */
+export type Drift = 'in-sync' | 'drift' | 'not-reported' | 'unknown';
+
+/**
+ * Compares the running digest (pods only) with the tag's current digest. A
+ * multi-arch image runs under its index digest, so either digest counts as
+ * the same image.
+ */
+export function driftOf(
+  runningDigest: string | undefined,
+  metadata: Pick<ImageMetadata, 'digest' | 'indexDigest'> | undefined,
+): Drift {
+  if (!runningDigest) {
+    return 'not-reported';
+  }
+  if (!metadata) {
+    return 'unknown';
+  }
+  return runningDigest === metadata.digest ||
+    runningDigest === metadata.indexDigest
+    ? 'in-sync'
+    : 'drift';
+}
+
+/** `ghcr.io/acme/api:1.4` → `{ repository: 'ghcr.io/acme/api', tag: '1.4' }` */
+export function splitImage(image: string): {
+  repository: string;
+  tag?: string;
+  digest?: string;
+} {
+  const at = image.indexOf('@');
+  const digest = at === -1 ? undefined : image.slice(at + 1);
+  const name = at === -1 ? image : image.slice(0, at);
+  const slash = name.lastIndexOf('/');
+  const colon = name.lastIndexOf(':');
+  if (colon > slash) {
+    return {
+      repository: name.slice(0, colon),
+      tag: name.slice(colon + 1),
+      digest,
+    };
+  }
+  return { repository: name, digest };
+}

@@ -1,0 +1,360 @@
+/*
+ * The frontend on real parts: the demo stack (a real registry with images of
+ * different ages and a moved base, two Kubernetes API stand-ins, the real
+ * backend serving the built app) driven in Chromium, in the light and the
+ * dark theme. The backend's scheduled refresh never runs here: the Refresh
+ * button is what reads the images.
+ */
+import type {
+  ContainerReport,
+  EntityImageReport,
+} from 'backstage-plugin-image-freshness-common';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Browser, chromium, Page } from 'playwright-core';
+import { ROOT } from '../harness/backend';
+import { requireBinaries } from '../harness/registry';
+import {
+  DemoStack,
+  fetchReport,
+  requestRefresh,
+  startDemoStack,
+  waitForEntities,
+} from '../demo/stack';
+
+jest.setTimeout(300_000);
+
+const OUTPUT = path.join(ROOT, 'test-output');
+const CHECKOUT = 'component:default/checkout';
+const PAYMENTS = 'component:default/payments';
+
+const short = (digest: string) => digest.replace('sha256:', '').slice(0, 12);
+const repo = (c: ContainerReport) => c.image.split('/').slice(1).join('/');
+
+describe('frontend: tabs, card and refresh in Chromium against the real backend', () => {
+  let stack: DemoStack;
+  let browser: Browser;
+  let entityUrl: string;
+
+  beforeAll(async () => {
+    requireBinaries('docker-registry', 'chromium');
+    if (!fs.existsSync(path.join(ROOT, 'packages/app/dist/index.html'))) {
+      throw new Error(
+        'packages/app/dist is missing: build the app first (the README test command does)',
+      );
+    }
+    fs.mkdirSync(OUTPUT, { recursive: true });
+    stack = await startDemoStack({ refresh: 'manual' });
+    await waitForEntities(stack.backend.url, [CHECKOUT]);
+    entityUrl = `${stack.backend.url}/catalog/default/component/checkout`;
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (stack) {
+      fs.writeFileSync(path.join(OUTPUT, 'frontend-backend.log'), stack.logs());
+    }
+    await stack?.stop();
+  });
+
+  /** A signed-in page in the given theme; screenshots it on failure. */
+  async function withPage(
+    theme: 'light' | 'dark',
+    url: string,
+    fn: (page: Page) => Promise<void>,
+  ) {
+    const context = await browser.newContext({
+      viewport: { width: 1440, height: 1000 },
+    });
+    await context.addInitScript(t => {
+      window.localStorage.setItem('theme', t);
+    }, theme);
+    const page = await context.newPage();
+    try {
+      await page.goto(url);
+      await page
+        .getByRole('button', { name: 'Enter' })
+        .click({ timeout: 60_000 });
+      await fn(page);
+    } catch (error) {
+      await page.screenshot({
+        path: path.join(OUTPUT, `frontend-failure-${theme}.png`),
+        fullPage: true,
+      });
+      throw error;
+    } finally {
+      await context.close();
+    }
+  }
+
+  const tile = (page: Page, label: string) =>
+    page.getByRole('button', { name: new RegExp(`^${label}: \\d+$`) });
+
+  it('reads the images on Refresh, then shows the summary, a drifting row and the limit on refreshing again', async () => {
+    await withPage('light', `${entityUrl}/image-freshness`, async page => {
+      // nothing was read yet: the scheduled refresh does not run in this test
+      await page.getByText('Not checked yet').waitFor({ timeout: 60_000 });
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await page
+        .getByRole('status')
+        .filter({ hasText: 'Refresh started; waiting for the new report…' })
+        .or(page.getByRole('status').filter({ hasText: 'Report updated.' }))
+        .waitFor();
+      await page
+        .getByRole('status')
+        .filter({ hasText: 'Report updated.' })
+        .waitFor({ timeout: 90_000 });
+
+      // the summary shows what the API serves
+      const report = (await fetchReport(stack.backend.url, CHECKOUT))!;
+      const count = (verdict: string) =>
+        report.containers.filter(c => c.freshness.verdict === verdict).length;
+      expect(report.containers.length).toBeGreaterThan(20);
+      for (const [label, expected] of [
+        ['Containers', report.containers.length],
+        ['Fresh', count('fresh')],
+        ['Aging', count('aging')],
+        ['Stale', count('stale')],
+        ['Unknown', count('unknown')],
+        ['Errors', report.containers.filter(c => c.error).length],
+      ] as const) {
+        expect(await tile(page, label).getAttribute('aria-label')).toBe(
+          `${label}: ${expected}`,
+        );
+      }
+      // ...and the API says what the registry and the clusters hold
+      const verdictOf = (image: string) =>
+        new Set(
+          report.containers
+            .filter(c => repo(c) === image)
+            .map(c => c.freshness.verdict),
+        );
+      expect(verdictOf('shop/checkout:1.4.2')).toEqual(new Set(['fresh']));
+      expect(verdictOf('platform/envoy:v1.30.1')).toEqual(new Set(['aging']));
+      expect(verdictOf('platform/busybox:1.36.1')).toEqual(new Set(['stale']));
+      expect(verdictOf('platform/redis:7.2.4-alpine')).toEqual(
+        new Set(['stale']),
+      );
+      const drifting = report.containers.filter(
+        c => c.runningDigest === stack.checkout.previousAppDigest,
+      );
+      expect(drifting.map(c => c.workload.cluster)).toEqual(['us-east-1']);
+      expect(await tile(page, 'Drift').getAttribute('aria-label')).toBe(
+        'Drift: 1',
+      );
+      await expect(
+        page.getByTestId('oldest-image').textContent(),
+      ).resolves.toContain('platform/redis:7.2.4-alpine');
+
+      // the drifting pod's row: fresh verdict with its reason, and the older digest it runs
+      await tile(page, 'Drift').click();
+      const row = page
+        .getByRole('row')
+        .filter({ hasText: drifting[0].workload.name });
+      await row.waitFor();
+      const text = (await row.textContent()) ?? '';
+      expect(text).toContain('Pod · us-east-1 / shop');
+      expect(text).toContain('checkout:1.4.2');
+      expect(text).toContain(short(stack.checkout.app.digest));
+      expect(text).toContain('Fresh');
+      expect(text).toContain('Built 3 days ago, within the 30 days limit');
+      expect(text).toContain('Drift');
+      expect(text).toContain(`runs ${short(stack.checkout.previousAppDigest)}`);
+      expect(
+        await row
+          .locator('[data-verdict]')
+          .first()
+          .getAttribute('data-verdict'),
+      ).toBe('fresh');
+
+      // the missing debug image: its error names the class and what to do
+      await tile(page, 'Errors').click();
+      const broken = page
+        .getByRole('row')
+        .filter({ hasText: 'netshoot:v0.12' });
+      await expect(broken.first().textContent()).resolves.toMatch(
+        /NOT_FOUND.*check the reference or push the image/,
+      );
+
+      // a second refresh within the minute: the backend's 429, as a countdown
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await page
+        .getByRole('status')
+        .filter({
+          hasText: /Refreshed less than a minute ago; try again in \d+ s\./,
+        })
+        .waitFor();
+      expect(
+        await page.getByRole('button', { name: 'Refresh' }).isDisabled(),
+      ).toBe(true);
+
+      await tile(page, 'Containers').click();
+      await page.mouse.move(0, 0);
+      await page.waitForTimeout(600); // let the click ripple fade
+      await page.screenshot({
+        path: path.join(OUTPUT, 'frontend-image-freshness-light.png'),
+        fullPage: true,
+      });
+    });
+  });
+
+  it('shows the base images, and the overview card with the headline', async () => {
+    const report = (await fetchReport(stack.backend.url, CHECKOUT))!;
+    await withPage('light', `${entityUrl}/base-images`, async page => {
+      // the app was built on the node base before its tag moved
+      const checkoutBase = report.baseImages.find(b =>
+        b.image.endsWith('/shop/checkout:1.4.2'),
+      );
+      expect(checkoutBase?.base?.builtOnDigest).toBe(
+        stack.nodeBase.builtOnDigest,
+      );
+      expect(checkoutBase?.base?.currentDigest).toBe(
+        stack.nodeBase.currentDigest,
+      );
+      const row = page
+        .getByRole('row')
+        .filter({ hasText: 'checkout:1.4.2' })
+        .first();
+      await row.waitFor({ timeout: 30_000 });
+      const text = (await row.textContent()) ?? '';
+      expect(text).toContain('node:22-bookworm-slim');
+      expect(text).toContain(`built on${short(stack.nodeBase.builtOnDigest)}`);
+      expect(text).toContain(`now${short(stack.nodeBase.currentDigest)}`);
+      expect(text).toContain('moved since the build');
+      expect(text).toContain('Base updated');
+      expect(text).toMatch(/due\s*in 6 days|due\s*in 7 days/);
+      expect(
+        await row
+          .locator('[data-verdict]')
+          .first()
+          .getAttribute('data-verdict'),
+      ).toBe('updated');
+      await page.screenshot({
+        path: path.join(OUTPUT, 'frontend-base-images-light.png'),
+        fullPage: true,
+      });
+
+      await page.getByText('Overview', { exact: true }).click();
+      await checkCard(page, report, { stale: 2, rebuilds: 0 });
+      await page.screenshot({
+        path: path.join(OUTPUT, 'frontend-overview-light.png'),
+        fullPage: true,
+      });
+
+      // from the card to the tab
+      await page.getByRole('link', { name: /View images/ }).click();
+      await tile(page, 'Containers').waitFor();
+      expect(page.url()).toBe(`${entityUrl}/image-freshness`);
+    });
+  });
+
+  it('renders in the dark theme', async () => {
+    const report = (await fetchReport(stack.backend.url, CHECKOUT))!;
+    await withPage('dark', `${entityUrl}/image-freshness`, async page => {
+      await tile(page, 'Containers').waitFor({ timeout: 30_000 });
+      expect(
+        await page.evaluate(
+          () => getComputedStyle(document.body).backgroundColor,
+        ),
+      ).not.toBe('rgb(255, 255, 255)');
+      await page.screenshot({
+        path: path.join(OUTPUT, 'frontend-image-freshness-dark.png'),
+        fullPage: true,
+      });
+      await page.getByText('Base images', { exact: true }).click();
+      await page
+        .getByRole('heading', { name: 'Base images' })
+        .or(page.getByText('No base images known yet'))
+        .first()
+        .waitFor();
+      await page.screenshot({
+        path: path.join(OUTPUT, 'frontend-base-images-dark.png'),
+        fullPage: true,
+      });
+      await page.getByText('Overview', { exact: true }).click();
+      await checkCard(page, report, { stale: 2, rebuilds: 0 });
+      await page.screenshot({
+        path: path.join(OUTPUT, 'frontend-overview-dark.png'),
+        fullPage: true,
+      });
+    });
+  });
+
+  it('counts the rebuilds due on the card when a base moved past the rebuild delay', async () => {
+    // payments says image-freshness/rebuild-delay: 0d
+    const url = stack.backend.url;
+    await waitForEntities(url, [PAYMENTS]);
+    expect(await requestRefresh(url, PAYMENTS)).toBe(202);
+    let report: EntityImageReport | undefined;
+    for (let i = 0; i < 120 && !report?.refreshedAt; i++) {
+      await new Promise(r => setTimeout(r, 500));
+      report = await fetchReport(url, PAYMENTS);
+    }
+    await withPage(
+      'light',
+      `${url}/catalog/default/component/payments`,
+      async page => {
+        // busybox, redis and payments-reconcile are stale; both payments images wait for a rebuild
+        await checkCard(page, report!, { stale: 3, rebuilds: 2 });
+        await page.getByText('Base images', { exact: true }).click();
+        expect(await tile(page, 'Rebuild due').getAttribute('aria-label')).toBe(
+          'Rebuild due: 2',
+        );
+      },
+    );
+  });
+
+  it('hides the tabs for an entity without the annotations', async () => {
+    await withPage(
+      'light',
+      `${stack.backend.url}/catalog/default/component/newsletter`,
+      async page => {
+        await page.getByText('Overview', { exact: true }).waitFor();
+        await page.getByText('About', { exact: true }).waitFor();
+        expect(
+          await page.getByText('Image freshness', { exact: true }).count(),
+        ).toBe(0);
+        expect(
+          await page.getByText('Base images', { exact: true }).count(),
+        ).toBe(0);
+      },
+    );
+  });
+
+  /** The overview card shows the distinct stale images and the rebuilds due the API reports. */
+  async function checkCard(
+    page: Page,
+    report: EntityImageReport,
+    expected: { stale: number; rebuilds: number },
+  ) {
+    const stale = new Set(
+      report.containers
+        .filter(c => c.freshness.verdict === 'stale')
+        .map(c => `${c.image}@${c.metadata?.digest}`),
+    ).size;
+    const rebuilds = report.baseImages.filter(
+      b => b.verdict.verdict === 'rebuild-due',
+    ).length;
+    expect({ stale, rebuilds }).toEqual(expected);
+    await page.getByTestId('stale-images').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('stale-images').textContent()).toBe(
+      String(stale),
+    );
+    expect(await page.getByTestId('rebuilds-due').textContent()).toBe(
+      String(rebuilds),
+    );
+  }
+});
