@@ -189,6 +189,9 @@ export async function startTokenServer(
     return token;
   };
 
+  const passwordMatches = (user: string, password: string | null) =>
+    users[user] !== undefined && users[user] === password;
+
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', chunk => chunks.push(chunk));
@@ -202,6 +205,24 @@ export async function startTokenServer(
         log.push({ ...entry, method: req.method ?? '', status });
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
+      };
+      /** A token for `user` (with a refresh token when asked), or 401 with `refusal` when no user was established. */
+      const grantToken = (
+        kind: TokenRequest['grant'],
+        user: string | undefined,
+        refusal: string,
+        request: { service?: string; scopes: string[]; offline?: boolean },
+      ) => {
+        const entry = { service: request.service, scopes: request.scopes };
+        if (user === undefined) {
+          answer(401, { details: refusal }, { grant: kind, ...entry });
+          return;
+        }
+        const body: Record<string, unknown> = issue(user, request.scopes);
+        if (request.offline) {
+          body.refresh_token = issueRefresh(user);
+        }
+        answer(200, body, { grant: kind, user, ...entry });
       };
       if (url.pathname !== '/token') {
         answer(
@@ -225,27 +246,16 @@ export async function startTokenServer(
           const colon = decoded.indexOf(':');
           const user = decoded.slice(0, colon);
           const password = decoded.slice(colon + 1);
-          if (
-            colon < 0 ||
-            users[user] === undefined ||
-            users[user] !== password
-          ) {
-            answer(
-              401,
-              { details: 'incorrect username or password' },
-              {
-                grant: 'basic',
-                service: svc,
-                scopes,
-              },
-            );
-            return;
-          }
-          const body: Record<string, unknown> = issue(user, scopes);
-          if (url.searchParams.get('offline_token') === 'true') {
-            body.refresh_token = issueRefresh(user);
-          }
-          answer(200, body, { grant: 'basic', user, service: svc, scopes });
+          grantToken(
+            'basic',
+            colon >= 0 && passwordMatches(user, password) ? user : undefined,
+            'incorrect username or password',
+            {
+              service: svc,
+              scopes,
+              offline: url.searchParams.get('offline_token') === 'true',
+            },
+          );
           return;
         }
         answer(200, issue(undefined, scopes), {
@@ -263,50 +273,22 @@ export async function startTokenServer(
         const svc = form.get('service') ?? undefined;
         const grantType = form.get('grant_type');
         if (grantType === 'refresh_token') {
-          const user = refreshTokens.get(form.get('refresh_token') ?? '');
-          if (!user) {
-            answer(
-              401,
-              { details: 'invalid refresh token' },
-              {
-                grant: 'refresh_token',
-                service: svc,
-                scopes,
-              },
-            );
-            return;
-          }
-          answer(200, issue(user, scopes), {
-            grant: 'refresh_token',
-            user,
-            service: svc,
-            scopes,
-          });
+          grantToken(
+            'refresh_token',
+            refreshTokens.get(form.get('refresh_token') ?? '') || undefined,
+            'invalid refresh token',
+            { service: svc, scopes },
+          );
           return;
         }
         if (grantType === 'password') {
           const user = form.get('username') ?? '';
-          if (
-            users[user] === undefined ||
-            users[user] !== form.get('password')
-          ) {
-            answer(
-              401,
-              { details: 'incorrect username or password' },
-              {
-                grant: 'password',
-                service: svc,
-                scopes,
-              },
-            );
-            return;
-          }
-          answer(200, issue(user, scopes), {
-            grant: 'password',
-            user,
-            service: svc,
-            scopes,
-          });
+          grantToken(
+            'password',
+            passwordMatches(user, form.get('password')) ? user : undefined,
+            'incorrect username or password',
+            { service: svc, scopes },
+          );
           return;
         }
       }

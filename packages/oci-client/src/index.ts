@@ -50,6 +50,8 @@ export type {
   RequestObserver,
 } from './transport/observer';
 export type { RetryOptions } from './transport/retry';
+export { InFlight } from './transport/InFlight';
+export { isLoopback } from './transport/Transport';
 export type {
   PerRegistry,
   RegistryResponse,

@@ -37,11 +37,21 @@ const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
   initialDelay: { seconds: 15 },
 };
 
-function readDuration(config: Config, key: string, fallback: string): Duration {
-  const value = config.getOptional(key) ?? fallback;
+/**
+ * Reads the duration at `key` (a HumanDuration or a string such as `7d`),
+ * else `fallback`; `where` names the key's parent in the error.
+ */
+export function readDuration(
+  config: Config,
+  key: string,
+  fallback: string,
+  where: string,
+): Duration {
   return parseDuration(
-    value as Parameters<typeof parseDuration>[0],
-    `imageFreshness.${key}`,
+    (config.getOptional(key) ?? fallback) as Parameters<
+      typeof parseDuration
+    >[0],
+    `${where}.${key}`,
   );
 }
 
@@ -57,25 +67,41 @@ export function readImageFreshnessConfig(root: Config): ImageFreshnessConfig {
   const platformText = config.getOptionalString('platform') ?? 'linux/amd64';
   return {
     schedule,
-    cacheDuration: readDuration(config, 'cacheDuration', '1h'),
+    cacheDuration: readDuration(
+      config,
+      'cacheDuration',
+      '1h',
+      'imageFreshness',
+    ),
     platform: parsePlatform(platformText),
-    maxAge: readDuration(config, 'maxAge', '30d'),
+    maxAge: readDuration(config, 'maxAge', '30d', 'imageFreshness'),
     allowedHosts: config.getOptionalStringArray('allowedHosts') ?? [],
     blockedHosts: config.getOptionalStringArray('blockedHosts') ?? [],
     dockerConfigFile: config.getOptionalString('dockerConfigFile'),
     registries: (config.getOptionalConfigArray('registries') ?? []).map(r => ({
       host: r.getString('host'),
-      credentials: readCredentials(r),
+      credentials: readCredentials(
+        r,
+        `imageFreshness.registries: the credentials of ${r.getString('host')}`,
+      ),
       insecure: r.getOptionalBoolean('insecure'),
       maxConcurrency: r.getOptionalNumber('maxConcurrency'),
       requestsPerSecond: r.getOptionalNumber('requestsPerSecond'),
-      timeout: readDuration(r, 'timeout', '30s'),
+      timeout: readDuration(r, 'timeout', '30s', 'imageFreshness'),
     })),
   };
 }
 
-function readCredentials(registry: Config): RegistryCredentials | undefined {
-  const credentials = registry.getOptionalConfig('credentials');
+/**
+ * Reads the `credentials` under `config` (a registry's, a health probe's): a
+ * token, or a username and a password; none when absent. `subject` names
+ * them in the error for anything else.
+ */
+export function readCredentials(
+  config: Config,
+  subject: string,
+): RegistryCredentials | undefined {
+  const credentials = config.getOptionalConfig('credentials');
   if (!credentials) {
     return undefined;
   }
@@ -88,9 +114,5 @@ function readCredentials(registry: Config): RegistryCredentials | undefined {
   if (username && password) {
     return { username, password };
   }
-  throw new Error(
-    `imageFreshness.registries: the credentials of ${registry.getString(
-      'host',
-    )} need a token, or a username and a password`,
-  );
+  throw new Error(`${subject} need a token, or a username and a password`);
 }

@@ -1,13 +1,10 @@
 import { databaseServiceFactory } from '@backstage/backend-defaults/database';
 import {
   BackendFeature,
-  coreServices,
-  createBackendModule,
   PermissionsService,
-  SchedulerService,
 } from '@backstage/backend-plugin-api';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { mockServices } from '@backstage/backend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import { deleteManifest, pushImage } from '@internal/test/harness/images';
 import { startRegistry, TestRegistry } from '@internal/test/harness/registry';
@@ -17,7 +14,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { imageFreshnessPlugin } from './plugin';
+import {
+  startPluginBackend,
+  waitForComponent,
+} from './__testUtils__/pluginBackend';
 
 jest.setTimeout(120_000);
 
@@ -57,64 +57,33 @@ describe('image-freshness backend plugin (real catalog, real registry)', () => {
   ) {
     const catalogFile = path.join(dir, 'catalog.yaml');
     fs.writeFileSync(catalogFile, entityYaml(images.join(',')));
-    // The plugin's own scheduler, so the test can run the refresh task when it wants.
-    let scheduler: SchedulerService | undefined;
-    const schedulerProbe = createBackendModule({
-      pluginId: 'image-freshness',
-      moduleId: 'scheduler-probe',
-      register(env) {
-        env.registerInit({
-          deps: { pluginScheduler: coreServices.scheduler },
-          async init({ pluginScheduler }) {
-            scheduler = pluginScheduler;
-          },
-        });
-      },
-    });
-    const backend = await startTestBackend({
+    return startPluginBackend({
       features: [
-        mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
-        schedulerProbe,
         catalogPlugin,
-        imageFreshnessPlugin,
         ...(options.features ?? []),
         ...(options.databaseDir ? [databaseServiceFactory] : []),
-        mockServices.rootConfig.factory({
-          data: {
-            backend: options.databaseDir
-              ? {
-                  database: {
-                    client: 'better-sqlite3',
-                    connection: { directory: options.databaseDir },
-                  },
-                }
-              : {},
-            catalog: {
-              rules: [{ allow: ['Component'] }],
-              locations: [{ type: 'file', target: catalogFile }],
-            },
-            imageFreshness: {
-              cacheDuration: '0s',
-              maxAge: '30d',
-              allowedHosts: [registry.host],
-              ...options.imageFreshness,
-            },
-          },
-        }),
       ],
+      config: {
+        backend: options.databaseDir
+          ? {
+              database: {
+                client: 'better-sqlite3',
+                connection: { directory: options.databaseDir },
+              },
+            }
+          : {},
+        catalog: {
+          rules: [{ allow: ['Component'] }],
+          locations: [{ type: 'file', target: catalogFile }],
+        },
+        imageFreshness: {
+          cacheDuration: '0s',
+          maxAge: '30d',
+          allowedHosts: [registry.host],
+          ...options.imageFreshness,
+        },
+      },
     });
-    return { backend, scheduler: scheduler! };
-  }
-
-  async function waitForEntity(server: Parameters<typeof request>[0]) {
-    for (let i = 0; i < 100; i++) {
-      const res = await request(server).get(
-        '/api/catalog/entities/by-name/component/default/api',
-      );
-      if (res.status === 200) return;
-      await new Promise(r => setTimeout(r, 200));
-    }
-    throw new Error('the catalog never ingested component:default/api');
   }
 
   it('resolves annotated images from the registry, serves them, and keeps the last good answer on error', async () => {
@@ -134,7 +103,7 @@ describe('image-freshness backend plugin (real catalog, real registry)', () => {
       blocked,
     ]);
     try {
-      await waitForEntity(backend.server);
+      await waitForComponent(backend.server, 'api');
       // Run the scheduled task now rather than waiting for its schedule.
       await scheduler.triggerTask('image-freshness-refresh');
 
@@ -203,7 +172,7 @@ describe('image-freshness backend plugin (real catalog, real registry)', () => {
   it('refreshes on request at most once a minute per entity', async () => {
     const { backend } = await startBackend([`${registry.host}/demo/api:1.0`]);
     try {
-      await waitForEntity(backend.server);
+      await waitForComponent(backend.server, 'api');
       const url = '/api/image-freshness/entities/component/default/api';
       const first = await request(backend.server).post(`${url}/refresh`);
       expect(first.status).toBe(202);
@@ -283,7 +252,7 @@ describe('image-freshness backend plugin (real catalog, real registry)', () => {
     const first = await startBackend([image], { databaseDir });
     let before: EntityImageReport;
     try {
-      await waitForEntity(first.backend.server);
+      await waitForComponent(first.backend.server, 'api');
       await first.scheduler.triggerTask('image-freshness-refresh');
       before = (await request(first.backend.server).get(url)).body;
       expect(before.containers[0].metadata?.digest).toBe(pushed.digest);
@@ -294,7 +263,7 @@ describe('image-freshness backend plugin (real catalog, real registry)', () => {
     // Restarted, without running the refresh: everything is served from the file.
     const second = await startBackend([image], { databaseDir });
     try {
-      await waitForEntity(second.backend.server);
+      await waitForComponent(second.backend.server, 'api');
       const after = (await request(second.backend.server).get(url)).body;
       expect(after.refreshedAt).toBe(before.refreshedAt);
       expect(after.containers).toEqual(before.containers);
@@ -356,7 +325,7 @@ describe('image-freshness backend plugin (real catalog, real registry)', () => {
           },
         });
         try {
-          await waitForEntity(backend.server);
+          await waitForComponent(backend.server, 'api');
           await scheduler.triggerTask('image-freshness-refresh');
           const res = await request(backend.server).get(
             '/api/image-freshness/entities/component/default/api',

@@ -1,3 +1,5 @@
+import { InFlight } from '../transport/InFlight';
+
 /** A token and how long it stays valid, as a token endpoint answered. @public */
 export interface IssuedToken {
   token: string;
@@ -30,7 +32,7 @@ export class TokenCache {
   private readonly now: () => number;
   private readonly maxEntries: number;
   private readonly entries = new Map<string, Entry>();
-  private readonly pending = new Map<string, Promise<string>>();
+  private readonly pending = new InFlight<string>();
 
   constructor(options: TokenCacheOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -43,17 +45,12 @@ export class TokenCache {
     if (entry && entry.refreshAt > this.now()) {
       return entry.token;
     }
-    let pending = this.pending.get(key);
-    if (!pending) {
-      pending = issue()
-        .then(issued => {
-          this.store(key, issued);
-          return issued.token;
-        })
-        .finally(() => this.pending.delete(key));
-      this.pending.set(key, pending);
-    }
-    return pending;
+    return this.pending.run(key, () =>
+      issue().then(issued => {
+        this.store(key, issued);
+        return issued.token;
+      }),
+    );
   }
 
   /** Forgets `token` under `key` (a registry refused it), unless a newer one replaced it. */

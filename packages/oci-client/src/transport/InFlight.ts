@@ -1,6 +1,8 @@
 /**
  * Shares one pending promise among identical concurrent calls: the second
  * caller of `run(key)` gets the first caller's promise until it settles.
+ *
+ * @public
  */
 export class InFlight<T> {
   private readonly pending = new Map<string, Promise<T>>();

@@ -129,7 +129,7 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
 const ERROR_BODY_BYTES = 64 * 1024;
 
-/** Whether a host is the local machine: localhost, 127.0.0.0/8 or [::1], with any port. */
+/** Whether a host is the local machine: localhost, 127.0.0.0/8 or [::1], with any port. @public */
 export function isLoopback(host: string): boolean {
   const name = host.replace(/:\d+$/, '');
   return (

@@ -1,26 +1,15 @@
-import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
-import {
-  DatabaseService,
-  resolvePackagePath,
-} from '@backstage/backend-plugin-api';
+import type { TestDatabaseId } from '@backstage/backend-test-utils';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { storeTestDatabases } from '../__testUtils__/testDatabases';
 import { KnexFreshnessStore } from '../database/KnexFreshnessStore';
 import { StoredBaseImage } from './BaseImageStore';
 import { KnexBaseImageStore } from './KnexBaseImageStore';
 
-const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
-
-if (
-  process.env.IMAGE_FRESHNESS_REQUIRE_POSTGRES &&
-  !databases.supports('POSTGRES_15')
-) {
-  throw new Error(
-    'PostgreSQL is required: set BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING (the README test command does)',
-  );
-}
+const databases = storeTestDatabases();
 
 async function createStores(id: TestDatabaseId) {
-  const knex = await databases.init(id);
-  const database: DatabaseService = { getClient: async () => knex };
+  const database = await databases.database(id);
+  const knex = await database.getClient();
   const freshness = await KnexFreshnessStore.create({ database });
   const bases = await KnexBaseImageStore.create({ database });
   return { knex, freshness, bases };
@@ -71,7 +60,7 @@ const externalRow: StoredBaseImage = {
   noBaseReason: 'The image records no base',
 };
 
-describe.each(databases.eachSupportedId())('KnexBaseImageStore on %s', id => {
+describe.each(databases.ids)('KnexBaseImageStore on %s', id => {
   it('stores and replaces an entity base rows, keeping every fact', async () => {
     const { bases } = await createStores(id);
     await bases.saveEntityBases(

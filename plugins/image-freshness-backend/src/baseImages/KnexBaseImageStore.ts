@@ -1,7 +1,4 @@
-import {
-  DatabaseService,
-  resolvePackagePath,
-} from '@backstage/backend-plugin-api';
+import type { DatabaseService } from '@backstage/backend-plugin-api';
 import type {
   BaseDigestSighting,
   BuiltOnInference,
@@ -10,19 +7,18 @@ import type {
 } from 'backstage-plugin-image-freshness-common';
 import { Knex } from 'knex';
 import {
+  DateValue,
+  migratedClient,
+  optionalDate,
+  toDate,
+} from '../database/dbValues';
+import {
   BaseImageStore,
   BaseSourceInfo,
   StoredBaseImage,
   TagCandidate,
   TagDiscoveryRecord,
 } from './BaseImageStore';
-
-const migrationsDir = resolvePackagePath(
-  'backstage-plugin-image-freshness-backend',
-  'migrations',
-);
-
-type DateValue = Date | string | number;
 
 type BaseImageRow = {
   entity_ref: string;
@@ -68,15 +64,6 @@ type DiscoveryRow = {
   expires_at: DateValue;
 };
 
-// SQLite returns dates as numbers or strings, PostgreSQL as Date objects.
-function toDate(value: DateValue): Date {
-  return value instanceof Date ? value : new Date(value);
-}
-
-function optionalDate(value: DateValue | null): Date | undefined {
-  return value === null || value === undefined ? undefined : toDate(value);
-}
-
 const DELETE_CHUNK = 500;
 
 /** The BaseImageStore on the plugin's database (SQLite or PostgreSQL). */
@@ -84,11 +71,7 @@ export class KnexBaseImageStore implements BaseImageStore {
   static async create(options: {
     database: DatabaseService;
   }): Promise<KnexBaseImageStore> {
-    const knex = await options.database.getClient();
-    if (!options.database.migrations?.skip) {
-      await knex.migrate.latest({ directory: migrationsDir });
-    }
-    return new KnexBaseImageStore(knex);
+    return new KnexBaseImageStore(await migratedClient(options.database));
   }
 
   private constructor(private readonly knex: Knex) {}

@@ -1,8 +1,9 @@
 import { Duration } from 'luxon';
-import type { OciClient } from 'oci-client';
+import { InFlight, OciClient } from 'oci-client';
 import semver from 'semver';
 import type { HostPolicy } from '../service/HostPolicy';
 import type { ImageResolver } from '../service/ImageResolver';
+import { mapLimit } from '../service/mapLimit';
 import { BaseImageStore, TagCandidate } from './BaseImageStore';
 import type { TrackingPolicy } from './config';
 
@@ -133,27 +134,6 @@ export function newerCandidates(options: {
   }
 }
 
-/** Runs `fn` over `items`, at most `limit` at a time, keeping the order. */
-async function mapLimit<T, R>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from(
-    { length: Math.min(limit, items.length) },
-    async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await fn(items[i]);
-      }
-    },
-  );
-  await Promise.all(workers);
-  return results;
-}
-
 /** The outcome of a discovery: the candidates (last good ones on error) and the error. */
 export interface DiscoveryResult {
   candidates: TagCandidate[];
@@ -175,7 +155,7 @@ export class TagDiscovery {
   private readonly cacheDuration: Duration;
   private readonly concurrency: number;
   private readonly now: () => Date;
-  private readonly inFlight = new Map<string, Promise<DiscoveryResult>>();
+  private readonly inFlight = new InFlight<DiscoveryResult>();
 
   constructor(options: {
     tags: TagLister;
@@ -199,15 +179,9 @@ export class TagDiscovery {
     if (policy.strategy === 'Digest') {
       return Promise.resolve({ candidates: [] });
     }
-    const key = `${policy.repository}|${policy.key}`;
-    let pending = this.inFlight.get(key);
-    if (!pending) {
-      pending = this.discoverUncached(policy, platform).finally(() =>
-        this.inFlight.delete(key),
-      );
-      this.inFlight.set(key, pending);
-    }
-    return pending;
+    return this.inFlight.run(`${policy.repository}|${policy.key}`, () =>
+      this.discoverUncached(policy, platform),
+    );
   }
 
   private async discoverUncached(

@@ -1,9 +1,3 @@
-import {
-  coreServices,
-  createBackendModule,
-  SchedulerService,
-} from '@backstage/backend-plugin-api';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import { pushImage } from '@internal/test/harness/images';
 import { startRegistry, TestRegistry } from '@internal/test/harness/registry';
@@ -15,7 +9,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { imageFreshnessPlugin } from '../plugin';
+import {
+  startPluginBackend,
+  waitForComponent,
+} from '../__testUtils__/pluginBackend';
 import { FileServer, startFileServer } from './__testUtils__/fileServer';
 
 jest.setTimeout(120_000);
@@ -126,56 +123,36 @@ describe('base images in the real backend (real catalog, registry, UrlReader)', 
       ].join('---\n'),
     );
 
-    let scheduler: SchedulerService | undefined;
-    const schedulerProbe = createBackendModule({
-      pluginId: 'image-freshness',
-      moduleId: 'scheduler-probe',
-      register(env) {
-        env.registerInit({
-          deps: { pluginScheduler: coreServices.scheduler },
-          async init({ pluginScheduler }) {
-            scheduler = pluginScheduler;
-          },
-        });
-      },
-    });
-    const backend = await startTestBackend({
-      features: [
-        mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
-        schedulerProbe,
-        catalogPlugin,
-        imageFreshnessPlugin,
-        mockServices.rootConfig.factory({
-          data: {
-            backend: { reading: { allow: [{ host: files.host }] } },
-            catalog: {
-              rules: [{ allow: ['Component'] }],
-              locations: [{ type: 'file', target: catalogFile }],
-            },
-            imageFreshness: {
-              cacheDuration: '0s',
-              allowedHosts: [h],
-              rebuildDelay: '7d',
-              baseImages: {
-                tracking: [
-                  {
-                    repository: `${h}/runtime/node`,
-                    strategy: 'SemVer',
-                    constraint: '^22',
-                    allowTags: ['-bookworm-slim$'],
-                  },
-                  {
-                    repository: `${h}/runtime/tools`,
-                    strategy: 'NewestBuild',
-                    allowTags: ['^nightly-'],
-                    discoveryLimit: 5,
-                  },
-                ],
+    const { backend, scheduler } = await startPluginBackend({
+      features: [catalogPlugin],
+      config: {
+        backend: { reading: { allow: [{ host: files.host }] } },
+        catalog: {
+          rules: [{ allow: ['Component'] }],
+          locations: [{ type: 'file', target: catalogFile }],
+        },
+        imageFreshness: {
+          cacheDuration: '0s',
+          allowedHosts: [h],
+          rebuildDelay: '7d',
+          baseImages: {
+            tracking: [
+              {
+                repository: `${h}/runtime/node`,
+                strategy: 'SemVer',
+                constraint: '^22',
+                allowTags: ['-bookworm-slim$'],
               },
-            },
+              {
+                repository: `${h}/runtime/tools`,
+                strategy: 'NewestBuild',
+                allowTags: ['^nightly-'],
+                discoveryLimit: 5,
+              },
+            ],
           },
-        }),
-      ],
+        },
+      },
     });
     const bases = async (name: string): Promise<BaseImageReport> => {
       const res = await request(backend.server).get(
@@ -187,15 +164,9 @@ describe('base images in the real backend (real catalog, registry, UrlReader)', 
       return report.baseImages[0];
     };
     try {
-      for (let i = 0; i < 100; i++) {
-        const res = await request(backend.server).get(
-          '/api/catalog/entities/by-name/component/default/cli',
-        );
-        if (res.status === 200) break;
-        await new Promise(r => setTimeout(r, 200));
-      }
+      await waitForComponent(backend.server, 'cli');
       const before = new Date();
-      await scheduler!.triggerTask('image-freshness-refresh');
+      await scheduler.triggerTask('image-freshness-refresh');
 
       const api = await bases('api');
       expect(api).toMatchObject({
@@ -255,7 +226,7 @@ describe('base images in the real backend (real catalog, registry, UrlReader)', 
         files: { v: 'b' },
       });
       const moved = new Date();
-      await scheduler!.triggerTask('image-freshness-refresh');
+      await scheduler.triggerTask('image-freshness-refresh');
       const after = new Date();
 
       const worker = await bases('worker');

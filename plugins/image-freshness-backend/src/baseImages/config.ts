@@ -1,13 +1,13 @@
 import { Config, ConfigReader } from '@backstage/config';
 import {
   DEFAULT_REBUILD_DELAY,
-  parseDuration,
   TrackingStrategy,
 } from 'backstage-plugin-image-freshness-common';
 import { Duration } from 'luxon';
 import { createHash } from 'node:crypto';
 import { parseReference } from 'oci-client';
 import semver from 'semver';
+import { readDuration } from '../config';
 
 const STRATEGIES: TrackingStrategy[] = [
   'SemVer',
@@ -138,11 +138,12 @@ function readPolicy(config: Config, index: number): TrackingPolicy {
 export function readBaseImagesConfig(root: Config): BaseImagesConfig {
   const config =
     root.getOptionalConfig('imageFreshness') ?? new ConfigReader({});
-  const delay = config.getOptional('rebuildDelay') ?? DEFAULT_REBUILD_DELAY;
   return {
-    rebuildDelay: parseDuration(
-      delay as Parameters<typeof parseDuration>[0],
-      'imageFreshness.rebuildDelay',
+    rebuildDelay: readDuration(
+      config,
+      'rebuildDelay',
+      DEFAULT_REBUILD_DELAY,
+      'imageFreshness',
     ),
     tracking: (config.getOptionalConfigArray('baseImages.tracking') ?? []).map(
       readPolicy,

@@ -1,24 +1,13 @@
-import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
-import type { DatabaseService } from '@backstage/backend-plugin-api';
+import type { TestDatabaseId } from '@backstage/backend-test-utils';
 import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
+import { storeTestDatabases } from '../__testUtils__/testDatabases';
 import { EntityRefreshResult, FoundContainer } from './FreshnessStore';
 import { KnexFreshnessStore } from './KnexFreshnessStore';
 
-const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
-
-if (
-  process.env.IMAGE_FRESHNESS_REQUIRE_POSTGRES &&
-  !databases.supports('POSTGRES_15')
-) {
-  throw new Error(
-    'PostgreSQL is required: set BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING (the README test command does)',
-  );
-}
+const databases = storeTestDatabases();
 
 async function createStore(id: TestDatabaseId) {
-  const knex = await databases.init(id);
-  const database: DatabaseService = { getClient: async () => knex };
-  return KnexFreshnessStore.create({ database });
+  return KnexFreshnessStore.create({ database: await databases.database(id) });
 }
 
 const metadata: ImageMetadata = {
@@ -52,7 +41,7 @@ const container = (image: string): FoundContainer => ({
   platform: 'linux/amd64',
 });
 
-describe.each(databases.eachSupportedId())('KnexFreshnessStore on %s', id => {
+describe.each(databases.ids)('KnexFreshnessStore on %s', id => {
   it('keeps tag answers until they expire', async () => {
     const store = await createStore(id);
     const t0 = new Date('2026-11-22T10:00:00Z');

@@ -1,24 +1,17 @@
-import {
-  DatabaseService,
-  resolvePackagePath,
-} from '@backstage/backend-plugin-api';
+import type { DatabaseService } from '@backstage/backend-plugin-api';
 import type {
   ContainerReport,
   ImageError,
   ImageMetadata,
 } from 'backstage-plugin-image-freshness-common';
 import { Knex } from 'knex';
+import { DateValue, migratedClient, toDate } from './dbValues';
 import {
   EntityRefreshResult,
   FreshnessStore,
   StoredContainer,
   StoredEntity,
 } from './FreshnessStore';
-
-const migrationsDir = resolvePackagePath(
-  'backstage-plugin-image-freshness-backend',
-  'migrations',
-);
 
 type ContainerRow = {
   entity_ref: string;
@@ -28,16 +21,16 @@ type ContainerRow = {
   platform: string;
   digest: string | null;
   running_digest: string | null;
-  resolved_at: Date | string | null;
+  resolved_at: DateValue | null;
   error: string | null;
-  error_first_seen: Date | string | null;
-  updated_at: Date | string;
+  error_first_seen: DateValue | null;
+  updated_at: DateValue;
   metadata?: string | null;
 };
 
 type RefreshRow = {
   entity_ref: string;
-  refreshed_at: Date | string;
+  refreshed_at: DateValue;
   errors: string;
   owner: string | null;
   system: string | null;
@@ -46,11 +39,6 @@ type RefreshRow = {
   rebuild_delay: string | null;
 };
 
-// SQLite returns dates as numbers or strings, PostgreSQL as Date objects.
-function toDate(value: Date | string | number): Date {
-  return value instanceof Date ? value : new Date(value);
-}
-
 const DELETE_CHUNK = 500;
 
 /** The FreshnessStore on the plugin's database (SQLite or PostgreSQL). */
@@ -58,11 +46,7 @@ export class KnexFreshnessStore implements FreshnessStore {
   static async create(options: {
     database: DatabaseService;
   }): Promise<KnexFreshnessStore> {
-    const knex = await options.database.getClient();
-    if (!options.database.migrations?.skip) {
-      await knex.migrate.latest({ directory: migrationsDir });
-    }
-    return new KnexFreshnessStore(knex);
+    return new KnexFreshnessStore(await migratedClient(options.database));
   }
 
   private constructor(private readonly knex: Knex) {}

@@ -1,20 +1,16 @@
-import type { DatabaseService } from '@backstage/backend-plugin-api';
-import {
-  mockServices,
-  TestDatabaseId,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
+import { mockServices, TestDatabaseId } from '@backstage/backend-test-utils';
 import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
 import { Duration } from 'luxon';
 import type {
   EntityRefreshResult,
   FreshnessStore,
 } from '../database/FreshnessStore';
+import { storeTestDatabases } from '../__testUtils__/testDatabases';
 import { KnexFreshnessStore } from '../database/KnexFreshnessStore';
 import { MetricsCollector } from './MetricsCollector';
 import { MetricsSnapshot, registryHost } from './MetricsSnapshot';
 
-const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+const databases = storeTestDatabases();
 
 const DIGEST = `sha256:${'1'.repeat(64)}`;
 const metadata: ImageMetadata = {
@@ -75,175 +71,172 @@ async function flush() {
   for (let i = 0; i < 20; i++) await new Promise(r => setImmediate(r));
 }
 
-describe.each(databases.eachSupportedId())(
-  'MetricsSnapshot on %s',
-  (id: TestDatabaseId) => {
-    async function setup(maxAge = Duration.fromObject({ minutes: 1 })) {
-      const knex = await databases.init(id);
-      const database: DatabaseService = { getClient: async () => knex };
-      const store = await KnexFreshnessStore.create({ database });
-      await store.putMetadata(DIGEST, 'linux/amd64', metadata, new Date());
-      const time = clock('2026-11-20T10:00:00Z');
-      const logger = mockServices.logger.mock();
-      const collector = new MetricsCollector({
-        config: {
-          labelKeys: [],
-          annotationKeys: [],
-          maxValueLength: 256,
-          maxSeries: 200_000,
-        },
-        logger,
-      });
-      const snapshot = new MetricsSnapshot({
-        store,
-        collector,
-        logger,
-        maxAge,
-        now: time.now,
-      });
-      return { store, collector, snapshot, time, logger };
-    }
-
-    it('loads on the first scrape, then serves the snapshot until it is older than maxAge', async () => {
-      const { store, collector, snapshot, time } = await setup();
-      await store.saveEntity(
-        result('component:default/a', [{ image: 'r.example/a:1' }], time.now()),
-      );
-      await snapshot.ensureCurrent();
-      const entities = async () =>
-        lines(await collector.render(), 'image_freshness_entity_info{');
-      expect(await entities()).toHaveLength(1);
-
-      await store.saveEntity(
-        result('component:default/b', [{ image: 'r.example/b:1' }], time.now()),
-      );
-      time.advance(30_000);
-      await snapshot.ensureCurrent();
-      await flush();
-      expect(await entities()).toHaveLength(1);
-
-      // Older than a minute: this scrape still answers from the old
-      // snapshot, and starts a reload in the background.
-      time.advance(31_000);
-      await snapshot.ensureCurrent();
-      await flush();
-      await snapshot.reload(); // waits for the background load
-      expect(await entities()).toHaveLength(2);
-      expect(
-        lines(
-          await collector.render(),
-          'image_freshness_metrics_snapshot_timestamp_seconds ',
-        ),
-      ).toEqual([
-        `image_freshness_metrics_snapshot_timestamp_seconds ${
-          Date.parse('2026-11-20T10:01:01Z') / 1000
-        }`,
-      ]);
+describe.each(databases.ids)('MetricsSnapshot on %s', (id: TestDatabaseId) => {
+  async function setup(maxAge = Duration.fromObject({ minutes: 1 })) {
+    const store = await KnexFreshnessStore.create({
+      database: await databases.database(id),
     });
+    await store.putMetadata(DIGEST, 'linux/amd64', metadata, new Date());
+    const time = clock('2026-11-20T10:00:00Z');
+    const logger = mockServices.logger.mock();
+    const collector = new MetricsCollector({
+      config: {
+        labelKeys: [],
+        annotationKeys: [],
+        maxValueLength: 256,
+        maxSeries: 200_000,
+      },
+      logger,
+    });
+    const snapshot = new MetricsSnapshot({
+      store,
+      collector,
+      logger,
+      maxAge,
+      now: time.now,
+    });
+    return { store, collector, snapshot, time, logger };
+  }
 
-    it('reloads after a refresh run, records its duration, and counts the resolve errors it stored', async () => {
-      const { store, collector, snapshot, time } = await setup();
-      // An error from an earlier run: not counted again.
+  it('loads on the first scrape, then serves the snapshot until it is older than maxAge', async () => {
+    const { store, collector, snapshot, time } = await setup();
+    await store.saveEntity(
+      result('component:default/a', [{ image: 'r.example/a:1' }], time.now()),
+    );
+    await snapshot.ensureCurrent();
+    const entities = async () =>
+      lines(await collector.render(), 'image_freshness_entity_info{');
+    expect(await entities()).toHaveLength(1);
+
+    await store.saveEntity(
+      result('component:default/b', [{ image: 'r.example/b:1' }], time.now()),
+    );
+    time.advance(30_000);
+    await snapshot.ensureCurrent();
+    await flush();
+    expect(await entities()).toHaveLength(1);
+
+    // Older than a minute: this scrape still answers from the old
+    // snapshot, and starts a reload in the background.
+    time.advance(31_000);
+    await snapshot.ensureCurrent();
+    await flush();
+    await snapshot.reload(); // waits for the background load
+    expect(await entities()).toHaveLength(2);
+    expect(
+      lines(
+        await collector.render(),
+        'image_freshness_metrics_snapshot_timestamp_seconds ',
+      ),
+    ).toEqual([
+      `image_freshness_metrics_snapshot_timestamp_seconds ${
+        Date.parse('2026-11-20T10:01:01Z') / 1000
+      }`,
+    ]);
+  });
+
+  it('reloads after a refresh run, records its duration, and counts the resolve errors it stored', async () => {
+    const { store, collector, snapshot, time } = await setup();
+    // An error from an earlier run: not counted again.
+    await store.saveEntity(
+      result(
+        'component:default/old',
+        [{ image: 'ghcr.io/acme/old:1', error: 'NOT_FOUND' }],
+        new Date('2026-11-20T09:00:00Z'),
+      ),
+    );
+    await snapshot.ensureCurrent();
+
+    const answer = await snapshot.recordRefresh(async () => {
+      time.advance(1000);
       await store.saveEntity(
         result(
-          'component:default/old',
-          [{ image: 'ghcr.io/acme/old:1', error: 'NOT_FOUND' }],
-          new Date('2026-11-20T09:00:00Z'),
+          'component:default/a',
+          [
+            {
+              image: 'ghcr.io/acme/a:1',
+              error: 'RATE_LIMITED',
+              at: time.now(),
+            },
+            {
+              image: 'ghcr.io/acme/b:1',
+              error: 'RATE_LIMITED',
+              at: time.now(),
+            },
+            {
+              image: '127.0.0.2:5000/x:1',
+              error: 'BLOCKED_HOST',
+              at: time.now(),
+            },
+            { image: 'Bad/Name:1', error: 'INVALID_REQUEST', at: time.now() },
+            { image: 'r.example/ok:1' },
+          ],
+          time.now(),
         ),
       );
-      await snapshot.ensureCurrent();
+      time.advance(2500);
+      return { entities: 2, failed: 0, removed: 0 };
+    });
+    expect(answer).toEqual({ entities: 2, failed: 0, removed: 0 });
 
-      const answer = await snapshot.recordRefresh(async () => {
-        time.advance(1000);
-        await store.saveEntity(
-          result(
-            'component:default/a',
-            [
-              {
-                image: 'ghcr.io/acme/a:1',
-                error: 'RATE_LIMITED',
-                at: time.now(),
-              },
-              {
-                image: 'ghcr.io/acme/b:1',
-                error: 'RATE_LIMITED',
-                at: time.now(),
-              },
-              {
-                image: '127.0.0.2:5000/x:1',
-                error: 'BLOCKED_HOST',
-                at: time.now(),
-              },
-              { image: 'Bad/Name:1', error: 'INVALID_REQUEST', at: time.now() },
-              { image: 'r.example/ok:1' },
-            ],
-            time.now(),
-          ),
-        );
-        time.advance(2500);
-        return { entities: 2, failed: 0, removed: 0 };
-      });
-      expect(answer).toEqual({ entities: 2, failed: 0, removed: 0 });
-
-      const text = await collector.render();
-      expect(
-        lines(text, 'image_freshness_resolve_errors_total{').sort(),
-      ).toEqual([
+    const text = await collector.render();
+    expect(lines(text, 'image_freshness_resolve_errors_total{').sort()).toEqual(
+      [
         'image_freshness_resolve_errors_total{host="127.0.0.2:5000",error="BLOCKED_HOST"} 1',
         'image_freshness_resolve_errors_total{host="docker.io",error="INVALID_REQUEST"} 1',
         'image_freshness_resolve_errors_total{host="ghcr.io",error="RATE_LIMITED"} 2',
-      ]);
-      expect(lines(text, 'image_freshness_refresh_duration_seconds ')).toEqual([
-        'image_freshness_refresh_duration_seconds 3.5',
-      ]);
-      expect(
-        lines(text, 'image_freshness_last_refresh_timestamp_seconds '),
-      ).toEqual([
-        `image_freshness_last_refresh_timestamp_seconds ${
-          Date.parse('2026-11-20T10:00:03.5Z') / 1000
-        }`,
-      ]);
-      // The snapshot was reloaded right away (no waiting for maxAge).
-      expect(lines(text, 'container_image_container_info{')).toHaveLength(6);
-      expect(
-        lines(text, 'container_image_container_info{').filter(l =>
-          l.includes('error="RATE_LIMITED"'),
-        ),
-      ).toHaveLength(2);
-    });
+      ],
+    );
+    expect(lines(text, 'image_freshness_refresh_duration_seconds ')).toEqual([
+      'image_freshness_refresh_duration_seconds 3.5',
+    ]);
+    expect(
+      lines(text, 'image_freshness_last_refresh_timestamp_seconds '),
+    ).toEqual([
+      `image_freshness_last_refresh_timestamp_seconds ${
+        Date.parse('2026-11-20T10:00:03.5Z') / 1000
+      }`,
+    ]);
+    // The snapshot was reloaded right away (no waiting for maxAge).
+    expect(lines(text, 'container_image_container_info{')).toHaveLength(6);
+    expect(
+      lines(text, 'container_image_container_info{').filter(l =>
+        l.includes('error="RATE_LIMITED"'),
+      ),
+    ).toHaveLength(2);
+  });
 
-    it('keeps the last snapshot, and logs, when the store fails', async () => {
-      const { store, collector, time, logger } = await setup();
-      await store.saveEntity(
-        result('component:default/a', [{ image: 'r.example/a:1' }], time.now()),
-      );
-      let failing = false;
-      const flaky: Pick<FreshnessStore, 'getAllEntities'> = {
-        getAllEntities: () =>
-          failing
-            ? Promise.reject(new Error('connection refused'))
-            : store.getAllEntities(),
-      };
-      const snapshot = new MetricsSnapshot({
-        store: flaky,
-        collector,
-        logger,
-        maxAge: Duration.fromObject({ seconds: 0 }),
-        now: time.now,
-      });
-      await snapshot.ensureCurrent();
-      failing = true;
-      await snapshot.reload();
-      expect(logger.warn).toHaveBeenCalledWith(
-        'Could not load the metrics snapshot from the store',
-        { error: 'Error: connection refused' },
-      );
-      expect(
-        lines(await collector.render(), 'container_image_container_info{'),
-      ).toHaveLength(1);
+  it('keeps the last snapshot, and logs, when the store fails', async () => {
+    const { store, collector, time, logger } = await setup();
+    await store.saveEntity(
+      result('component:default/a', [{ image: 'r.example/a:1' }], time.now()),
+    );
+    let failing = false;
+    const flaky: Pick<FreshnessStore, 'getAllEntities'> = {
+      getAllEntities: () =>
+        failing
+          ? Promise.reject(new Error('connection refused'))
+          : store.getAllEntities(),
+    };
+    const snapshot = new MetricsSnapshot({
+      store: flaky,
+      collector,
+      logger,
+      maxAge: Duration.fromObject({ seconds: 0 }),
+      now: time.now,
     });
-  },
-);
+    await snapshot.ensureCurrent();
+    failing = true;
+    await snapshot.reload();
+    expect(logger.warn).toHaveBeenCalledWith(
+      'Could not load the metrics snapshot from the store',
+      { error: 'Error: connection refused' },
+    );
+    expect(
+      lines(await collector.render(), 'container_image_container_info{'),
+    ).toHaveLength(1);
+  });
+});
 
 describe('registryHost', () => {
   it.each([

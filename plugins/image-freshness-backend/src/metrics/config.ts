@@ -1,6 +1,7 @@
 import { Config } from '@backstage/config';
 import { parseDuration } from 'backstage-plugin-image-freshness-common';
 import { Duration } from 'luxon';
+import { readDuration } from '../config';
 
 /** `imageFreshness.metrics`, read and checked once at start-up. */
 export interface MetricsConfig {
@@ -61,7 +62,6 @@ export function readMetricsConfig(root: Config): MetricsConfig {
       reloadInterval: parseDuration(METRICS_DEFAULTS.reloadInterval),
     };
   }
-  const reload = config.getOptional('reloadInterval');
   return {
     public: config.getOptionalBoolean('public') ?? false,
     labelKeys: keys(config, 'labelKeys'),
@@ -72,11 +72,11 @@ export function readMetricsConfig(root: Config): MetricsConfig {
       METRICS_DEFAULTS.maxValueLength,
     ),
     maxSeries: positiveInteger(config, 'maxSeries', METRICS_DEFAULTS.maxSeries),
-    reloadInterval: parseDuration(
-      (reload ?? METRICS_DEFAULTS.reloadInterval) as Parameters<
-        typeof parseDuration
-      >[0],
-      'imageFreshness.metrics.reloadInterval',
+    reloadInterval: readDuration(
+      config,
+      'reloadInterval',
+      METRICS_DEFAULTS.reloadInterval,
+      'imageFreshness.metrics',
     ),
   };
 }

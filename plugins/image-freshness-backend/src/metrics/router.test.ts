@@ -1,19 +1,10 @@
-import {
-  coreServices,
-  createBackendModule,
-  SchedulerService,
-} from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import type { JsonObject } from '@backstage/types';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { pushImage } from '@internal/test/harness/images';
 import { startRegistry, TestRegistry } from '@internal/test/harness/registry';
 import request from 'supertest';
-import { imageFreshnessPlugin } from '../plugin';
+import { startPluginBackend } from '../__testUtils__/pluginBackend';
 
 jest.setTimeout(60_000);
 
@@ -33,27 +24,12 @@ describe('GET /api/image-freshness/metrics', () => {
     await registry?.stop();
   });
 
-  async function start(metrics: JsonObject, images: string[] = []) {
-    let scheduler: SchedulerService | undefined;
-    const schedulerProbe = createBackendModule({
-      pluginId: 'image-freshness',
-      moduleId: 'scheduler-probe',
-      register(env) {
-        env.registerInit({
-          deps: { pluginScheduler: coreServices.scheduler },
-          async init({ pluginScheduler }) {
-            scheduler = pluginScheduler;
-          },
-        });
-      },
-    });
-    const backend = await startTestBackend({
+  function start(metrics: JsonObject, images: string[] = []) {
+    return startPluginBackend({
       features: [
-        mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
         mockServices.httpAuth.factory({
           defaultCredentials: mockCredentials.none(),
         }),
-        schedulerProbe,
         catalogServiceMock.factory({
           entities: [
             {
@@ -72,19 +48,15 @@ describe('GET /api/image-freshness/metrics', () => {
             },
           ],
         }),
-        imageFreshnessPlugin,
-        mockServices.rootConfig.factory({
-          data: {
-            imageFreshness: {
-              cacheDuration: '0s',
-              allowedHosts: [registry.host],
-              metrics,
-            },
-          },
-        }),
       ],
+      config: {
+        imageFreshness: {
+          cacheDuration: '0s',
+          allowedHosts: [registry.host],
+          metrics,
+        },
+      },
     });
-    return { backend, scheduler: scheduler! };
   }
 
   it('needs service credentials unless public', async () => {

@@ -5,7 +5,7 @@ import os from 'node:os';
 import { OciClient, TokenCache } from 'oci-client';
 import type { ImageFreshnessConfig } from '../config';
 import type { HostPolicy } from '../service/HostPolicy';
-import { configuredCredentials } from '../vulnerabilities/registryAccess';
+import { configuredCredentials } from '../service/registryAccess';
 import { HealthProbeConfig, readHealthProbesConfig } from './config';
 import { ProbeMetrics } from './ProbeMetrics';
 import { CheckResult, RegistryProber } from './RegistryProber';

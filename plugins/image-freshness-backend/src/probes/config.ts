@@ -1,8 +1,8 @@
 import { Config, ConfigReader } from '@backstage/config';
-import { parseDuration } from 'backstage-plugin-image-freshness-common';
 import { Duration } from 'luxon';
 import os from 'node:os';
 import { parseReference, RegistryCredentials } from 'oci-client';
+import { readCredentials, readDuration } from '../config';
 
 /** The checks a probe can run, in the order they run. */
 export const CHECK_TYPES = [
@@ -44,36 +44,6 @@ export const DEFAULT_ARTIFACT_BYTES = 1024 * 1024;
 const MAX_ARTIFACT_BYTES = 64 * 1024 * 1024;
 const MAX_RETRIES = 10;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-
-function readCredentials(
-  config: Config,
-  where: string,
-): RegistryCredentials | undefined {
-  const credentials = config.getOptionalConfig('credentials');
-  if (!credentials) return undefined;
-  const token = credentials.getOptionalString('token');
-  if (token) return { token };
-  const username = credentials.getOptionalString('username');
-  const password = credentials.getOptionalString('password');
-  if (username && password) return { username, password };
-  throw new Error(
-    `${where}.credentials need a token, or a username and a password`,
-  );
-}
-
-function duration(
-  config: Config,
-  key: string,
-  fallback: string,
-  where: string,
-): Duration {
-  return parseDuration(
-    (config.getOptional(key) ?? fallback) as Parameters<
-      typeof parseDuration
-    >[0],
-    `${where}.${key}`,
-  );
-}
 
 function readProbe(
   config: Config,
@@ -142,8 +112,8 @@ function readProbe(
       `Invalid ${where}.artifactBytes ${artifactBytes}: use a whole number from 256 to ${MAX_ARTIFACT_BYTES}`,
     );
   }
-  const interval = duration(config, 'interval', '5m', where);
-  const timeout = duration(config, 'timeout', '35s', where);
+  const interval = readDuration(config, 'interval', '5m', where);
+  const timeout = readDuration(config, 'timeout', '35s', where);
   if (timeout.toMillis() <= 0 || interval.toMillis() <= 0) {
     throw new Error(`${where}.interval and .timeout must be longer than 0`);
   }
@@ -151,13 +121,13 @@ function readProbe(
     name: config.getOptionalString('name') ?? registry,
     registry,
     repository: parsed.repository,
-    credentials: readCredentials(config, where),
+    credentials: readCredentials(config, `${where}.credentials`),
     insecure: config.getOptionalBoolean('insecure'),
     checks: CHECK_TYPES.filter(c => checks.includes(c)),
     interval,
     timeout,
     retries,
-    retryDelay: duration(config, 'retryDelay', '1s', where),
+    retryDelay: readDuration(config, 'retryDelay', '1s', where),
     node: config.getOptionalString('node') ?? defaultNode,
     pullTag,
     artifactBytes,

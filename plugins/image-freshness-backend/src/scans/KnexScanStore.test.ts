@@ -1,6 +1,6 @@
 import { KnexScanStore } from './KnexScanStore';
 import type { RepositoryScan } from './ScanStore';
-import { storeTestDatabases } from './__testUtils__/testDatabases';
+import { storeTestDatabases } from '../__testUtils__/testDatabases';
 
 const databases = storeTestDatabases();
 

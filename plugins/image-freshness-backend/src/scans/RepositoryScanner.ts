@@ -7,7 +7,7 @@ import {
 import type { ImageResolver } from '../service/ImageResolver';
 import { toImageError } from '../service/imageErrors';
 import { ScanTarget, scanSettings } from './config';
-import { mapLimit } from './mapLimit';
+import { mapLimit } from '../service/mapLimit';
 import type { RepositoryScan, ScannedImage } from './ScanStore';
 
 /**

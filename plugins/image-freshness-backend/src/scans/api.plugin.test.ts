@@ -1,19 +1,10 @@
-import {
-  coreServices,
-  createBackendModule,
-  SchedulerService,
-} from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { pushImage } from '@internal/test/harness/images';
 import { startRegistry, TestRegistry } from '@internal/test/harness/registry';
 import { OciClient } from 'oci-client';
 import request from 'supertest';
-import { imageFreshnessPlugin } from '../plugin';
+import { startPluginBackend } from '../__testUtils__/pluginBackend';
 
 jest.setTimeout(60_000);
 
@@ -38,54 +29,37 @@ describe('scans, vulnerabilities and health probes in the plugin', () => {
   });
 
   it('schedules the tasks, serves the routes to callers with credentials, and deletes the probe tags at shutdown', async () => {
-    let scheduler: SchedulerService | undefined;
-    const backend = await startTestBackend({
+    const { backend, scheduler } = await startPluginBackend({
       features: [
-        mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
         mockServices.httpAuth.factory({
           defaultCredentials: mockCredentials.none(),
         }),
-        createBackendModule({
-          pluginId: 'image-freshness',
-          moduleId: 'scheduler-probe',
-          register(env) {
-            env.registerInit({
-              deps: { pluginScheduler: coreServices.scheduler },
-              async init({ pluginScheduler }) {
-                scheduler = pluginScheduler;
-              },
-            });
-          },
-        }),
         catalogServiceMock.factory({ entities: [] }),
-        imageFreshnessPlugin,
-        mockServices.rootConfig.factory({
-          data: {
-            imageFreshness: {
-              cacheDuration: '0s',
-              allowedHosts: [registry.host],
-              scans: [
-                {
-                  repository: `${registry.host}/team/api`,
-                  sort: 'semver',
-                  exclude: ['-rc'],
-                },
-              ],
-              healthProbes: [
-                {
-                  name: 'local',
-                  registry: registry.host,
-                  repository: 'probe/health',
-                  node: 'node-x',
-                  timeout: '5s',
-                  retryDelay: '10ms',
-                  artifactBytes: 1024,
-                },
-              ],
-            },
-          },
-        }),
       ],
+      config: {
+        imageFreshness: {
+          cacheDuration: '0s',
+          allowedHosts: [registry.host],
+          scans: [
+            {
+              repository: `${registry.host}/team/api`,
+              sort: 'semver',
+              exclude: ['-rc'],
+            },
+          ],
+          healthProbes: [
+            {
+              name: 'local',
+              registry: registry.host,
+              repository: 'probe/health',
+              node: 'node-x',
+              timeout: '5s',
+              retryDelay: '10ms',
+              artifactBytes: 1024,
+            },
+          ],
+        },
+      },
     });
     const get = (path: string) =>
       request(backend.server)
@@ -95,7 +69,7 @@ describe('scans, vulnerabilities and health probes in the plugin', () => {
       (await new OciClient().listTags(`${registry.host}/probe/health`)).sort();
     let stopped = false;
     try {
-      const tasks = (await scheduler!.getScheduledTasks()).map(t => [
+      const tasks = (await scheduler.getScheduledTasks()).map(t => [
         t.id,
         t.scope,
       ]);
@@ -123,7 +97,7 @@ describe('scans, vulnerabilities and health probes in the plugin', () => {
       }
 
       expect((await get('/scans')).body).toEqual({ items: [] });
-      await scheduler!.triggerTask('image-freshness-scans');
+      await scheduler.triggerTask('image-freshness-scans');
       const list = await get('/scans');
       expect(list.status).toBe(200);
       expect(list.body.items).toHaveLength(1);
@@ -176,7 +150,7 @@ describe('scans, vulnerabilities and health probes in the plugin', () => {
       );
       expect((await get('/vulnerabilities/latest')).status).toBe(400);
 
-      await scheduler!.triggerTask('image-freshness-health-probe:local');
+      await scheduler.triggerTask('image-freshness-health-probe:local');
       const probes = await get('/health-probes');
       expect(probes.status).toBe(200);
       const [probe] = probes.body.probes;

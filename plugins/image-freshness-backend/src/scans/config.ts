@@ -1,14 +1,12 @@
 import { Config, ConfigReader } from '@backstage/config';
-import {
-  parseDuration,
-  TrackingStrategy,
-} from 'backstage-plugin-image-freshness-common';
+import type { TrackingStrategy } from 'backstage-plugin-image-freshness-common';
 import { Duration } from 'luxon';
 import {
   BaseImagesConfig,
   readBaseImagesConfig,
   TrackingPolicy,
 } from '../baseImages/config';
+import { readDuration } from '../config';
 
 /** How a scan orders the tags it keeps. */
 export type ScanSort = 'semver' | 'lexical' | 'newest-build';
@@ -133,12 +131,7 @@ function readTarget(config: Config, index: number): ScanTarget {
     source: 'config',
     sort,
     policy,
-    interval: parseDuration(
-      (config.getOptional('interval') ?? DEFAULT_SCAN_INTERVAL) as Parameters<
-        typeof parseDuration
-      >[0],
-      `${where}.interval`,
-    ),
+    interval: readDuration(config, 'interval', DEFAULT_SCAN_INTERVAL, where),
     concurrency,
   };
 }

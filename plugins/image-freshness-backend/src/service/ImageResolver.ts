@@ -3,6 +3,7 @@ import { Duration } from 'luxon';
 import {
   formatReference,
   ImageDetails,
+  InFlight,
   OciClient,
   parsePlatform,
   parseReference,
@@ -42,7 +43,7 @@ export class ImageResolver {
   private readonly hosts: HostPolicy;
   private readonly cacheDuration: Duration;
   private readonly now: () => Date;
-  private readonly inFlight = new Map<string, Promise<ResolvedImage>>();
+  private readonly inFlight = new InFlight<ResolvedImage>();
 
   constructor(options: {
     client: OciClient;
@@ -60,15 +61,9 @@ export class ImageResolver {
 
   /** Resolves `image` for `platform` (os/arch[/variant]); throws OciError on failure. */
   resolve(image: string, platform: string): Promise<ResolvedImage> {
-    const key = `${image}|${platform}`;
-    let pending = this.inFlight.get(key);
-    if (!pending) {
-      pending = this.resolveUncached(image, platform).finally(() =>
-        this.inFlight.delete(key),
-      );
-      this.inFlight.set(key, pending);
-    }
-    return pending;
+    return this.inFlight.run(`${image}|${platform}`, () =>
+      this.resolveUncached(image, platform),
+    );
   }
 
   private async resolveUncached(

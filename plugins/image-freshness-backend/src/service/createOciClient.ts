@@ -1,12 +1,7 @@
-import {
-  chainCredentials,
-  credentialsFromDockerConfigFile,
-  OciClient,
-  RequestObserver,
-  staticCredentials,
-} from 'oci-client';
+import { OciClient, RequestObserver } from 'oci-client';
 import type { ImageFreshnessConfig, RegistrySettings } from '../config';
 import type { HostPolicy } from './HostPolicy';
+import { configuredCredentials } from './registryAccess';
 
 /**
  * The plugin's one OciClient: each registry's configured credentials, limits
@@ -22,21 +17,9 @@ export function createOciClient(options: {
   const byHost = new Map<string, RegistrySettings>(
     config.registries.map(r => [r.host, r]),
   );
-  const configured: Record<
-    string,
-    NonNullable<RegistrySettings['credentials']>
-  > = {};
-  for (const registry of config.registries) {
-    if (registry.credentials) configured[registry.host] = registry.credentials;
-  }
   return new OciClient({
     userAgent: 'backstage-plugin-image-freshness',
-    credentials: chainCredentials(
-      staticCredentials(configured),
-      config.dockerConfigFile
-        ? credentialsFromDockerConfigFile(config.dockerConfigFile)
-        : undefined,
-    ),
+    credentials: configuredCredentials(config),
     insecure: registry => byHost.get(registry)?.insecure,
     maxConcurrency: registry => byHost.get(registry)?.maxConcurrency,
     requestsPerSecond: registry => byHost.get(registry)?.requestsPerSecond,

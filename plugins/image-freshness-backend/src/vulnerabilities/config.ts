@@ -1,6 +1,6 @@
 import { Config, ConfigReader } from '@backstage/config';
-import { parseDuration } from 'backstage-plugin-image-freshness-common';
 import { Duration } from 'luxon';
+import { readDuration } from '../config';
 
 /** Trivy's severities, most severe first. */
 export const SEVERITIES = [
@@ -34,15 +34,6 @@ export const DEFAULT_SEVERITIES: Severity[] = [
   'LOW',
 ];
 
-function duration(config: Config, key: string, fallback: string): Duration {
-  return parseDuration(
-    (config.getOptional(key) ?? fallback) as Parameters<
-      typeof parseDuration
-    >[0],
-    `imageFreshness.trivy.${key}`,
-  );
-}
-
 /** Reads `imageFreshness.trivy`; throws an error naming the key on values it cannot use. */
 export function readTrivyConfig(root: Config): TrivyConfig {
   const config =
@@ -67,8 +58,13 @@ export function readTrivyConfig(root: Config): TrivyConfig {
   return {
     path: config.getOptionalString('path'),
     severities: SEVERITIES.filter(s => severities.includes(s)),
-    timeout: duration(config, 'timeout', '5m'),
-    rescanInterval: duration(config, 'rescanInterval', '24h'),
+    timeout: readDuration(config, 'timeout', '5m', 'imageFreshness.trivy'),
+    rescanInterval: readDuration(
+      config,
+      'rescanInterval',
+      '24h',
+      'imageFreshness.trivy',
+    ),
     args: config.getOptionalStringArray('args') ?? [],
   };
 }

@@ -2,6 +2,7 @@ import {
   chainCredentials,
   credentialsFromDockerConfigFile,
   CredentialSource,
+  isLoopback,
   RegistryCredentials,
   staticCredentials,
 } from 'oci-client';
@@ -37,10 +38,5 @@ export function isInsecureRegistry(
 ): boolean {
   const configured = config.registries.find(r => r.host === registry)?.insecure;
   if (configured !== undefined) return configured;
-  const name = registry.replace(/:\d+$/, '');
-  return (
-    name === 'localhost' ||
-    /^127\.\d+\.\d+\.\d+$/.test(name) ||
-    name === '[::1]'
-  );
+  return isLoopback(registry);
 }

@@ -1,0 +1,44 @@
+import { BackendFeature, coreServices } from '@backstage/backend-plugin-api';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import type { JsonObject } from '@backstage/types';
+import request from 'supertest';
+import { imageFreshnessPlugin } from '../plugin';
+import { captureService } from './captureService';
+
+/**
+ * The plugin as plugin.ts wires it, in a test backend with `config` as the
+ * root config and `features` (a catalog, service overrides) beside it. The
+ * scheduler runs no task at start-up: `scheduler` is the plugin's own, so a
+ * test runs the tasks when it wants.
+ */
+export async function startPluginBackend(options: {
+  config: JsonObject;
+  features?: BackendFeature[];
+}) {
+  const scheduler = captureService('image-freshness', coreServices.scheduler);
+  const backend = await startTestBackend({
+    features: [
+      mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
+      scheduler.module,
+      imageFreshnessPlugin,
+      ...(options.features ?? []),
+      mockServices.rootConfig.factory({ data: options.config }),
+    ],
+  });
+  return { backend, scheduler: scheduler.get() };
+}
+
+/** Waits until the catalog serves `component:default/<name>`; throws when it never does. */
+export async function waitForComponent(
+  server: Parameters<typeof request>[0],
+  name: string,
+) {
+  for (let i = 0; i < 100; i++) {
+    const res = await request(server).get(
+      `/api/catalog/entities/by-name/component/default/${name}`,
+    );
+    if (res.status === 200) return;
+    await new Promise(r => setTimeout(r, 200));
+  }
+  throw new Error(`the catalog never ingested component:default/${name}`);
+}
