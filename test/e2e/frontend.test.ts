@@ -158,6 +158,11 @@ describe('frontend: tabs, card and refresh in Chromium against the real backend'
       await expect(
         page.getByTestId('oldest-image').textContent(),
       ).resolves.toContain('platform/redis:7.2.4-alpine');
+      // no trivy on this machine: the API and the tab say so
+      expect(report.vulnerabilities?.available).toBe(false);
+      await page
+        .getByText(/Vulnerability summaries are unavailable on this backend/)
+        .waitFor();
 
       // the drifting pod's row: fresh verdict with its reason, and the older digest it runs
       await tile(page, 'Drift').click();

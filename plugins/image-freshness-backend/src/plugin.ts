@@ -138,28 +138,6 @@ export const imageFreshnessPlugin = createBackendPlugin({
             await metricsSnapshot.recordRefresh(() => task.run());
           },
         });
-        httpRouter.use(
-          await createRouter({
-            httpAuth,
-            catalog,
-            reports: new ReportBuilder({
-              store,
-              maxAge: config.maxAge,
-              baseImages: baseImages.reports,
-            }),
-            refresher,
-            store,
-            logger,
-          }),
-        );
-        httpRouter.use(
-          createMetricsRouter({
-            collector: metrics,
-            snapshot: metricsSnapshot,
-            httpAuth,
-            public: metricsConfig.public,
-          }),
-        );
         // Repository scans, vulnerability summaries, registry health probes.
         const scans = await createRepositoryScans({
           config: deps.config,
@@ -200,6 +178,29 @@ export const imageFreshnessPlugin = createBackendPlugin({
             },
           });
         }
+        httpRouter.use(
+          await createRouter({
+            httpAuth,
+            catalog,
+            reports: new ReportBuilder({
+              store,
+              maxAge: config.maxAge,
+              baseImages: baseImages.reports,
+              vulnerabilities,
+            }),
+            refresher,
+            store,
+            logger,
+          }),
+        );
+        httpRouter.use(
+          createMetricsRouter({
+            collector: metrics,
+            snapshot: metricsSnapshot,
+            httpAuth,
+            public: metricsConfig.public,
+          }),
+        );
         const healthProbes = HealthProbes.create({
           config: deps.config,
           settings: config,

@@ -60,6 +60,15 @@ export interface Verdict<T extends string> {
   reason: string;
 }
 
+/** Vulnerability counts of one image, from its last good Trivy scan. @public */
+export interface VulnerabilityCounts {
+  /** Count per severity, e.g. `{ CRITICAL: 1, HIGH: 4 }`. */
+  counts: Record<string, number>;
+  total: number;
+  /** ISO 8601. */
+  scannedAt: string;
+}
+
 /** One container of one workload (or one annotation-declared image). @public */
 export interface ContainerReport {
   /** The container's name, or `annotation` for annotation-declared images. */
@@ -78,6 +87,8 @@ export interface ContainerReport {
   runningDigest?: string;
   metadata?: ImageMetadata;
   freshness: Verdict<FreshnessVerdict>;
+  /** Vulnerabilities of the image, when a scanner is available and has scanned it. */
+  vulnerabilities?: VulnerabilityCounts;
   /** When the metadata was last resolved successfully (ISO 8601). */
   resolvedAt?: string;
   /** The last resolve error; earlier good metadata stays beside it. */
@@ -89,6 +100,12 @@ export interface EntityImageReport {
   entityRef: string;
   /** ISO 8601; absent until the first refresh ran. */
   refreshedAt?: string;
+  /** Whether vulnerability summaries exist on this backend (a `trivy` binary), and why not. */
+  vulnerabilities?: {
+    available: boolean;
+    reason?: string;
+    severities: string[];
+  };
   /** The freshness limit the verdicts were made against (an ISO 8601 duration) and where it came from. */
   maxAge?: { duration: string; source: 'annotation' | 'config' };
   containers: ContainerReport[];

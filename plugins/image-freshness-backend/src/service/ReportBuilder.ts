@@ -2,18 +2,29 @@ import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ANNOTATION_MAX_AGE,
   EntityImageReport,
+  VulnerabilityCounts,
   freshnessVerdict,
   parseDuration,
 } from 'backstage-plugin-image-freshness-common';
 import { DateTime, Duration } from 'luxon';
 import type { BaseImageReports } from '../baseImages/BaseImageReports';
 import { FreshnessStore } from '../database/FreshnessStore';
+import type { TrivyAvailability } from '../vulnerabilities/TrivyRunner';
+import type { VulnerabilityStore } from '../vulnerabilities/VulnerabilityStore';
+
+/** Where the report reads vulnerability summaries, when a scanner exists. */
+export interface VulnerabilitySource {
+  availability: TrivyAvailability;
+  severities: string[];
+  store: Pick<VulnerabilityStore, 'getMany'>;
+}
 
 /** Builds an entity's report from the store; never calls a registry. */
 export class ReportBuilder {
   private readonly store: FreshnessStore;
   private readonly maxAge: Duration;
   private readonly baseImages?: Pick<BaseImageReports, 'build'>;
+  private readonly vulnerabilities?: VulnerabilitySource;
   private readonly now: () => Date;
 
   constructor(options: {
@@ -21,17 +32,25 @@ export class ReportBuilder {
     maxAge: Duration;
     /** The base-images section, from its own store. */
     baseImages?: Pick<BaseImageReports, 'build'>;
+    /** Vulnerability summaries per digest and whether the feature is available. */
+    vulnerabilities?: VulnerabilitySource;
     now?: () => Date;
   }) {
     this.store = options.store;
     this.maxAge = options.maxAge;
     this.baseImages = options.baseImages;
+    this.vulnerabilities = options.vulnerabilities;
     this.now = options.now ?? (() => new Date());
   }
 
   async build(entity: Entity): Promise<EntityImageReport> {
     const entityRef = stringifyEntityRef(entity);
     const stored = await this.store.getEntity(entityRef);
+    const vulnerabilities = await this.vulnerabilityCounts(
+      (stored?.containers ?? []).flatMap(c =>
+        [c.digest, c.metadata?.digest].filter((d): d is string => !!d),
+      ),
+    );
     const limit = this.entityMaxAge(entity);
     const maxAge = limit.duration;
     const now = DateTime.fromJSDate(this.now());
@@ -50,10 +69,46 @@ export class ReportBuilder {
         freshness: c.metadata
           ? freshnessVerdict({ created: c.metadata.created, maxAge, now })
           : { verdict: 'unknown', reason: 'Not resolved yet' },
+        vulnerabilities:
+          (c.digest && vulnerabilities.get(c.digest)) ||
+          (c.metadata && vulnerabilities.get(c.metadata.digest)) ||
+          undefined,
         resolvedAt: c.resolvedAt?.toISOString(),
         error: c.error,
       })),
+      vulnerabilities: this.vulnerabilities && {
+        available: this.vulnerabilities.availability.available,
+        reason: this.vulnerabilities.availability.available
+          ? undefined
+          : this.vulnerabilities.availability.reason,
+        severities: this.vulnerabilities.severities,
+      },
     };
+  }
+
+  private async vulnerabilityCounts(
+    digests: string[],
+  ): Promise<Map<string, VulnerabilityCounts>> {
+    const counts = new Map<string, VulnerabilityCounts>();
+    if (!this.vulnerabilities?.availability.available || !digests.length) {
+      return counts;
+    }
+    const records = await this.vulnerabilities.store.getMany([
+      ...new Set(digests),
+    ]);
+    for (const [digest, record] of records) {
+      if (!record.summary) continue;
+      counts.set(digest, {
+        counts: Object.fromEntries(
+          Object.entries(record.summary.counts).filter(
+            (entry): entry is [string, number] => entry[1] !== undefined,
+          ),
+        ),
+        total: record.summary.total,
+        scannedAt: record.summary.scannedAt.toISOString(),
+      });
+    }
+    return counts;
   }
 
   private entityMaxAge(entity: Entity): {

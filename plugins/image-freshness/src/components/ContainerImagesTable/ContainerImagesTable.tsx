@@ -16,6 +16,7 @@ import {
   workloadPlace,
 } from '../../lib/format';
 import { severity } from '../../lib/summary';
+import { VulnerabilityCounts } from '../VulnerabilityCounts';
 import { DigestText } from '../DigestText';
 import { ImageErrorNotice } from '../ImageErrorNotice';
 import { ImageName } from '../ImageName';
@@ -35,6 +36,8 @@ export interface ContainerRow {
   size?: number;
   platform: string;
   drift: Drift;
+  /** Total vulnerabilities, for sorting; -1 when not scanned. */
+  vulnerabilities: number;
   /** Everything else a search should find: labels, annotations, errors. */
   search: string;
 }
@@ -57,6 +60,7 @@ export function toRow(report: ContainerReport): ContainerRow {
     size: metadata?.size,
     platform: formatPlatform(metadata?.platform),
     drift: driftOf(report.runningDigest, metadata),
+    vulnerabilities: report.vulnerabilities?.total ?? -1,
     search: [
       report.freshness.reason,
       formatPlatform(metadata?.platform),
@@ -161,7 +165,9 @@ function DriftCell(props: { row: ContainerRow }) {
   );
 }
 
-function useColumns(): TableColumn<ContainerRow>[] {
+function useColumns(
+  vulnerabilitiesUnavailable?: string,
+): TableColumn<ContainerRow>[] {
   const classes = useStyles();
   return useMemo(
     () => [
@@ -268,9 +274,19 @@ function useColumns(): TableColumn<ContainerRow>[] {
         field: 'drift',
         render: row => <DriftCell row={row} />,
       },
+      {
+        title: 'Vulnerabilities',
+        field: 'vulnerabilities',
+        render: row => (
+          <VulnerabilityCounts
+            counts={row.report.vulnerabilities}
+            unavailable={vulnerabilitiesUnavailable}
+          />
+        ),
+      },
       { title: 'More', field: 'search', hidden: true, searchable: true },
     ],
-    [classes],
+    [classes, vulnerabilitiesUnavailable],
   );
 }
 
@@ -283,9 +299,11 @@ export function ContainerImagesTable(props: {
   containers: ContainerReport[];
   title?: string;
   subtitle?: string;
+  /** Why the backend has no vulnerability summaries, when it has none. */
+  vulnerabilitiesUnavailable?: string;
 }) {
   const { containers, title = 'Containers', subtitle } = props;
-  const columns = useColumns();
+  const columns = useColumns(props.vulnerabilitiesUnavailable);
   const classes = useStyles();
   // material-table keeps its own state on the row objects: give it fresh ones
   // only when the containers change.

@@ -231,6 +231,61 @@ describe('ImageFreshnessContent', () => {
     ).toBeInTheDocument();
   });
 
+  it('shows vulnerability counts per row, most severe first, or why there are none', async () => {
+    const [first, ...rest] = report.containers;
+    render(
+      fakeApi(async () => ({
+        ...report,
+        vulnerabilities: {
+          available: true,
+          severities: ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'],
+        },
+        containers: [
+          {
+            ...first,
+            vulnerabilities: {
+              counts: { LOW: 7, CRITICAL: 2, HIGH: 0 },
+              total: 9,
+              scannedAt: daysAgo(1),
+            },
+          },
+          ...rest,
+        ],
+      })),
+    );
+    const counts = await screen.findByText('2 critical');
+    expect(counts.closest('span[title]')).toHaveAttribute(
+      'title',
+      expect.stringContaining('CRITICAL: 2, HIGH: 0, LOW: 7'),
+    );
+    expect(
+      within(counts.closest('tr')!).getByText('7 low'),
+    ).toBeInTheDocument();
+    expect(screen.getAllByLabelText('not scanned').length).toBe(rest.length);
+    expect(
+      screen.queryByText(/Vulnerability summaries are unavailable/),
+    ).toBeNull();
+  });
+
+  it('says when the backend has no vulnerability scanner', async () => {
+    render(
+      fakeApi(async () => ({
+        ...report,
+        vulnerabilities: {
+          available: false,
+          reason: 'no trivy binary on the PATH',
+          severities: [],
+        },
+      })),
+    );
+    expect(
+      await screen.findByText(
+        /Vulnerability summaries are unavailable on this backend: no trivy binary on the PATH/,
+      ),
+    ).toBeInTheDocument();
+    expect(screen.getAllByLabelText('unavailable').length).toBeGreaterThan(0);
+  });
+
   it('says the images were not checked yet before the first refresh', async () => {
     render(
       fakeApi(async () => ({

@@ -1,3 +1,4 @@
+import Typography from '@material-ui/core/Typography';
 import { EmptyState, InfoCard, Progress } from '@backstage/core-components';
 import {
   MissingAnnotationEmptyState,
@@ -147,6 +148,12 @@ function ImageFreshnessReport() {
             filter={filter}
             onFilter={setFilter}
           />
+          {value.vulnerabilities && !value.vulnerabilities.available ? (
+            <Typography variant="caption" color="textSecondary" component="p">
+              Vulnerability summaries are unavailable on this backend:{' '}
+              {value.vulnerabilities.reason ?? 'no scanner'}.
+            </Typography>
+          ) : null}
         </InfoCard>
       </Grid>
       <Grid item xs={12} lg={7}>
@@ -155,7 +162,17 @@ function ImageFreshnessReport() {
         </InfoCard>
       </Grid>
       <Grid item xs={12}>
-        <ContainerImagesTable containers={filtered} subtitle={filterText} />
+        <ContainerImagesTable
+          containers={filtered}
+          subtitle={filterText}
+          vulnerabilitiesUnavailable={
+            value.vulnerabilities && !value.vulnerabilities.available
+              ? `Vulnerability summaries are unavailable on this backend: ${
+                  value.vulnerabilities.reason ?? 'no scanner'
+                }`
+              : undefined
+          }
+        />
       </Grid>
     </Grid>
   );

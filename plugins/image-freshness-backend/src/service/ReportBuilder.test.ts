@@ -1,0 +1,141 @@
+import type { DatabaseService } from '@backstage/backend-plugin-api';
+import type { Entity } from '@backstage/catalog-model';
+import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
+import knexFactory, { Knex } from 'knex';
+import { Duration } from 'luxon';
+import { KnexFreshnessStore } from '../database/KnexFreshnessStore';
+import { KnexVulnerabilityStore } from '../vulnerabilities/KnexVulnerabilityStore';
+import { ReportBuilder } from './ReportBuilder';
+
+const NOW = new Date('2026-11-22T12:00:00Z');
+const DIGEST = `sha256:${'a'.repeat(64)}`;
+const OTHER = `sha256:${'b'.repeat(64)}`;
+
+const entity = (annotations: Record<string, string> = {}): Entity => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'api',
+    annotations: {
+      'image-freshness/images': 'r/api:1, r/worker:1',
+      ...annotations,
+    },
+  },
+  spec: { type: 'service', owner: 'team-a' },
+});
+
+const metadata = (digest: string, created: string): ImageMetadata => ({
+  digest,
+  mediaType: 'application/vnd.oci.image.manifest.v1+json',
+  created,
+  labels: {},
+  annotations: {},
+  size: 10,
+});
+
+describe('ReportBuilder', () => {
+  let knex: Knex;
+  let store: KnexFreshnessStore;
+  let vulnerabilityStore: KnexVulnerabilityStore;
+
+  beforeEach(async () => {
+    knex = knexFactory({
+      client: 'better-sqlite3',
+      connection: ':memory:',
+      useNullAsDefault: true,
+    });
+    const database: DatabaseService = { getClient: async () => knex };
+    store = await KnexFreshnessStore.create({ database });
+    vulnerabilityStore = await KnexVulnerabilityStore.create({ database });
+    await store.putMetadata(
+      DIGEST,
+      'linux/amd64',
+      metadata(DIGEST, '2026-11-20T12:00:00Z'),
+      NOW,
+    );
+    await store.putMetadata(
+      OTHER,
+      'linux/amd64',
+      metadata(OTHER, '2026-10-01T12:00:00Z'),
+      NOW,
+    );
+    await store.saveEntity({
+      entityRef: 'component:default/api',
+      info: {},
+      refreshedAt: NOW,
+      sourceErrors: [],
+      containers: [DIGEST, OTHER].map((digest, i) => ({
+        key: `annotation/${i}`,
+        container: 'annotation',
+        workload: { kind: 'Annotation', name: 'api' },
+        image: i ? 'r/worker:1' : 'r/api:1',
+        platform: 'linux/amd64',
+        outcome: { digest, resolvedAt: NOW },
+      })),
+    });
+    await vulnerabilityStore.recordSummary(DIGEST, `r/api@${DIGEST}`, {
+      counts: { CRITICAL: 1, HIGH: 3 },
+      total: 4,
+      scannedAt: NOW,
+    });
+  });
+  afterEach(() => knex.destroy());
+
+  const builder = (available: boolean) =>
+    new ReportBuilder({
+      store,
+      maxAge: Duration.fromObject({ days: 30 }),
+      now: () => NOW,
+      vulnerabilities: {
+        availability: available
+          ? { available: true, path: '/usr/bin/trivy', version: '0.58.0' }
+          : { available: false, reason: 'no trivy binary on the PATH' },
+        severities: ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'],
+        store: vulnerabilityStore,
+      },
+    });
+
+  it('gives each container its vulnerability counts when a scanner is available', async () => {
+    const report = await builder(true).build(entity());
+    expect(report.vulnerabilities).toEqual({
+      available: true,
+      severities: ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'],
+    });
+    const byImage = Object.fromEntries(
+      report.containers.map(c => [c.image, c]),
+    );
+    expect(byImage['r/api:1'].vulnerabilities).toEqual({
+      counts: { CRITICAL: 1, HIGH: 3 },
+      total: 4,
+      scannedAt: NOW.toISOString(),
+    });
+    expect(byImage['r/worker:1'].vulnerabilities).toBeUndefined(); // not scanned yet
+  });
+
+  it('says the feature is unavailable, and why, without counts', async () => {
+    const report = await builder(false).build(entity());
+    expect(report.vulnerabilities).toEqual({
+      available: false,
+      reason: 'no trivy binary on the PATH',
+      severities: ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'],
+    });
+    expect(report.containers.every(c => !c.vulnerabilities)).toBe(true);
+  });
+
+  it('judges freshness against the entity annotation, else the configured limit, and says which', async () => {
+    const configured = await builder(true).build(entity());
+    expect(configured.maxAge).toEqual({ duration: 'P30D', source: 'config' });
+    expect(configured.containers.map(c => c.freshness.verdict).sort()).toEqual([
+      'fresh',
+      'stale',
+    ]);
+    const annotated = await builder(true).build(
+      entity({ 'image-freshness/max-age': '1d' }),
+    );
+    expect(annotated.maxAge).toEqual({ duration: 'P1D', source: 'annotation' });
+    expect(annotated.containers.map(c => c.freshness.verdict).sort()).toEqual([
+      'stale',
+      'stale',
+    ]);
+  });
+});
