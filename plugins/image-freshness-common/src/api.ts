@@ -83,6 +83,8 @@ export interface ContainerReport {
   };
   /** The reference as written, e.g. `ghcr.io/acme/api:1.4`. */
   image: string;
+  /** The tag of the reference (`latest` when none is written), absent for digest-only or malformed references. */
+  tag?: string;
   /** The digest that really runs (pods only). */
   runningDigest?: string;
   metadata?: ImageMetadata;

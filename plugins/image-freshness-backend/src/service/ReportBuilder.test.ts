@@ -110,6 +110,7 @@ describe('ReportBuilder', () => {
       scannedAt: NOW.toISOString(),
     });
     expect(byImage['r/worker:1'].vulnerabilities).toBeUndefined(); // not scanned yet
+    expect(byImage['r/api:1'].tag).toBe('1');
   });
 
   it('says the feature is unavailable, and why, without counts', async () => {

@@ -7,10 +7,20 @@ import {
   parseDuration,
 } from 'backstage-plugin-image-freshness-common';
 import { DateTime, Duration } from 'luxon';
+import { parseReference } from 'oci-client';
 import type { BaseImageReports } from '../baseImages/BaseImageReports';
 import { FreshnessStore } from '../database/FreshnessStore';
 import type { TrivyAvailability } from '../vulnerabilities/TrivyRunner';
 import type { VulnerabilityStore } from '../vulnerabilities/VulnerabilityStore';
+
+/** The tag of a reference, or undefined when it has none or is malformed (its error says why). */
+function tagOf(image: string): string | undefined {
+  try {
+    return parseReference(image).tag;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Where the report reads vulnerability summaries, when a scanner exists. */
 export interface VulnerabilitySource {
@@ -64,6 +74,7 @@ export class ReportBuilder {
         container: c.container,
         workload: c.workload,
         image: c.image,
+        tag: tagOf(c.image),
         runningDigest: c.runningDigest,
         metadata: c.metadata,
         freshness: c.metadata

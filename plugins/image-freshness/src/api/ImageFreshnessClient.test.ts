@@ -1,22 +1,39 @@
 import { ResponseError } from '@backstage/errors';
+import { registerMswTestHooks } from '@backstage/test-utils';
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
 import { ImageFreshnessClient } from './ImageFreshnessClient';
 import { retryAfterSeconds } from './retryAfter';
 
-// A fetch that answers like the backend would, recording what it was asked.
+const BASE = 'http://backstage.test/api/image-freshness';
+
+// msw answers like the backend would; the client uses the real fetch path.
+const server = setupServer();
+registerMswTestHooks(server);
+
 function backend(
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
 ) {
-  const requests: Array<{ url: string; method: string }> = [];
-  const fetchApi = {
-    fetch: async (url: RequestInfo | URL, init?: RequestInit) => {
-      requests.push({ url: String(url), method: init?.method ?? 'GET' });
-      return new Response(JSON.stringify(body), {
-        status,
-        headers: { 'content-type': 'application/json', ...headers },
+  const requests: Array<{ url: string; method: string; auth?: string }> = [];
+  server.use(
+    http.all(`${BASE}/*`, ({ request }) => {
+      requests.push({
+        url: request.url,
+        method: request.method,
+        auth: request.headers.get('authorization') ?? undefined,
       });
-    },
+      return HttpResponse.json(body as object, { status, headers });
+    }),
+  );
+  const fetchApi = {
+    // as the app's fetchApi does: the user's token on every request
+    fetch: (input: RequestInfo | URL, init?: RequestInit) =>
+      fetch(input, {
+        ...init,
+        headers: { ...init?.headers, authorization: 'Bearer user-token' },
+      }),
   };
   const discoveryApi = {
     getBaseUrl: async (pluginId: string) =>
@@ -45,6 +62,7 @@ describe('ImageFreshnessClient', () => {
       {
         url: 'http://backstage.test/api/image-freshness/entities/Component/default/a%20b',
         method: 'GET',
+        auth: 'Bearer user-token',
       },
     ]);
   });
@@ -80,6 +98,7 @@ describe('ImageFreshnessClient', () => {
     expect(requests[0]).toEqual({
       url: 'http://backstage.test/api/image-freshness/entities/Component/default/a/refresh',
       method: 'POST',
+      auth: 'Bearer user-token',
     });
   });
 
