@@ -11,7 +11,8 @@ import type {
 } from 'backstage-plugin-image-freshness-common';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../harness/browser';
 import { ROOT } from '../harness/backend';
 import { requireBinaries } from '../harness/registry';
 import {
@@ -47,19 +48,7 @@ describe('frontend: tabs, card and refresh in Chromium against the real backend'
     stack = await startDemoStack({ refresh: 'manual' });
     await waitForEntities(stack.backend.url, [CHECKOUT]);
     entityUrl = `${stack.backend.url}/catalog/default/component/checkout`;
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -7,7 +7,7 @@ import type { EntityImageReport } from 'backstage-plugin-image-freshness-common'
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../harness/browser';
 import { pushImage } from '../harness/images';
 import {
   requireBinaries,
@@ -126,20 +126,7 @@ describe('walking skeleton: entity annotation → registry → store → API →
 
   it('shows the image on the entity page\'s "Image freshness" tab in Chromium', async () => {
     fs.mkdirSync(OUTPUT, { recursive: true });
-    // Playwright gives the browser a new empty profile of its own.
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium();
     const page = await browser.newPage({
       viewport: { width: 1400, height: 900 },
     });

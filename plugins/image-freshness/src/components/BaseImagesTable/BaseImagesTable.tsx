@@ -1,4 +1,5 @@
 import { Link, Table, TableColumn } from '@backstage/core-components';
+import { pagedTableOptions } from '../../lib/table';
 import Chip from '@material-ui/core/Chip';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles, Theme } from '@material-ui/core/styles';
@@ -379,15 +380,7 @@ export function BaseImagesTable(props: {
         subtitle={props.subtitle}
         columns={columns}
         data={data}
-        options={{
-          paging: data.length > 25,
-          pageSize: 25,
-          pageSizeOptions: [25, 50, 100],
-          emptyRowsWhenPaging: false,
-          search: true,
-          padding: 'dense',
-          thirdSortClick: false,
-        }}
+        options={pagedTableOptions<BaseRow>(data.length)}
         emptyContent={
           <Typography variant="body2" style={{ padding: 16 }}>
             No image matches.

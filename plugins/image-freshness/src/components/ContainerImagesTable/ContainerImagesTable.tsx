@@ -1,4 +1,5 @@
 import { Table, TableColumn } from '@backstage/core-components';
+import { pagedTableOptions } from '../../lib/table';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles, Theme } from '@material-ui/core/styles';
 import type {
@@ -316,13 +317,7 @@ export function ContainerImagesTable(props: {
         columns={columns}
         data={data}
         options={{
-          paging: data.length > 25,
-          pageSize: 25,
-          pageSizeOptions: [25, 50, 100],
-          emptyRowsWhenPaging: false,
-          search: true,
-          padding: 'dense',
-          thirdSortClick: false,
+          ...pagedTableOptions<ContainerRow>(data.length),
           detailPanelColumnAlignment: 'left',
         }}
         detailPanel={[
