@@ -89,3 +89,11 @@ export function splitImage(image: string): {
   }
   return { repository: name, digest };
 }
+
+/** `name:tag` of a reference, without its registry and path (`redis:7.2.4-alpine`), for tight places; the whole reference belongs in a title. */
+export function shortImageName(image: string): string {
+  const { repository, tag, digest } = splitImage(image);
+  const name = repository.slice(repository.lastIndexOf('/') + 1);
+  if (tag) return `${name}:${tag}`;
+  return digest ? `${name}@${shortDigest(digest)}` : name;
+}

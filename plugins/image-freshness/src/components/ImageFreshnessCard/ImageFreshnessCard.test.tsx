@@ -25,10 +25,18 @@ describe('ImageFreshnessCard', () => {
       screen.getByRole('img', { name: '1 fresh, 1 aging, 1 stale, 2 unknown' }),
     ).toBeInTheDocument();
     expect(screen.getByText(/Oldest:/)).toHaveTextContent(
-      'Oldest: registry.acme.test/platform/redis:7.2.4-alpine, built 120 days ago',
+      'Oldest: redis:7.2.4-alpine, built 120 days ago',
+    );
+    expect(screen.getByText('redis:7.2.4-alpine')).toHaveAttribute(
+      'title',
+      'registry.acme.test/platform/redis:7.2.4-alpine',
     );
     expect(screen.getByText(/Next rebuild due/)).toHaveTextContent(
-      'Next rebuild due in 6 days: registry.acme.test/platform/envoy:v1.30.1 (its base moved)',
+      'Next rebuild due in 6 days: envoy:v1.30.1 (its base moved)',
+    );
+    expect(screen.getByText('envoy:v1.30.1')).toHaveAttribute(
+      'title',
+      'registry.acme.test/platform/envoy:v1.30.1',
     );
     expect(
       screen.getByText('1 image could not be checked.'),

@@ -1,3 +1,4 @@
+import { shortImageName } from '../../lib/format';
 import {
   InfoCard,
   Progress,
@@ -179,7 +180,9 @@ function CardBody() {
       </div>
       {oldest ? (
         <Typography variant="body2" className={classes.line}>
-          Oldest: <span className={classes.mono}>{oldest.image}</span>, built{' '}
+          Oldest: <span className={classes.mono} title={oldest.image}>
+            {shortImageName(oldest.image)}
+          </span>, built{' '}
           <span title={absoluteTime(oldest.created!)}>
             {describeDuration(
               DateTime.now().diff(DateTime.fromISO(oldest.created!)),
@@ -192,7 +195,9 @@ function CardBody() {
         <Typography variant="body2" className={classes.line}>
           Next rebuild due{' '}
           <RelativeTime time={nextRebuild.base!.rebuildDueAt} />:{' '}
-          <span className={classes.mono}>{nextRebuild.image}</span> (its base
+          <span className={classes.mono} title={nextRebuild.image}>
+            {shortImageName(nextRebuild.image)}
+          </span> (its base
           moved)
         </Typography>
       ) : null}
