@@ -180,9 +180,11 @@ function CardBody() {
       </div>
       {oldest ? (
         <Typography variant="body2" className={classes.line}>
-          Oldest: <span className={classes.mono} title={oldest.image}>
+          Oldest:{' '}
+          <span className={classes.mono} title={oldest.image}>
             {shortImageName(oldest.image)}
-          </span>, built{' '}
+          </span>
+          , built{' '}
           <span title={absoluteTime(oldest.created!)}>
             {describeDuration(
               DateTime.now().diff(DateTime.fromISO(oldest.created!)),
@@ -197,8 +199,8 @@ function CardBody() {
           <RelativeTime time={nextRebuild.base!.rebuildDueAt} />:{' '}
           <span className={classes.mono} title={nextRebuild.image}>
             {shortImageName(nextRebuild.image)}
-          </span> (its base
-          moved)
+          </span>{' '}
+          (its base moved)
         </Typography>
       ) : null}
       {withErrors || value.errors.length ? (
