@@ -16,7 +16,7 @@ import { BaseImagesTable } from '../BaseImagesTable';
 import { IMAGE_FRESHNESS_ANNOTATIONS } from '../../lib/annotations';
 import { RefreshControl } from '../RefreshButton';
 import { useRefreshEntity } from '../../hooks/useRefreshEntity';
-import { RelativeTime } from '../RelativeTime';
+import { LastRefreshed } from '../RelativeTime';
 import { ReloadFailed, ReportLoadError, SourceErrors } from '../ReportProblems';
 import { SummaryTile, SummaryTiles } from '../SummaryTiles';
 
@@ -132,12 +132,7 @@ function BaseImagesReport() {
       <Grid item xs={12}>
         <InfoCard
           title="Rebuilds"
-          subheader={
-            <span>
-              Last refreshed{' '}
-              <RelativeTime time={value.refreshedAt} fallback="never" />
-            </span>
-          }
+          subheader={<LastRefreshed time={value.refreshedAt} />}
           action={refresh}
         >
           <SummaryTiles

@@ -21,7 +21,7 @@ import { useMemo } from 'react';
 import { useEntityImageReport } from '../../hooks/useEntityImageReport';
 import { IMAGE_FRESHNESS_ANNOTATIONS } from '../../lib/annotations';
 import { distinctImages, FRESHNESS_ORDER } from '../../lib/summary';
-import { absoluteTime, RelativeTime } from '../RelativeTime';
+import { absoluteTime, LastRefreshed, RelativeTime } from '../RelativeTime';
 import { verdictColor } from '../VerdictChip';
 
 const useStyles = makeStyles((theme: Theme) => ({
@@ -214,10 +214,7 @@ function CardBody() {
         </Typography>
       ) : null}
       <Typography variant="caption" component="p" className={classes.line}>
-        <span className={classes.caption}>
-          Last refreshed{' '}
-          <RelativeTime time={value.refreshedAt} fallback="never" />
-        </span>
+        <LastRefreshed className={classes.caption} time={value.refreshedAt} />
       </Typography>
     </>
   );

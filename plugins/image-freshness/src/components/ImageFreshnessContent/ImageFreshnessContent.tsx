@@ -19,7 +19,7 @@ import { ContainerFilter, FreshnessSummary } from '../FreshnessSummary';
 import { ImageAgeChart } from '../ImageAgeChart';
 import { RefreshControl } from '../RefreshButton';
 import { useRefreshEntity } from '../../hooks/useRefreshEntity';
-import { RelativeTime } from '../RelativeTime';
+import { LastRefreshed, RelativeTime } from '../RelativeTime';
 import { ReloadFailed, ReportLoadError, SourceErrors } from '../ReportProblems';
 import { IMAGE_FRESHNESS_ANNOTATIONS } from '../../lib/annotations';
 
@@ -134,12 +134,7 @@ function ImageFreshnessReport() {
       <Grid item xs={12} lg={5}>
         <InfoCard
           title="Summary"
-          subheader={
-            <span>
-              Last refreshed{' '}
-              <RelativeTime time={value.refreshedAt} fallback="never" />
-            </span>
-          }
+          subheader={<LastRefreshed time={value.refreshedAt} />}
           action={refresh}
           variant="gridItem"
         >

@@ -23,3 +23,12 @@ export function RelativeTime(props: { time?: string; fallback?: string }) {
     </time>
   );
 }
+
+/** `Last refreshed 5 minutes ago` (or `never`), as the tabs and the card say it. */
+export function LastRefreshed(props: { time?: string; className?: string }) {
+  return (
+    <span className={props.className}>
+      Last refreshed <RelativeTime time={props.time} fallback="never" />
+    </span>
+  );
+}

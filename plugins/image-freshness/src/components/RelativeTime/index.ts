@@ -1,1 +1,1 @@
-export { RelativeTime, absoluteTime } from './RelativeTime';
+export { LastRefreshed, RelativeTime, absoluteTime } from './RelativeTime';
