@@ -96,11 +96,14 @@ describe('image-freshness backend plugin (real catalog, real registry)', () => {
     const missing = `${registry.host}/demo/nothing:1.0`;
     const malformed = `${registry.host}/Demo/API:1.0`;
     const blocked = '127.0.0.2:5000/demo/api:1.0'; // loopback, not in allowedHosts
+    // someone pasted a token in front of the host: never valid, never shown
+    const withToken = `deploy:tok3n-s3cret@${registry.host}/demo/api:1.0`;
     const { backend, scheduler } = await startBackend([
       good,
       missing,
       malformed,
       blocked,
+      withToken,
     ]);
     try {
       await waitForComponent(backend.server, 'api');
@@ -134,6 +137,9 @@ describe('image-freshness backend plugin (real catalog, real registry)', () => {
       expect(byImage[malformed].error?.message).toContain('Demo/API');
       expect(byImage[blocked].error?.class).toBe('BLOCKED_HOST');
       expect(byImage[blocked].error?.advice).toContain('allowedHosts');
+      const masked = `***@${registry.host}/demo/api:1.0`;
+      expect(byImage[masked].error?.class).toBe('INVALID_REQUEST');
+      expect(JSON.stringify(report)).not.toContain('tok3n-s3cret');
 
       // The registry loses the image: the error is recorded, the last good answer stays.
       await deleteManifest(registry.url, 'demo/api', pushed.digest);

@@ -4,6 +4,9 @@ import type {
 } from 'backstage-plugin-image-freshness-common';
 import { parseEntityRef } from '@backstage/catalog-model';
 import type { StoredContainer, StoredEntity } from '../database/FreshnessStore';
+import { redactImage } from '../service/redactImage';
+
+export { redactImage };
 
 /** An entity as the snapshot sees it: the store's facts plus its base images. */
 export type SnapshotEntity = StoredEntity & {
@@ -60,25 +63,6 @@ const GROUP_VERSION: Record<string, { group: string; version: string }> = {
 /** The jsonpath given to annotation-declared images. */
 export const ANNOTATION_JSONPATH =
   '{.metadata.annotations.image-freshness/images}';
-
-/**
- * A reference as written, without credentials someone put in front of the
- * host (`user:token@host/repo`): a secret never reaches a metric label.
- */
-export function redactImage(image: string): string {
-  const scheme = image.indexOf('://');
-  const start = scheme === -1 ? 0 : scheme + 3;
-  const slash = image.indexOf('/', start);
-  // Without a scheme, an '@' before any '/' is a digest (`nginx@sha256:...`).
-  if (slash === -1 && scheme === -1) {
-    return image;
-  }
-  const at = image.lastIndexOf('@', slash === -1 ? image.length : slash);
-  if (at < start) {
-    return image;
-  }
-  return `${image.slice(0, start)}***@${image.slice(at + 1)}`;
-}
 
 /** The labels that identify a container, in the seed's order plus `cluster` and `entity`. */
 function containerLabels(

@@ -65,14 +65,16 @@ export class HealthProbes {
     this.logger = options.logger.child({ task: 'health-probes' });
     this.probers = new Map(
       options.probes.map(probe => {
+        // Built once per probe: the Docker config file is read here, not per client.
+        const credentials = configuredCredentials(
+          settings,
+          probe.credentials
+            ? { [probe.registry]: probe.credentials }
+            : undefined,
+        );
         const clientOptions = (tokens?: TokenCache) => ({
           userAgent: 'backstage-plugin-image-freshness-probe',
-          credentials: configuredCredentials(
-            settings,
-            probe.credentials
-              ? { [probe.registry]: probe.credentials }
-              : undefined,
-          ),
+          credentials,
           // As configured for this registry (the probe, else `registries`);
           // unsaid, oci-client's default: plain HTTP only on loopback.
           insecure: (registry: string) =>

@@ -15,6 +15,7 @@ import type { BaseImageTracker } from '../baseImages/BaseImageTracker';
 import { ContainerSource } from './ContainerSource';
 import { toImageError } from './imageErrors';
 import { ImageResolver } from './ImageResolver';
+import { redactImage } from './redactImage';
 
 function entityInfo(entity: Entity): EntityInfo {
   const spec = (entity.spec ?? {}) as Record<string, unknown>;
@@ -79,7 +80,13 @@ export class EntityRefresher {
     for (const source of this.sources) {
       try {
         const result = await source.find(entity, platform);
-        found.push(...result.containers);
+        // Credentials pasted into a reference go no further than here.
+        found.push(
+          ...result.containers.map(c => ({
+            ...c,
+            image: redactImage(c.image),
+          })),
+        );
         sourceErrors.push(...result.errors);
       } catch (error) {
         sourceErrors.push({
