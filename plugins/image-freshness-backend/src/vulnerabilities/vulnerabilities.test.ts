@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { DatabaseService } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
@@ -62,6 +64,7 @@ describe('vulnerability summaries (a fake trivy in a temp dir; no real Trivy can
     trivy?: JsonObject;
     pathDirs: string[];
     registries?: JsonObject[];
+    dockerConfigFile?: string;
   }) {
     const database: DatabaseService = { getClient: async () => knex };
     const config = new ConfigReader({
@@ -69,6 +72,9 @@ describe('vulnerability summaries (a fake trivy in a temp dir; no real Trivy can
         allowedHosts: ['registry.example.com'],
         registries: options.registries ?? [],
         ...(options.trivy ? { trivy: options.trivy } : {}),
+        ...(options.dockerConfigFile
+          ? { dockerConfigFile: options.dockerConfigFile }
+          : {}),
       },
     });
     const settings = readImageFreshnessConfig(config);
@@ -201,6 +207,53 @@ describe('vulnerability summaries (a fake trivy in a temp dir; no real Trivy can
     expect((await vulnerabilities.store.list()).map(r => r.digest)).toEqual([
       digest('c'),
     ]);
+  });
+
+  it('hands Trivy the credentials kept for the image repository only', async () => {
+    fake.write('trivy', printReport(trivyReport([{ severities: ['LOW'] }])));
+    const dockerConfigFile = path.join(fake.dir, 'docker-config.json');
+    fs.writeFileSync(
+      dockerConfigFile,
+      JSON.stringify({
+        auths: {
+          'registry.example.com/team': {
+            auth: Buffer.from('teambot:t3am-pass').toString('base64'),
+          },
+        },
+      }),
+    );
+    const { vulnerabilities, freshness } = await setup({
+      pathDirs: [fake.dir, '/usr/bin', '/bin'],
+      dockerConfigFile,
+    });
+    const at = new Date('2026-11-22T10:00:00Z');
+    await freshness.saveEntity({
+      entityRef: 'component:default/api',
+      info: {},
+      refreshedAt: at,
+      sourceErrors: [],
+      containers: [
+        {
+          ...container('registry.example.com/team/api:1'),
+          outcome: { digest: digest('a'), resolvedAt: at },
+        },
+        {
+          ...container('registry.example.com/other/api:1'),
+          outcome: { digest: digest('d'), resolvedAt: at },
+        },
+      ],
+    });
+    await vulnerabilities.task!.run();
+    const byReference = Object.fromEntries(
+      fake.calls('trivy').map(c => [c.args[c.args.length - 1], c.env]),
+    );
+    expect(
+      byReference[`registry.example.com/team/api@${digest('a')}`],
+    ).toMatchObject({ TRIVY_USERNAME: 'teambot', TRIVY_PASSWORD: 't3am-pass' });
+    expect(
+      byReference[`registry.example.com/other/api@${digest('d')}`]
+        ?.TRIVY_USERNAME,
+    ).toBeUndefined();
   });
 
   it('skips a scan that times out with a logged reason, keeping the last good counts', async () => {
