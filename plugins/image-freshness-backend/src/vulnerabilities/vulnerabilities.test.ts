@@ -6,7 +6,10 @@ import { ConfigReader } from '@backstage/config';
 import type { JsonObject } from '@backstage/types';
 import knexFactory, { Knex } from 'knex';
 import { readImageFreshnessConfig } from '../config';
-import type { FoundContainer } from '../database/FreshnessStore';
+import type {
+  EntityRefreshResult,
+  FoundContainer,
+} from '../database/FreshnessStore';
 import { KnexFreshnessStore } from '../database/KnexFreshnessStore';
 import { KnexScanStore } from '../scans/KnexScanStore';
 import type { RepositoryScan } from '../scans/ScanStore';
@@ -39,6 +42,22 @@ const container = (image: string, key = image): FoundContainer => ({
   workload: { kind: 'Annotation', name: 'api' },
   image,
   platform: 'linux/arm64',
+});
+
+const RESOLVED_AT = new Date('2026-11-22T10:00:00Z');
+
+/** The api entity as a refresh stores it: each image resolved to its digest. */
+const resolvedEntity = (
+  images: Array<[image: string, digest: string]>,
+): EntityRefreshResult => ({
+  entityRef: 'component:default/api',
+  info: {},
+  refreshedAt: RESOLVED_AT,
+  sourceErrors: [],
+  containers: images.map(([image, resolved]) => ({
+    ...container(image),
+    outcome: { digest: resolved, resolvedAt: RESOLVED_AT },
+  })),
 });
 
 describe('vulnerability summaries (a fake trivy in a temp dir; no real Trivy can be installed here)', () => {
@@ -123,29 +142,15 @@ describe('vulnerability summaries (a fake trivy in a temp dir; no real Trivy can
       version: '0.58.1',
     });
     expect(logger.warn).not.toHaveBeenCalled();
-    const at = new Date('2026-11-22T10:00:00Z');
-    await freshness.saveEntity({
-      entityRef: 'component:default/api',
-      info: {},
-      refreshedAt: at,
-      sourceErrors: [],
-      containers: [
-        {
-          ...container('registry.example.com/team/api:1'),
-          outcome: { digest: digest('a'), resolvedAt: at },
-        },
+    await freshness.saveEntity(
+      resolvedEntity([
+        ['registry.example.com/team/api:1', digest('a')],
         // the same digest under another tag is scanned once
-        {
-          ...container('registry.example.com/team/api:latest'),
-          outcome: { digest: digest('a'), resolvedAt: at },
-        },
+        ['registry.example.com/team/api:latest', digest('a')],
         // loopback is blocked unless allowed: never handed to Trivy
-        {
-          ...container('127.0.0.2:5000/team/api:1'),
-          outcome: { digest: digest('b'), resolvedAt: at },
-        },
-      ],
-    });
+        ['127.0.0.2:5000/team/api:1', digest('b')],
+      ]),
+    );
     // a scanned tag's digest, and a tag that was never read
     await scans.saveScan(
       scanOf([{ tag: '2.0.0', digest: digest('c') }, { tag: '1.0.0' }]),
@@ -226,23 +231,12 @@ describe('vulnerability summaries (a fake trivy in a temp dir; no real Trivy can
       pathDirs: [fake.dir, '/usr/bin', '/bin'],
       dockerConfigFile,
     });
-    const at = new Date('2026-11-22T10:00:00Z');
-    await freshness.saveEntity({
-      entityRef: 'component:default/api',
-      info: {},
-      refreshedAt: at,
-      sourceErrors: [],
-      containers: [
-        {
-          ...container('registry.example.com/team/api:1'),
-          outcome: { digest: digest('a'), resolvedAt: at },
-        },
-        {
-          ...container('registry.example.com/other/api:1'),
-          outcome: { digest: digest('d'), resolvedAt: at },
-        },
-      ],
-    });
+    await freshness.saveEntity(
+      resolvedEntity([
+        ['registry.example.com/team/api:1', digest('a')],
+        ['registry.example.com/other/api:1', digest('d')],
+      ]),
+    );
     await vulnerabilities.task!.run();
     const byReference = Object.fromEntries(
       fake.calls('trivy').map(c => [c.args[c.args.length - 1], c.env]),
