@@ -97,6 +97,9 @@ describe('parseReference', () => {
       'the registry "localhost:abc" is not a valid host[:port]',
     ],
     [`ghcr.io/${'a'.repeat(250)}`, 'longer than 255 characters'],
+    // Found by fuzzing: Docker Hub's `library/` counts towards the limit, else
+    // the canonical form of an accepted reference would not parse again.
+    ['a'.repeat(245), 'longer than 255 characters (263)'],
     ['ghcr.io/acme/api@sha256:ABC', 'or sha512: and 128'],
   ])('rejects %j naming the rule it breaks', (text, rule) => {
     let caught: unknown;

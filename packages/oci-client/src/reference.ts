@@ -102,14 +102,16 @@ export function parseReference(reference: string): ImageReference {
       `the repository "${repository}" must be lowercase path components of letters and digits separated by '.', '_', '__' or '-'`,
     );
   }
-  if (registry.length + 1 + repository.length > 255) {
-    throw invalid(
-      reference,
-      'the name (registry and repository) is longer than 255 characters',
-    );
-  }
   if (registry === DOCKER_HUB && !repository.includes('/')) {
     repository = `library/${repository}`;
+  }
+  // Measured on the normalised name, as Docker does: `docker.io/library/` counts.
+  const name = `${registry}/${repository}`;
+  if (name.length > 255) {
+    throw invalid(
+      reference,
+      `the name "${name}" is longer than 255 characters (${name.length}); shorten the repository`,
+    );
   }
   if (!tag && !digest) {
     tag = 'latest';

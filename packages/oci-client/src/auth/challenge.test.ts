@@ -61,4 +61,34 @@ describe('parseChallenges', () => {
       [{ realm: 'x' }],
     );
   });
+
+  // Counterexamples found by challenge.fuzz.test.ts.
+  it('takes tabs around "=" as white space, as RFC 9110 allows', () => {
+    expect(
+      parseChallenges(
+        'Bearer realm\t=\t"https://auth.example/token",scope=\t"repository:a/b:pull,push repository:c:pull"',
+      ),
+    ).toEqual([
+      {
+        scheme: 'bearer',
+        params: {
+          realm: 'https://auth.example/token',
+          scope: 'repository:a/b:pull,push repository:c:pull',
+        },
+      },
+    ]);
+  });
+
+  it('reads no parameter without a name', () => {
+    expect(parseChallenges('B=')).toEqual([{ scheme: 'b', params: {} }]);
+  });
+
+  it('keeps a parameter named __proto__ as a parameter', () => {
+    const [challenge] = parseChallenges('Bearer __proto__="x", realm="r"');
+    expect(Object.keys(challenge.params)).toEqual(['__proto__', 'realm']);
+    expect(
+      Object.getOwnPropertyDescriptor(challenge.params, '__proto__'),
+    ).toMatchObject({ value: 'x' });
+    expect(Object.getPrototypeOf(challenge.params)).toBe(Object.prototype);
+  });
 });

@@ -7,6 +7,8 @@ export interface AuthChallenge {
 }
 
 const TOKEN_CHAR = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
+/** Optional white space (RFC 9110 OWS and BWS): spaces and tabs. */
+const OWS = /[ \t]/;
 
 /**
  * Parses a `WWW-Authenticate` header (RFC 9110 section 11.6.1) into its
@@ -48,7 +50,8 @@ export function parseChallenges(header: string): AuthChallenge[] {
   const paramFollows = () => {
     let j = i;
     while (j < n && TOKEN_CHAR.test(header[j])) j++;
-    while (j < n && header[j] === ' ') j++;
+    if (j === i) return false; // a parameter needs a name
+    while (j < n && OWS.test(header[j])) j++;
     return j < n && header[j] === '=' && header[j + 1] !== '=';
   };
 
@@ -64,19 +67,25 @@ export function parseChallenges(header: string): AuthChallenge[] {
       params: {},
     };
     challenges.push(challenge);
-    skip(/ /);
+    skip(OWS);
     while (i < n) {
       skip(/[\s,]/);
       if (!paramFollows()) {
         break; // the next challenge's scheme (token68 credentials are not used by registries)
       }
       const name = readToken().toLowerCase();
-      skip(/ /);
+      skip(OWS);
       i++; // '='
-      skip(/ /);
+      skip(OWS);
       const value = header[i] === '"' ? readQuoted() : readBare();
-      challenge.params[name] = value;
-      skip(/ /);
+      // Defined, not assigned: a parameter named `__proto__` stays a parameter.
+      Object.defineProperty(challenge.params, name, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      skip(OWS);
       if (header[i] === ',') i++;
     }
   }
