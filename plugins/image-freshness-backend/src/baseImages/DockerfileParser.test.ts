@@ -158,4 +158,47 @@ describe('parseDockerfile', () => {
       'there is no FROM instruction',
     );
   });
+
+  // Counterexamples found by DockerfileParser.fuzz.test.ts: before, a RangeError.
+  it('stops ARGs that double themselves with the line and what to check', () => {
+    const content = [
+      'ARG A0=a',
+      ...Array.from({ length: 30 }, (_, i) => `ARG A${i + 1}=$A${i}$A${i}`),
+      'FROM alpine:$A30',
+    ].join('\n');
+    let error: unknown;
+    try {
+      parseDockerfile(content);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DockerfileError);
+    expect((error as DockerfileError).line).toBe(18);
+    expect((error as DockerfileError).message).toBe(
+      '"$A16$A16" expands to more than 65536 characters; check the ARGs it uses, they repeat themselves',
+    );
+  });
+
+  it('refuses variables nested thousands deep instead of overflowing the stack', () => {
+    const content = `ARG A0=a\nFROM ${'${U:-'.repeat(5350)}alpine${'}'.repeat(
+      5350,
+    )}:$A0`;
+    let error: unknown;
+    try {
+      parseDockerfile(content);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DockerfileError);
+    expect((error as DockerfileError).line).toBe(2);
+    expect((error as DockerfileError).message).toContain(
+      'variables nested more than 32 deep in "${U:-${U:-',
+    );
+  });
+
+  it('still reads a default nested a few levels deep', () => {
+    expect(
+      parseDockerfile('ARG B=alpine\nFROM ${A:-${C:-${D:-${B}}}}:3.20').image,
+    ).toBe('alpine:3.20');
+  });
 });

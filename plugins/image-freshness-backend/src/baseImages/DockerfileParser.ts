@@ -51,6 +51,10 @@ function platformArgs(platform: string | undefined): Map<string, string> {
 
 const NAME_START = /[A-Za-z_]/;
 const NAME_CHAR = /[A-Za-z0-9_]/;
+/** Far beyond any real ARG; ARGs that double themselves reach it in a few lines instead of exhausting memory. */
+const MAX_EXPANDED_LENGTH = 64 * 1024;
+/** Far beyond any real `${A:-${B:-...}}`; deeper nesting is an attack on the parser, not a build. */
+const MAX_NESTING = 32;
 
 /**
  * Substitutes `$NAME`, `${NAME}`, `${NAME:-word}`, `${NAME-word}`,
@@ -69,10 +73,29 @@ function substitute(
     const value = vars.get(name);
     return value === undefined || value === null ? undefined : value;
   };
-  const expand = (input: string): string => {
+  const checkLength = (out: string) => {
+    if (out.length > MAX_EXPANDED_LENGTH) {
+      throw new DockerfileError(
+        `"${preview(
+          text,
+        )}" expands to more than ${MAX_EXPANDED_LENGTH} characters; check the ARGs it uses, they repeat themselves`,
+        line,
+      );
+    }
+  };
+  const expand = (input: string, nesting: number): string => {
+    if (nesting > MAX_NESTING) {
+      throw new DockerfileError(
+        `variables nested more than ${MAX_NESTING} deep in "${preview(
+          text,
+        )}"; write the default in fewer levels`,
+        line,
+      );
+    }
     let out = '';
     let i = 0;
     while (i < input.length) {
+      checkLength(out);
       const char = input[i];
       if (char === '\\' && input[i + 1] === '$') {
         out += '$';
@@ -117,7 +140,7 @@ function substitute(
           );
         }
         const value = valueOf(name);
-        const word = () => expand(input.slice(wordStart, k));
+        const word = () => expand(input.slice(wordStart, k), nesting + 1);
         switch (operator) {
           case ':-':
             out += value ? value : word();
@@ -151,9 +174,15 @@ function substitute(
       out += char;
       i += 1;
     }
+    checkLength(out);
     return out;
   };
-  return { text: expand(text), empty };
+  return { text: expand(text, 0), empty };
+}
+
+/** The start of a long text, for messages. */
+function preview(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
 
 function emptyHint(empty: string[]): string {
