@@ -444,11 +444,15 @@ export class Transport {
         next.protocol !== 'https:' &&
         !(next.protocol === 'http:' && this.insecureAllowed(next.host))
       ) {
-        return this.failed(
-          url,
-          'SERVER_ERROR',
-          `a redirect to ${next.origin}, which is not HTTPS; refused`,
-          false,
+        // A blocked host (http://169.254.169.254/...) is refused as such.
+        return (
+          (await this.hostRefusal(next)) ??
+          this.failed(
+            url,
+            'SERVER_ERROR',
+            `a redirect to ${next.origin}, which is not HTTPS; refused`,
+            false,
+          )
         );
       }
       url = next;
@@ -492,19 +496,9 @@ export class Transport {
     } else if (url.origin !== options.url.origin) {
       delete headers.authorization;
     }
-    if (this.options.checkHost) {
-      try {
-        await this.options.checkHost(url.host);
-      } catch (error) {
-        const refused: Failure = {
-          code: 'BLOCKED_HOST',
-          detail: String(error),
-          retryable: false,
-          server: url.host,
-          error,
-        };
-        return { failure: refused };
-      }
+    const refused = await this.hostRefusal(url);
+    if (refused) {
+      return refused;
     }
     try {
       const response = await (this.options.fetch ?? fetch)(url, {
@@ -546,6 +540,27 @@ export class Transport {
       const code: OciErrorCode = timedOut ? 'TIMEOUT' : 'SERVER_ERROR';
       observe(undefined, code);
       return this.failed(url, code, networkDetail(error), true, error);
+    }
+  }
+
+  /** The failure when `checkHost` refuses the URL's host; undefined when it may be contacted. */
+  private async hostRefusal(url: URL): Promise<Outcome | undefined> {
+    if (!this.options.checkHost) {
+      return undefined;
+    }
+    try {
+      await this.options.checkHost(url.host);
+      return undefined;
+    } catch (error) {
+      return {
+        failure: {
+          code: 'BLOCKED_HOST',
+          detail: String(error),
+          retryable: false,
+          server: url.host,
+          error,
+        },
+      };
     }
   }
 

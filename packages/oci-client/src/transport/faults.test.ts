@@ -578,6 +578,30 @@ describe('checkHost', () => {
       false,
     );
   });
+
+  it('names a blocked host as such when a redirect to it is also plain HTTP', async () => {
+    const blobPath = `/v2/c/app/blobs/${image.configDigest}`;
+    proxy.clearFaults();
+    proxy.addFault({
+      path: blobPath,
+      fault: {
+        answer: {
+          status: 302,
+          headers: { location: 'http://169.254.169.254/latest/meta-data/' },
+        },
+      },
+    });
+    const blocked = new OciError('BLOCKED_HOST', 'a metadata address', {
+      host: '169.254.169.254',
+    });
+    const client = new OciClient({
+      checkHost: host => {
+        if (host === '169.254.169.254') throw blocked;
+      },
+    });
+    const error = await client.inspect(`${proxy.host}/c/app:v1`).catch(e => e);
+    expect(error).toBe(blocked);
+  });
 });
 
 describe('the scheme', () => {
