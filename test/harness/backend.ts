@@ -43,6 +43,11 @@ export async function startBackend(options: {
   config: (url: string) => Record<string, unknown>;
   env?: Record<string, string>;
   timeoutMs?: number;
+  /**
+   * The entry file to run (absolute, or relative to packages/backend);
+   * default `src/index.ts`, the portal backend itself.
+   */
+  entry?: string;
 }): Promise<TestBackend> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -72,7 +77,7 @@ export async function startBackend(options: {
       require.resolve('@backstage/cli-node/config/nodeTransform.cjs', {
         paths: [backendDir],
       }),
-      'src/index.ts',
+      options.entry ?? 'src/index.ts',
       '--config',
       path.join(ROOT, 'app-config.yaml'),
       '--config',

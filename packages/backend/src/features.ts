@@ -1,0 +1,37 @@
+/*
+ * The portal backend's features, without a permission policy: index.ts adds
+ * the allow-all policy; the end-to-end tests add a policy of their own.
+ */
+
+/** Every feature of the portal backend except the permission policy module. */
+export function backendFeatures() {
+  return [
+    import('@backstage/plugin-app-backend'),
+    import('@backstage/plugin-proxy-backend'),
+
+    // auth: guest sign-in for local use; configure a real provider in production
+    import('@backstage/plugin-auth-backend'),
+    import('@backstage/plugin-auth-backend-module-guest-provider'),
+
+    // catalog
+    import('@backstage/plugin-catalog-backend'),
+    import('@backstage/plugin-catalog-backend-module-logs'),
+
+    // permissions: the policy is added by the entry point
+    import('@backstage/plugin-permission-backend'),
+
+    // search (Lunr in memory; PostgreSQL when the database is PostgreSQL)
+    import('@backstage/plugin-search-backend'),
+    import('@backstage/plugin-search-backend-module-pg'),
+    import('@backstage/plugin-search-backend-module-catalog'),
+
+    // kubernetes: the source of the workloads whose images we track
+    import('@backstage/plugin-kubernetes-backend'),
+
+    // user settings, with signals to push their changes to open browsers
+    import('@backstage/plugin-user-settings-backend'),
+    import('@backstage/plugin-signals-backend'),
+
+    import('backstage-plugin-image-freshness-backend'),
+  ];
+}
