@@ -1,5 +1,10 @@
 import { OciError } from '../errors';
-import { ImageConfig, ImageManifest, isIndex } from '../manifest';
+import {
+  configProblem,
+  ImageConfig,
+  ImageManifest,
+  isIndex,
+} from '../manifest';
 import { Platform, selectPlatform } from '../platform';
 import { formatReference, ImageReference } from '../reference';
 import { RemoteContext } from './context';
@@ -99,6 +104,18 @@ export async function inspectImage(
     );
   }
   const config = await getJsonBlob<ImageConfig>(ctx, ref, image.config.digest);
+  const problem = configProblem(config);
+  if (problem) {
+    throw new OciError(
+      'SERVER_ERROR',
+      `${ref.registry} sent a malformed config ${
+        image.config.digest
+      } for ${formatReference(
+        ref,
+      )}: ${problem}; report it to the registry operator.`,
+      { host: ref.registry },
+    );
+  }
   const annotations = { ...indexAnnotations, ...(image.annotations ?? {}) };
   const created =
     validTime(annotations[CREATED_ANNOTATION]) ?? validTime(config.created);

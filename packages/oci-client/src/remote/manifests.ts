@@ -1,5 +1,10 @@
 import { OciError } from '../errors';
-import { ImageIndex, ImageManifest, MANIFEST_ACCEPT } from '../manifest';
+import {
+  ImageIndex,
+  ImageManifest,
+  MANIFEST_ACCEPT,
+  manifestProblem,
+} from '../manifest';
 import { formatReference, ImageReference, parseReference } from '../reference';
 import { sha256 } from '../transport/body';
 import {
@@ -112,17 +117,20 @@ export async function getManifest(
     throw mismatch(ref, digest, expected);
   }
   const body = parseJson<ImageManifest | ImageIndex>(raw, ref, 'a manifest');
-  if (!body || typeof body !== 'object') {
+  const mediaType =
+    (typeof body?.mediaType === 'string' ? body.mediaType : undefined) ??
+    response.headers.get('content-type')?.split(';')[0] ??
+    '';
+  const problem = manifestProblem(body, mediaType);
+  if (problem) {
     throw new OciError(
       'SERVER_ERROR',
-      `${ref.registry} sent a manifest for ${formatReference(
+      `${ref.registry} sent a malformed manifest for ${formatReference(
         ref,
-      )} that is not a JSON object.`,
+      )}: ${problem}; report it to the registry operator.`,
       { host: ref.registry },
     );
   }
-  const mediaType =
-    body.mediaType ?? response.headers.get('content-type')?.split(';')[0] ?? '';
   return { digest, mediaType, body, raw };
 }
 
