@@ -18,6 +18,30 @@ describe('parseDuration', () => {
       /Invalid maxAge "seven days": use a number with a unit/,
     );
   });
+
+  // Counterexamples of annotations.fuzz.test.ts: before, each was accepted as
+  // a negative or unusable duration (a time plus it was no time), or thrown
+  // as luxon's own error.
+  it.each([
+    ['-P7D'],
+    ['P-1D'],
+    ['P1Y14282694W'],
+    [`${'9'.repeat(400)}d`],
+    [{ years: 273733.8 }],
+    [{ days: -1 }],
+    [{ days: Number.NaN }],
+  ])('refuses %j with its own error', value => {
+    expect(() => parseDuration(value, 'maxAge')).toThrow(
+      `Invalid maxAge ${JSON.stringify(
+        value,
+      )}: use a number with a unit (30m, 12h, 7d, 2w), ISO 8601 (P7D) or an object such as { days: 7 }, not negative and at most 10000 years`,
+    );
+  });
+
+  it('accepts up to 10000 years', () => {
+    expect(parseDuration('10000y').as('years')).toBe(10_000);
+    expect(() => parseDuration('10001y')).toThrow('at most 10000 years');
+  });
 });
 
 describe('freshnessVerdict', () => {

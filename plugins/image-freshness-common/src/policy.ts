@@ -27,9 +27,43 @@ export type HumanDurationLike = Partial<
   >
 >;
 
+/** The longest duration accepted: far beyond any real limit, yet a time plus it is still a time. */
+const MAX_DURATION_YEARS = 10_000;
+const MAX_DURATION_MS = Duration.fromObject({
+  years: MAX_DURATION_YEARS,
+}).toMillis();
+
+function readDuration(value: string | HumanDurationLike): Duration | undefined {
+  if (typeof value === 'object' && value !== null) {
+    return Duration.fromObject(value);
+  }
+  if (typeof value === 'string') {
+    const text = value.trim();
+    const short = SHORT_DURATION.exec(text);
+    if (short) {
+      return Duration.fromObject({ [SHORT_UNITS[short[2]]]: Number(short[1]) });
+    }
+    return Duration.fromISO(text);
+  }
+  return undefined;
+}
+
+/** Valid, every part finite and not negative, and not beyond {@link MAX_DURATION_MS}. */
+function usable(duration: Duration): boolean {
+  const parts = Object.values(duration.toObject());
+  const ms = duration.toMillis();
+  return (
+    duration.isValid &&
+    parts.every(part => Number.isFinite(part) && part >= 0) &&
+    ms >= 0 &&
+    ms <= MAX_DURATION_MS
+  );
+}
+
 /**
- * Parses `7d`, `12h`, `30m`, ISO 8601 (`P7D`) or a HumanDuration object.
- * Throws an error that names the value and the accepted forms.
+ * Parses `7d`, `12h`, `30m`, ISO 8601 (`P7D`) or a HumanDuration object, not
+ * negative and at most 10000 years. Throws an error that names the value and
+ * the accepted forms.
  *
  * @public
  */
@@ -37,26 +71,19 @@ export function parseDuration(
   value: string | HumanDurationLike,
   what = 'duration',
 ): Duration {
-  if (typeof value === 'object' && value !== null) {
-    const duration = Duration.fromObject(value);
-    if (duration.isValid && duration.toMillis() >= 0) {
-      return duration;
-    }
-  } else if (typeof value === 'string') {
-    const text = value.trim();
-    const short = SHORT_DURATION.exec(text);
-    if (short) {
-      return Duration.fromObject({ [SHORT_UNITS[short[2]]]: Number(short[1]) });
-    }
-    const iso = Duration.fromISO(text);
-    if (iso.isValid) {
-      return iso;
-    }
+  let duration: Duration | undefined;
+  try {
+    duration = readDuration(value);
+  } catch {
+    // luxon refuses some numbers (NaN, non-numbers) by throwing: the same answer as any other bad value
+  }
+  if (duration && usable(duration)) {
+    return duration;
   }
   throw new Error(
     `Invalid ${what} ${JSON.stringify(
       value,
-    )}: use a number with a unit (30m, 12h, 7d, 2w), ISO 8601 (P7D) or an object such as { days: 7 }`,
+    )}: use a number with a unit (30m, 12h, 7d, 2w), ISO 8601 (P7D) or an object such as { days: 7 }, not negative and at most ${MAX_DURATION_YEARS} years`,
   );
 }
 
