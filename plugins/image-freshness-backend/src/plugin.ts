@@ -15,7 +15,7 @@ import {
 } from './metrics';
 import { createHealthProbesRouter } from './probes/router';
 import { HealthProbes } from './probes/HealthProbes';
-import { createRouter } from './router';
+import { createNotFoundRouter, createRouter } from './router';
 import {
   createRepositoryScans,
   SCAN_TASK_SCHEDULE,
@@ -231,6 +231,7 @@ export const imageFreshnessPlugin = createBackendPlugin({
         httpRouter.use(
           createHealthProbesRouter({ httpAuth, probes: healthProbes }),
         );
+        httpRouter.use(createNotFoundRouter());
         if (metricsConfig.public) {
           httpRouter.addAuthPolicy({
             path: '/metrics',

@@ -94,3 +94,18 @@ export async function createRouter(options: {
 
   return router;
 }
+
+/**
+ * Mounted after every other router of the plugin: a request no route answered
+ * (an unknown path, or a method a route does not take) gets a JSON
+ * NotFoundError like every other error of the API, not an empty 404.
+ */
+export function createNotFoundRouter(): express.Router {
+  const router = Router();
+  router.use(req => {
+    throw new NotFoundError(
+      `The image-freshness API has no route ${req.method} ${req.path}; its routes are listed in the plugin's README`,
+    );
+  });
+  return router;
+}
