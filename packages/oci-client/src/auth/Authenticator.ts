@@ -47,6 +47,12 @@ export interface AuthenticatorOptions {
   }) => Promise<AuthResponse>;
   /** Whether a URL may carry credentials: https, or http to a host allowed plain HTTP. */
   mayCarrySecrets: (url: URL) => boolean;
+  /** Throws a BLOCKED_HOST OciError when the URL's host may not be contacted at all. */
+  refuseBlockedHost: (
+    registry: string,
+    url: URL,
+    what: string,
+  ) => Promise<void>;
   userAgent: string;
 }
 
@@ -214,14 +220,20 @@ export class Authenticator {
         { host: registry, cause: error },
       );
     }
+    const what = `a token for ${scopes.join(' ') || registry}`;
     if (credentials && !this.options.mayCarrySecrets(url)) {
+      // a blocked host is refused as such, whatever the scheme
+      await this.options.refuseBlockedHost(
+        registry,
+        url,
+        `a request for ${what}`,
+      );
       throw new OciError(
         'AUTHENTICATION',
         `${registry} asked for credentials to be sent to ${url.origin} over plain HTTP; refused. Configure the token host as insecure only if that is intended.`,
         { host: registry },
       );
     }
-    const what = `a token for ${scopes.join(' ') || registry}`;
     const advice = credentials
       ? `check the credentials configured for ${registry} (${describeCredentials(
           credentials,

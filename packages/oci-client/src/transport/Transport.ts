@@ -213,6 +213,12 @@ export class Transport {
           what: `GET /v2/ (the API check) of ${registry}`,
           authenticate: false,
         }),
+      refuseBlockedHost: async (registry, url, what) => {
+        const refused = await this.hostRefusal(url);
+        if (refused && 'failure' in refused) {
+          throw this.failureError({ registry, what }, refused.failure, 0);
+        }
+      },
       requestToken: request =>
         this.send({
           registry: request.registry,
@@ -398,7 +404,7 @@ export class Transport {
   }
 
   private failureError(
-    request: RegistryRequest,
+    request: Pick<RegistryRequest, 'registry' | 'what'>,
     failure: Failure,
     retries: number,
   ): Error {

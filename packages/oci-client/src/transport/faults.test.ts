@@ -602,6 +602,36 @@ describe('checkHost', () => {
     const error = await client.inspect(`${proxy.host}/c/app:v1`).catch(e => e);
     expect(error).toBe(blocked);
   });
+
+  it('names a blocked token endpoint as such when credentials would go to it over plain HTTP', async () => {
+    proxy.clearFaults();
+    proxy.addFault({
+      path: '/v2/',
+      fault: {
+        answer: {
+          status: 401,
+          headers: {
+            'www-authenticate':
+              'Bearer realm="http://169.254.169.254/token",service="registry"',
+          },
+        },
+      },
+    });
+    const blocked = new OciError('BLOCKED_HOST', 'a metadata address', {
+      host: '169.254.169.254',
+    });
+    const asked: string[] = [];
+    const client = new OciClient({
+      credentials: { [proxy.host]: { username: 'u', password: 'p' } },
+      checkHost: host => {
+        asked.push(host);
+        if (host === '169.254.169.254') throw blocked;
+      },
+    });
+    const error = await client.inspect(`${proxy.host}/c/app:v1`).catch(e => e);
+    expect(error).toBe(blocked);
+    expect(asked).toContain('169.254.169.254');
+  });
 });
 
 describe('the scheme', () => {
