@@ -38,6 +38,11 @@ export interface EntityRefreshResult {
   containers: Array<FoundContainer & { outcome: ResolveOutcome }>;
   sourceErrors: Array<ImageError & { source: string }>;
   refreshedAt: Date;
+  /**
+   * Stored containers not found this time that are kept as they are, because
+   * their source could not list them (stale-while-error); the rest are removed.
+   */
+  unread?: (container: FoundContainer) => boolean;
 }
 
 /** An entity as stored. */
@@ -82,7 +87,8 @@ export interface FreshnessStore {
   /**
    * Replaces the entity's containers with `containers`: a resolved container
    * gets its new digest, a failed one keeps its last good digest beside the
-   * error, and containers no longer found are removed.
+   * error, and containers no longer found are removed unless `unread` says
+   * their source could not list them.
    */
   saveEntity(result: EntityRefreshResult): Promise<void>;
 

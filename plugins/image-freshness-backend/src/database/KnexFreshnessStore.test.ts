@@ -135,6 +135,79 @@ describe.each(databases.ids)('KnexFreshnessStore on %s', id => {
     expect(row.metadata).toEqual(metadata);
   });
 
+  it('keeps the containers of a source that could not be read, and removes the others no longer found', async () => {
+    const store = await createStore(id);
+    await store.putMetadata(
+      metadata.digest,
+      'linux/amd64',
+      metadata,
+      new Date(),
+    );
+    const onCluster = (clusterName: string, name: string): FoundContainer => ({
+      key: `${clusterName}/shop/Deployment/${name}/{.spec.template.spec.containers[0]}`,
+      container: name,
+      workload: {
+        cluster: clusterName,
+        namespace: 'shop',
+        kind: 'Deployment',
+        name,
+        jsonpath: '{.spec.template.spec.containers[0]}',
+      },
+      image: `r/${name}:1`,
+      platform: 'linux/amd64',
+      runningDigest: metadata.digest,
+    });
+    const resolved = (c: FoundContainer, at: string) => ({
+      ...c,
+      outcome: { digest: metadata.digest, resolvedAt: new Date(at) },
+    });
+    const t0 = '2026-11-22T10:00:00Z';
+    const t1 = '2026-11-22T11:00:00Z';
+    const euApi = onCluster('eu-west', 'api');
+    const usApi = onCluster('us-east', 'api');
+    const euOld = onCluster('eu-west', 'old');
+    const docs = container('r/docs:1');
+    await store.saveEntity(
+      entity(
+        'component:default/api',
+        [euApi, usApi, euOld, docs].map(c => resolved(c, t0)),
+        [],
+        new Date(t0),
+      ),
+    );
+    // us-east failed: its container stays; eu-west answered without `old`,
+    // and the annotation no longer declares docs: both are removed.
+    await store.saveEntity({
+      ...entity(
+        'component:default/api',
+        [resolved(euApi, t1)],
+        [
+          {
+            class: 'AUTHENTICATION',
+            message: 'Kubernetes cluster "us-east" answered 401',
+            advice: 'renew',
+            at: t1,
+            source: 'kubernetes:us-east',
+          },
+        ],
+        new Date(t1),
+      ),
+      unread: c => c.workload.cluster === 'us-east',
+    });
+    const stored = await store.getEntity('component:default/api');
+    expect(stored?.containers.map(c => c.key).sort()).toEqual(
+      [euApi.key, usApi.key].sort(),
+    );
+    const kept = stored!.containers.find(c => c.key === usApi.key)!;
+    expect(kept).toMatchObject({
+      ...usApi,
+      digest: metadata.digest,
+      metadata,
+    });
+    expect(kept.resolvedAt?.toISOString()).toBe('2026-11-22T10:00:00.000Z');
+    expect(stored?.errors.map(e => e.source)).toEqual(['kubernetes:us-east']);
+  });
+
   it('keeps when an error class was first seen while it repeats', async () => {
     const store = await createStore(id);
     const api = container('r/api:1');

@@ -8,6 +8,7 @@ import { Knex } from 'knex';
 import { DateValue, migratedClient, toDate } from './dbValues';
 import {
   EntityRefreshResult,
+  FoundContainer,
   FreshnessStore,
   StoredContainer,
   StoredEntity,
@@ -109,6 +110,10 @@ export class KnexFreshnessStore implements FreshnessStore {
             .where({ entity_ref: entityRef })
             .select(
               'container_key',
+              'container',
+              'image',
+              'platform',
+              'running_digest',
               'error',
               'error_first_seen',
             )) as ContainerRow[]
@@ -168,8 +173,14 @@ export class KnexFreshnessStore implements FreshnessStore {
             ]);
         }
       }
-      const keep = new Set(containers.map(c => c.key));
-      const gone = [...existing.keys()].filter(key => !keep.has(key));
+      const found = new Set(containers.map(c => c.key));
+      const gone = [...existing.values()]
+        .filter(
+          row =>
+            !found.has(row.container_key) &&
+            !result.unread?.(this.toFoundContainer(row)),
+        )
+        .map(row => row.container_key);
       for (let i = 0; i < gone.length; i += DELETE_CHUNK) {
         await tx('entity_containers')
           .where({ entity_ref: entityRef })
@@ -282,7 +293,13 @@ export class KnexFreshnessStore implements FreshnessStore {
     }
   }
 
-  private toStoredContainer(row: ContainerRow): StoredContainer {
+  /** Where a stored container was found, as its source found it. */
+  private toFoundContainer(
+    row: Pick<
+      ContainerRow,
+      'container_key' | 'container' | 'image' | 'platform' | 'running_digest'
+    >,
+  ): FoundContainer {
     const { container, workload } = JSON.parse(row.container) as {
       container: string;
       workload: ContainerReport['workload'];
@@ -294,6 +311,12 @@ export class KnexFreshnessStore implements FreshnessStore {
       image: row.image,
       platform: row.platform,
       runningDigest: row.running_digest ?? undefined,
+    };
+  }
+
+  private toStoredContainer(row: ContainerRow): StoredContainer {
+    return {
+      ...this.toFoundContainer(row),
       digest: row.digest ?? undefined,
       resolvedAt: row.resolved_at ? toDate(row.resolved_at) : undefined,
       error: row.error

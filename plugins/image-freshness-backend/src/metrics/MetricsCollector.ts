@@ -109,6 +109,7 @@ export class MetricsCollector {
   private readonly requests: Counter<'host' | 'method' | 'code'>;
   private readonly requestDuration: Histogram<'host' | 'method'>;
   private readonly resolveErrors: Counter<'host' | 'error'>;
+  private readonly sourceErrors: Counter<'source' | 'error'>;
   private readonly lastRefresh: Gauge;
   private readonly refreshDuration: Gauge;
   private readonly dropped: Counter<'metric'>;
@@ -167,6 +168,12 @@ export class MetricsCollector {
       name: 'image_freshness_resolve_errors_total',
       help: 'Image resolutions that failed, by registry host and error class.',
       labelNames: ['host', 'error'],
+      registers,
+    });
+    this.sourceErrors = new Counter({
+      name: 'image_freshness_source_errors_total',
+      help: 'Sources of containers that could not be read in a refresh (a Kubernetes cluster, the Kubernetes backend), by source and error class.',
+      labelNames: ['source', 'error'],
       registers,
     });
     this.dropped = new Counter({
@@ -285,6 +292,11 @@ export class MetricsCollector {
   /** Counts failed image resolutions for a registry host and error class. */
   observeResolveError(host: string, errorClass: string, count = 1): void {
     this.resolveErrors.inc({ host, error: errorClass }, count);
+  }
+
+  /** Counts failed reads of a source of containers (`kubernetes:CLUSTER`, `kubernetes`) by error class. */
+  observeSourceError(source: string, errorClass: string, count = 1): void {
+    this.sourceErrors.inc({ source, error: errorClass }, count);
   }
 
   /** Records a finished scheduled refresh run. */

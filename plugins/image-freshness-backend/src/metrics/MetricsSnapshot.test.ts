@@ -135,7 +135,7 @@ describe.each(databases.ids)('MetricsSnapshot on %s', (id: TestDatabaseId) => {
     ]);
   });
 
-  it('reloads after a refresh run, records its duration, and counts the resolve errors it stored', async () => {
+  it('reloads after a refresh run, records its duration, and counts the resolve and source errors it stored', async () => {
     const { store, collector, snapshot, time } = await setup();
     // An error from an earlier run: not counted again.
     await store.saveEntity(
@@ -174,6 +174,16 @@ describe.each(databases.ids)('MetricsSnapshot on %s', (id: TestDatabaseId) => {
           time.now(),
         ),
       );
+      await store.saveEntity({
+        ...result('component:default/b', [], time.now()),
+        sourceErrors: ['eu-west', 'eu-west', 'us-east'].map(cluster => ({
+          source: `kubernetes:${cluster}`,
+          class: 'AUTHENTICATION' as const,
+          message: `Kubernetes cluster "${cluster}" answered 401`,
+          advice: '',
+          at: time.now().toISOString(),
+        })),
+      });
       time.advance(2500);
       return { entities: 2, failed: 0, removed: 0 };
     });
@@ -187,6 +197,10 @@ describe.each(databases.ids)('MetricsSnapshot on %s', (id: TestDatabaseId) => {
         'image_freshness_resolve_errors_total{host="ghcr.io",error="RATE_LIMITED"} 2',
       ],
     );
+    expect(lines(text, 'image_freshness_source_errors_total{').sort()).toEqual([
+      'image_freshness_source_errors_total{source="kubernetes:eu-west",error="AUTHENTICATION"} 2',
+      'image_freshness_source_errors_total{source="kubernetes:us-east",error="AUTHENTICATION"} 1',
+    ]);
     expect(lines(text, 'image_freshness_refresh_duration_seconds ')).toEqual([
       'image_freshness_refresh_duration_seconds 3.5',
     ]);

@@ -84,7 +84,7 @@ export class MetricsSnapshot {
 
   /**
    * Runs a scheduled refresh (`run`), records its duration and end, counts
-   * the resolve errors it stored, and reloads the snapshot.
+   * the resolve and source errors it stored, and reloads the snapshot.
    */
   async recordRefresh<T>(run: () => Promise<T>): Promise<T> {
     const startedAt = this.now();
@@ -120,7 +120,7 @@ export class MetricsSnapshot {
       const summary = await this.collector.applySnapshot(entities, started);
       this.loadedAt = started;
       if (options.errorsBetween) {
-        this.countResolveErrors(entities, options.errorsBetween);
+        this.countErrors(entities, options.errorsBetween);
       }
       this.logger.debug('Loaded the metrics snapshot', {
         entities: entities.length,
@@ -150,31 +150,48 @@ export class MetricsSnapshot {
     }));
   }
 
-  /** Counts the container errors a refresh run stored (their time falls within the run). */
-  private countResolveErrors(
+  /** Counts the container and source errors a refresh run stored (their time falls within the run). */
+  private countErrors(
     entities: readonly SnapshotEntity[],
     run: { startedAt: Date; finishedAt: Date },
   ) {
     const from = run.startedAt.getTime();
     const to = run.finishedAt.getTime();
-    const counts = new Map<
-      string,
-      { host: string; error: string; n: number }
-    >();
+    const within = (error: { at: string }) => {
+      const at = Date.parse(error.at);
+      return at >= from && at <= to;
+    };
+    const resolveErrors: Array<[string, string]> = [];
+    const sourceErrors: Array<[string, string]> = [];
     for (const entity of entities) {
       for (const c of entity.containers) {
-        if (!c.error) continue;
-        const at = Date.parse(c.error.at);
-        if (!(at >= from && at <= to)) continue;
-        const host = registryHost(c.image);
-        const key = `${host}\n${c.error.class}`;
-        const entry = counts.get(key) ?? { host, error: c.error.class, n: 0 };
-        entry.n += 1;
-        counts.set(key, entry);
+        if (c.error && within(c.error)) {
+          resolveErrors.push([registryHost(c.image), c.error.class]);
+        }
+      }
+      for (const error of entity.errors) {
+        if (within(error)) sourceErrors.push([error.source, error.class]);
       }
     }
-    for (const { host, error, n } of counts.values()) {
+    for (const [host, error, n] of tally(resolveErrors)) {
       this.collector.observeResolveError(host, error, n);
     }
+    for (const [source, error, n] of tally(sourceErrors)) {
+      this.collector.observeSourceError(source, error, n);
+    }
   }
+}
+
+/** How often each pair occurs. */
+function tally(
+  pairs: Array<[string, string]>,
+): Array<[string, string, number]> {
+  const counts = new Map<string, [string, string, number]>();
+  for (const [a, b] of pairs) {
+    const key = `${a}\n${b}`;
+    const entry = counts.get(key) ?? [a, b, 0];
+    entry[2] += 1;
+    counts.set(key, entry);
+  }
+  return [...counts.values()];
 }

@@ -7,6 +7,12 @@ export interface FoundContainers {
   containers: FoundContainer[];
   /** Failures of the source itself (a cluster that did not answer), never fatal. */
   errors: Array<ImageError & { source: string }>;
+  /**
+   * Which stored containers this source could not list this time (those of a
+   * cluster that failed): they are kept with their last good answer rather
+   * than removed as gone. None when absent.
+   */
+  unread?: (container: FoundContainer) => boolean;
 }
 
 /** Finds the containers an entity runs: from its annotations, from Kubernetes... */

@@ -40,7 +40,8 @@ export interface EntityRefreshSummary {
 /**
  * Refreshes one entity: finds its containers through every source, resolves
  * their images, and stores the outcome. A failing container or source is
- * recorded beside the rest, never thrown.
+ * recorded beside the rest, never thrown; the containers a failing source
+ * found before keep their last good answers.
  */
 export class EntityRefresher {
   private readonly sources: ContainerSource[];
@@ -77,9 +78,11 @@ export class EntityRefresher {
       this.defaultPlatform;
     const found: FoundContainer[] = [];
     const sourceErrors: Array<ImageError & { source: string }> = [];
+    const unread: Array<(container: FoundContainer) => boolean> = [];
     for (const source of this.sources) {
       try {
         const result = await source.find(entity, platform);
+        if (result.unread) unread.push(result.unread);
         // Credentials pasted into a reference go no further than here.
         found.push(
           ...result.containers.map(c => ({
@@ -107,6 +110,9 @@ export class EntityRefresher {
       containers: resolved,
       sourceErrors,
       refreshedAt: this.now(),
+      unread: unread.length
+        ? container => unread.some(isUnread => isUnread(container))
+        : undefined,
     });
     await this.trackBaseImages(entity, resolved);
     const errors =

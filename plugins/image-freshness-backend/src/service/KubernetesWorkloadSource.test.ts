@@ -257,6 +257,15 @@ describe('KubernetesWorkloadSource (real Kubernetes backend, two stand-in cluste
     expect(found.containers.some(c => c.workload.cluster === 'us-east')).toBe(
       false,
     );
+    // ...and its containers are marked unread, so their last answers are kept
+    const euWestContainer = found.containers[0];
+    expect(found.unread?.(euWestContainer)).toBe(false);
+    expect(
+      found.unread?.({
+        ...euWestContainer,
+        workload: { ...euWestContainer.workload, cluster: 'us-east' },
+      }),
+    ).toBe(true);
 
     // What the real Kubernetes backend asked each cluster: every default
     // object type once, across namespaces, selected by the entity's id, with
@@ -299,6 +308,7 @@ describe('KubernetesWorkloadSource (real Kubernetes backend, two stand-in cluste
     usEast.setFailWith(undefined);
     const recovered = await source.find(entities.checkoutShop, PLATFORM);
     expect(recovered.errors).toEqual([]);
+    expect(recovered.unread).toBeUndefined();
     const us = recovered.containers.filter(
       c => c.workload.cluster === 'us-east',
     );
@@ -407,6 +417,7 @@ describe('KubernetesWorkloadSource (real Kubernetes backend, two stand-in cluste
   it('turns a failing call to the Kubernetes backend into one source error', async () => {
     const found = await source.find(entities.ghost, PLATFORM);
     expect(found).toEqual({
+      unread: expect.any(Function),
       containers: [],
       errors: [
         {
@@ -421,6 +432,27 @@ describe('KubernetesWorkloadSource (real Kubernetes backend, two stand-in cluste
       ],
     });
     expect(euWest.requests()).toEqual([]);
+    // every container found on a cluster before is kept; annotation ones are not this source's
+    const onCluster: FoundContainer = {
+      key: 'eu-west/shop/Pod/a/{.spec.containers[0]}',
+      container: 'a',
+      workload: {
+        cluster: 'eu-west',
+        namespace: 'shop',
+        kind: 'Pod',
+        name: 'a',
+      },
+      image: CHECKOUT,
+      platform: PLATFORM,
+    };
+    expect(found.unread?.(onCluster)).toBe(true);
+    expect(
+      found.unread?.({
+        ...onCluster,
+        key: `annotation/${CHECKOUT}`,
+        workload: { kind: 'Annotation', name: 'ghost' },
+      }),
+    ).toBe(false);
   });
 });
 

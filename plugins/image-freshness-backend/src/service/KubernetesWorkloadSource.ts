@@ -173,7 +173,8 @@ export interface KubernetesWorkloadSourceOptions {
  * every Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job and CronJob,
  * per cluster, with the container-image-exporter's jsonpath, and for pods the
  * digest that really runs. A cluster that fails becomes an error beside the
- * containers of the others; nothing here throws.
+ * containers of the others, and its containers are marked unread so their
+ * last good answers are kept; nothing here throws.
  */
 export class KubernetesWorkloadSource implements ContainerSource {
   readonly name = 'kubernetes';
@@ -214,6 +215,7 @@ export class KubernetesWorkloadSource implements ContainerSource {
       return {
         containers: [],
         errors: [{ ...imageError, source: 'kubernetes' }],
+        unread: isKubernetesContainer,
       };
     }
     const parsed = objectsByEntityResponseSchema.safeParse(body);
@@ -226,11 +228,13 @@ export class KubernetesWorkloadSource implements ContainerSource {
       return {
         containers: [],
         errors: [{ ...this.error('UNKNOWN', message), source: 'kubernetes' }],
+        unread: isKubernetesContainer,
       };
     }
 
     const containers = new Map<string, FoundContainer>();
     const errors: FoundContainers['errors'] = [];
+    const failedClusters = new Set<string>();
     let skipped = 0;
     for (const cluster of parsed.data.items) {
       const clusterName = cluster.cluster.name;
@@ -258,6 +262,7 @@ export class KubernetesWorkloadSource implements ContainerSource {
         cluster.errors ?? [],
       )) {
         errors.push({ ...error, source: `kubernetes:${clusterName}` });
+        failedClusters.add(clusterName);
         this.logger?.warn('Kubernetes cluster failed', {
           entityRef,
           cluster: clusterName,
@@ -273,7 +278,16 @@ export class KubernetesWorkloadSource implements ContainerSource {
       errors: errors.length,
       skippedObjects: skipped,
     });
-    return { containers: [...containers.values()], errors };
+    return {
+      containers: [...containers.values()],
+      errors,
+      ...(failedClusters.size > 0
+        ? {
+            unread: (c: FoundContainer) =>
+              failedClusters.has(c.workload.cluster ?? ''),
+          }
+        : {}),
+    };
   }
 
   /** POSTs the workloads query; throws on transport errors and non-2xx answers. */
@@ -352,6 +366,11 @@ export class KubernetesWorkloadSource implements ContainerSource {
       at: this.now().toISOString(),
     };
   }
+}
+
+/** Whether a container was found on a cluster (rather than declared in an annotation). */
+function isKubernetesContainer(container: FoundContainer): boolean {
+  return container.workload.cluster !== undefined;
 }
 
 function readPod(object: unknown): PodSpecHolder | undefined {

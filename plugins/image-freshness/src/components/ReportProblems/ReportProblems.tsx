@@ -23,7 +23,7 @@ export function SourceErrors(props: {
       } could not be read, so this report may be incomplete`}
       message={`Not read: ${sources.join(
         ', ',
-      )}. The containers below come from the sources that answered.`}
+      )}. Their containers below are as they were last read.`}
       defaultExpanded
     >
       <div>
