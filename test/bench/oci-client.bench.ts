@@ -28,6 +28,7 @@ import {
 } from 'oci-client';
 import { gzipSync } from 'node:zlib';
 import { startRegistry, TestRegistry } from '../harness/registry';
+import { pool } from '../harness/scale';
 import { recordFigure } from './results';
 import { startTokenServer, TokenServer } from '../harness/token-server';
 
@@ -66,22 +67,6 @@ async function settledLog(
     .map(line => ACCESS_LINE.exec(line))
     .filter((m): m is RegExpExecArray => m !== null)
     .map(m => ({ method: m[1], path: m[2], status: Number(m[3]) }));
-}
-
-/** Runs `task` over `items` with `concurrency` workers. */
-async function pool<T>(
-  items: T[],
-  concurrency: number,
-  task: (item: T) => Promise<unknown>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        await task(items[next++]);
-      }
-    }),
-  );
 }
 
 /** Pushes every repository's images, indexes and tags with the client's own write operations. */

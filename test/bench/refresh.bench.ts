@@ -24,13 +24,13 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import imageFreshnessPlugin from 'backstage-plugin-image-freshness-backend';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { pushImage } from '../harness/images';
 import {
   clusterConfig,
   KubernetesObject,
   startKubernetesStandIn,
 } from '../harness/kubernetes';
 import { startRegistry } from '../harness/registry';
+import { percentile, pool, pushImageSet } from '../harness/scale';
 import { recordFigure } from './results';
 
 const ENTITIES = Number(process.env.BENCH_ENTITIES ?? 2000);
@@ -40,19 +40,6 @@ const BIG_CONTAINERS = 200;
 const API_SAMPLES = 200;
 const CONCURRENCY = 8;
 const TOKEN = 'bench-token';
-
-async function pool<T>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) await fn(items[next++]);
-    }),
-  );
-}
 
 function deployment(
   app: string,
@@ -94,12 +81,6 @@ function component(name: string): Entity {
   };
 }
 
-function percentile(sorted: number[], p: number) {
-  return sorted[
-    Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))
-  ];
-}
-
 function countByMethod(lines: string[]) {
   const counts: Record<string, number> = {};
   for (const line of lines) {
@@ -117,16 +98,14 @@ async function main() {
   const cluster = await startKubernetesStandIn({ token: TOKEN });
   try {
     // 400 distinct images
-    const refs: string[] = [];
     const t0 = performance.now();
-    await pool([...Array(IMAGES).keys()], CONCURRENCY, async n => {
-      await pushImage(registry.url, `bench/app${n % 40}`, `v${n}`, {
-        created: new Date(Date.UTC(2026, 9, 1 + (n % 50))).toISOString(),
-        labels: { 'org.opencontainers.image.version': `v${n}` },
-        files: { 'id.txt': `image ${n}\n` },
-      });
-      refs[n] = `${registry.host}/bench/app${n % 40}:v${n}`;
-    });
+    const refs = (
+      await pushImageSet(registry.url, registry.host, {
+        count: IMAGES,
+        repositories: 40,
+        concurrency: CONCURRENCY,
+      })
+    ).map(image => image.ref);
     console.log(
       `pushed ${IMAGES} images in ${((performance.now() - t0) / 1000).toFixed(
         1,

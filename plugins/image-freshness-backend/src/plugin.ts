@@ -132,8 +132,10 @@ export const imageFreshnessPlugin = createBackendPlugin({
         });
         await scheduler.scheduleTask({
           id: 'image-freshness-refresh',
-          scope: 'global',
           ...config.schedule,
+          // After the configured schedule, which carries a `scope` of its own
+          // (undefined when unset): one replica at a time, whatever it says.
+          scope: 'global',
           fn: async () => {
             await metricsSnapshot.recordRefresh(() => task.run());
           },
