@@ -19,16 +19,18 @@ function timeBound(ms: number, input: unknown) {
     throw new Error(
       `one case took ${Math.round(
         ms,
-      )} ms (limit ${CASE_LIMIT_MS} ms) for input ${describe(input)}`,
+      )} ms (limit ${CASE_LIMIT_MS} ms) for input ${printable(input)}`,
     );
   }
 }
 
 /** A short printable form of an input for failure messages. */
-export function describe(input: unknown): string {
+export function printable(input: unknown): string {
   let text: string;
   try {
-    text = typeof input === 'string' ? input : JSON.stringify(input);
+    text =
+      (typeof input === 'string' ? input : JSON.stringify(input)) ??
+      String(input);
   } catch {
     text = String(input);
   }
@@ -88,7 +90,7 @@ export function expectClassified(
   if (!allowed(error)) {
     const type = error instanceof Error ? error.constructor.name : typeof error;
     throw new Error(
-      `unclassified ${type} for input ${describe(input)}: ${
+      `unclassified ${type} for input ${printable(input)}: ${
         error instanceof Error ? error.stack : String(error)
       }`,
     );
@@ -105,21 +107,4 @@ export function fuzzRuns(numRuns: number, seconds = 30) {
     interruptAfterTimeLimit: seconds * 1000,
     markInterruptAsFailure: true,
   };
-}
-
-/** Counts the cases a property really ran, for the run's own assertion. */
-export class CaseCounter {
-  private counts = new Map<string, number>();
-
-  add(label: string): void {
-    this.counts.set(label, (this.counts.get(label) ?? 0) + 1);
-  }
-
-  get(label: string): number {
-    return this.counts.get(label) ?? 0;
-  }
-
-  total(): number {
-    return [...this.counts.values()].reduce((a, b) => a + b, 0);
-  }
 }
