@@ -3,9 +3,11 @@
  * annotation-declared entities with 4 images each (2,400 containers) over a
  * real registry with 300 tags, the backend on SQLite (one file per plugin, as
  * app-config.yaml runs it). During the second refresh (the first fills the
- * store), a wave of 50 concurrent scrapes of /metrics (static token) every
- * 2 s and 50
- * entity API requests a second (guest token, spread over every entity) run.
+ * store), a wave of 50 concurrent scrapes of /metrics (static token) starts
+ * every 2 s, and 50 entity API requests a second (guest token, spread over
+ * every entity) go out whatever the answers take. The refresh is the heavy
+ * kind: with `cacheDuration: 0s` every container asks the registry for its
+ * tag again and stores the answer.
  *
  * Proves: zero errors while the refresh runs (every answer 200; every
  * /metrics body parses strictly and holds one info series per container;

@@ -46,10 +46,13 @@ export function refreshRuns(logs: string): RefreshRun[] {
 
 /** The scheduler's view of a global task, as its route answers it. */
 export interface TaskState {
+  /** the task's, shared by every replica (from the database) */
   status: 'idle' | 'running';
   startsAt?: string;
   startedAt?: string;
   lastRunEndedAt?: string;
+  /** this replica's worker: `running` only on the replica that runs it */
+  worker?: 'idle' | 'running' | 'initial-wait';
 }
 
 /** Reads the state of one of the plugin's scheduled tasks. */
@@ -66,11 +69,15 @@ export async function taskState(
     throw new Error(`GET scheduler tasks: ${res.status} ${await res.text()}`);
   }
   const { tasks } = (await res.json()) as {
-    tasks: Array<{ taskId: string; taskState: TaskState | null }>;
+    tasks: Array<{
+      taskId: string;
+      taskState: TaskState | null;
+      workerState: { status: TaskState['worker'] } | null;
+    }>;
   };
   const task = tasks.find(t => t.taskId === taskId);
   if (!task?.taskState) throw new Error(`No state for the task ${taskId}`);
-  return task.taskState;
+  return { ...task.taskState, worker: task.workerState?.status };
 }
 
 /** Asks the scheduler to run a task now (it must not be running). */

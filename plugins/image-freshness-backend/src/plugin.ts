@@ -28,6 +28,7 @@ import { HostPolicy } from './service/HostPolicy';
 import { ImageResolver } from './service/ImageResolver';
 import { KubernetesWorkloadSource } from './service/KubernetesWorkloadSource';
 import { RefreshTask } from './service/RefreshTask';
+import { releaseOnShutdown } from './service/releaseOnShutdown';
 import { ReportBuilder } from './service/ReportBuilder';
 import {
   createVulnerabilityScanning,
@@ -130,15 +131,21 @@ export const imageFreshnessPlugin = createBackendPlugin({
           otherStores: [baseImages.store],
           logger,
         });
+        // A run cut short by shutdown hands the schedule on at once.
+        const release = { scheduler, lifecycle: deps.lifecycle, logger };
         await scheduler.scheduleTask({
           id: 'image-freshness-refresh',
           ...config.schedule,
           // After the configured schedule, which carries a `scope` of its own
           // (undefined when unset): one replica at a time, whatever it says.
           scope: 'global',
-          fn: async () => {
-            await metricsSnapshot.recordRefresh(() => task.run());
-          },
+          fn: releaseOnShutdown({
+            ...release,
+            taskId: 'image-freshness-refresh',
+            fn: async () => {
+              await metricsSnapshot.recordRefresh(() => task.run());
+            },
+          }),
         });
         // Repository scans, vulnerability summaries, registry health probes.
         const scans = await createRepositoryScans({
@@ -156,9 +163,11 @@ export const imageFreshnessPlugin = createBackendPlugin({
           id: 'image-freshness-scans',
           scope: 'global',
           ...SCAN_TASK_SCHEDULE,
-          fn: async abortSignal => {
-            await scans.task.run(abortSignal);
-          },
+          fn: releaseOnShutdown({
+            ...release,
+            taskId: 'image-freshness-scans',
+            fn: abortSignal => scans.task.run(abortSignal),
+          }),
         });
         const vulnerabilities = await createVulnerabilityScanning({
           config: deps.config,
@@ -175,9 +184,11 @@ export const imageFreshnessPlugin = createBackendPlugin({
             id: 'image-freshness-vulnerabilities',
             scope: 'global',
             ...VULNERABILITY_TASK_SCHEDULE,
-            fn: async abortSignal => {
-              await vulnerabilityTask.run(abortSignal);
-            },
+            fn: releaseOnShutdown({
+              ...release,
+              taskId: 'image-freshness-vulnerabilities',
+              fn: abortSignal => vulnerabilityTask.run(abortSignal),
+            }),
           });
         }
         httpRouter.use(
