@@ -143,7 +143,7 @@ describe('baseImageVerdict', () => {
     [
       '2026-11-10T06:00:01Z',
       'updated',
-      'is due on 2026-11-17 06:00 UTC (7 days delay), in 7 days',
+      'is due on 2026-11-17 06:00 UTC (7 days delay), in 6 days', // whole days left, as luxon's toRelative counts them
     ],
     // one hour before the delay runs out
     ['2026-11-17T05:00:00Z', 'updated', 'in 1 hour'],

@@ -67,6 +67,14 @@ describe('freshnessVerdict', () => {
       reason,
     });
   });
+  it('counts whole days as a relative time beside it does', () => {
+    // 3 days and 17 hours: luxon's toRelative says "3 days ago"
+    const created = now.minus({ days: 3, hours: 17 });
+    expect(created.toRelative({ base: now })).toBe('3 days ago');
+    expect(
+      freshnessVerdict({ created: created.toISO()!, maxAge, now }).reason,
+    ).toBe('Built 3 days ago, within the 30 days limit');
+  });
   it('is unknown without a build time, never 1970', () => {
     expect(freshnessVerdict({ maxAge, now })).toEqual({
       verdict: 'unknown',

@@ -87,14 +87,18 @@ export function parseDuration(
   );
 }
 
-/** Renders a duration for people: `14 days`, `3 hours`. @public */
+/**
+ * Renders a duration for people: `14 days`, `3 hours`. Whole units, rounded
+ * down as luxon's `toRelative` does, so that a reason and a relative time
+ * shown beside it agree (3.7 days is `3 days` in both). @public
+ */
 export function describeDuration(duration: Duration): string {
   const days = duration.as('days');
   if (days >= 1) {
-    const whole = Math.round(days);
+    const whole = Math.floor(days);
     return `${whole} day${whole === 1 ? '' : 's'}`;
   }
-  const hours = Math.round(duration.as('hours'));
+  const hours = Math.floor(duration.as('hours'));
   return `${hours} hour${hours === 1 ? '' : 's'}`;
 }
 
