@@ -34,6 +34,7 @@ import {
   createVulnerabilityScanning,
   VULNERABILITY_TASK_SCHEDULE,
 } from './vulnerabilities/createVulnerabilityScanning';
+import { createDigestAccess } from './vulnerabilities/digestAccess';
 import { createVulnerabilitiesRouter } from './vulnerabilities/router';
 
 /**
@@ -239,6 +240,12 @@ export const imageFreshnessPlugin = createBackendPlugin({
             store: vulnerabilities.store,
             availability: vulnerabilities.availability,
             severities: vulnerabilities.severities,
+            mayRead: createDigestAccess({
+              auth,
+              catalog,
+              freshness: store,
+              scans: scans.store,
+            }),
           }),
         );
         httpRouter.use(

@@ -110,5 +110,7 @@ export interface FreshnessStore {
 
   /** All entity refs that have data. */
   listEntityRefs(): Promise<string[]>;
+  /** The entities with a container whose image points at, or runs, this digest. */
+  entityRefsWithDigest(digest: string): Promise<string[]>;
   deleteEntities(entityRefs: string[]): Promise<void>;
 }

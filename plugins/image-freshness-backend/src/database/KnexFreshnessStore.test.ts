@@ -293,4 +293,35 @@ describe.each(databases.ids)('KnexFreshnessStore on %s', id => {
     expect(await store.listEntityRefs()).toEqual(['component:default/b']);
     expect(await store.getEntity('component:default/a')).toBeUndefined();
   });
+
+  it('finds the entities whose containers point at or run a digest', async () => {
+    const store = await createStore(id);
+    const [d1, d2, d3] = ['1', '2', '3'].map(c => `sha256:${c.repeat(64)}`);
+    const resolved = (image: string, digest: string, running?: string) => ({
+      ...container(image),
+      runningDigest: running,
+      outcome: { digest, resolvedAt: new Date() },
+    });
+    await store.saveEntity(
+      entity('component:default/a', [resolved('r/a:1', d1)], [], new Date()),
+    );
+    await store.saveEntity(
+      entity(
+        'component:default/b',
+        [resolved('r/a:1', d1), resolved('r/b:1', d2, d3)],
+        [],
+        new Date(),
+      ),
+    );
+    expect(await store.entityRefsWithDigest(d1)).toEqual([
+      'component:default/a',
+      'component:default/b',
+    ]);
+    expect(await store.entityRefsWithDigest(d3)).toEqual([
+      'component:default/b',
+    ]);
+    expect(
+      await store.entityRefsWithDigest(`sha256:${'9'.repeat(64)}`),
+    ).toEqual([]);
+  });
 });

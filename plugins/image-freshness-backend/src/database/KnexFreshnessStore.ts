@@ -282,6 +282,15 @@ export class KnexFreshnessStore implements FreshnessStore {
     return rows.map(r => r.entity_ref as string);
   }
 
+  async entityRefsWithDigest(digest: string) {
+    const rows = await this.knex('entity_containers')
+      .distinct('entity_ref')
+      .where('digest', digest)
+      .orWhere('running_digest', digest)
+      .orderBy('entity_ref');
+    return rows.map(r => r.entity_ref as string);
+  }
+
   async deleteEntities(entityRefs: string[]) {
     for (let i = 0; i < entityRefs.length; i += DELETE_CHUNK) {
       const chunk = entityRefs.slice(i, i + DELETE_CHUNK);

@@ -4,6 +4,7 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import type { Severity } from './config';
+import type { DigestAccess } from './digestAccess';
 import type { TrivyAvailability } from './TrivyRunner';
 import type {
   VulnerabilityRecord,
@@ -37,16 +38,18 @@ export function vulnerabilityView(record: VulnerabilityRecord) {
  * `GET /vulnerabilities`: whether vulnerability summaries are available on
  * this backend (Trivy found, its version) or why not, the severities counted,
  * and how many digests have counts. `GET /vulnerabilities/:digest`: one
- * digest's counts per severity (its last good scan) and its last attempt.
- * Both need user or service credentials.
+ * digest's counts per severity (its last good scan) and its last attempt,
+ * to callers `mayRead` lets see the digest (others get the 404 of a digest
+ * never scanned). Both need user or service credentials.
  */
 export function createVulnerabilitiesRouter(options: {
   httpAuth: HttpAuthService;
   store: Pick<VulnerabilityStore, 'get' | 'list'>;
   availability: TrivyAvailability;
   severities: readonly Severity[];
+  mayRead: DigestAccess;
 }): express.Router {
-  const { httpAuth, store, availability, severities } = options;
+  const { httpAuth, store, availability, severities, mayRead } = options;
   const router = Router();
 
   router.get('/vulnerabilities', async (req, res) => {
@@ -66,12 +69,16 @@ export function createVulnerabilitiesRouter(options: {
   });
 
   router.get('/vulnerabilities/:digest', async (req, res) => {
-    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
     const digest = digestSchema.safeParse(req.params.digest);
     if (!digest.success) {
       throw new InputError(`Invalid digest: ${digest.error.issues[0].message}`);
     }
-    const record = await store.get(digest.data);
+    const record = (await mayRead(digest.data, credentials))
+      ? await store.get(digest.data)
+      : undefined;
     if (!record) {
       throw new NotFoundError(
         availability.available
