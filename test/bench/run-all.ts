@@ -4,7 +4,8 @@
  * Runs each test/bench/*.bench.ts in turn, in its own Node process (one at a
  * time, so they do not measure each other), keeps each one's full output in
  * test-output/bench/NAME.log, and prints one table of the headline figures the
- * benchmarks recorded (see results.ts), each beside its goal. Like every
+ * benchmarks recorded (see results.ts), each beside its goal, plus the last
+ * figures of the end-to-end load test when it has run. Like every
  * benchmark it never fails on a time: it exits non-zero only when a benchmark
  * crashes.
  */
@@ -62,6 +63,41 @@ function table(rows: string[][]): string {
   ].join('\n');
 }
 
+/** What the figures of a load test run look like in test-output/load.json. */
+interface LoadFigures {
+  entities: number;
+  containers: number;
+  refreshSeconds: number;
+  scrapes: { count: number; errors: number; p50Ms: number; p95Ms: number };
+  api: { count: number; errors: number; p50Ms: number; p95Ms: number };
+}
+
+/**
+ * The load test (test/e2e/load.test.ts: 50 concurrent scrapes every 2 s and 50
+ * entity requests a second during a refresh) runs with the end-to-end tests,
+ * not here; its last figures join the table, dated, when there are any.
+ */
+function loadFigures(): BenchFigure[] {
+  const file = path.resolve(OUTPUT, '../load.json');
+  if (!fs.existsSync(file)) return [];
+  const load = JSON.parse(fs.readFileSync(file, 'utf8')) as LoadFigures;
+  const when = fs.statSync(file).mtime.toISOString().slice(0, 16);
+  const bench = `load (e2e, ${when})`;
+  const row = (what: string, r: LoadFigures['api']): BenchFigure => ({
+    bench,
+    measure: `${what} p50 / p95 during a refresh of ${load.entities} entities / ${load.containers} containers`,
+    value: `${r.p50Ms.toFixed(0)} / ${r.p95Ms.toFixed(0)} ms, ${
+      r.errors
+    } errors in ${r.count}`,
+    goal: 'zero errors',
+    met: r.errors === 0,
+  });
+  return [
+    row('50 concurrent scrapes:', load.scrapes),
+    row('50 entity requests/s:', load.api),
+  ];
+}
+
 const verdict = (figure: BenchFigure) => {
   if (figure.met === undefined) return 'anchor';
   return figure.met ? 'met' : 'MISSED';
@@ -99,7 +135,7 @@ async function main() {
     if (code !== 0) failed.push(name);
   }
 
-  const figures = readFigures(resultsFile);
+  const figures = [...readFigures(resultsFile), ...loadFigures()];
   console.log(
     `\n${table([
       ['Benchmark', 'Measure', 'Result', 'Goal', 'Verdict'],
