@@ -20,6 +20,8 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   guestToken,
+  mergeConfig,
+  portalConfig,
   ROOT,
   startBackend,
   TestBackend,
@@ -154,44 +156,34 @@ describe('faults: the backend stays up, serves the last good data, classifies th
       ].join('---\n'),
     );
     backend = await startBackend({
-      config: () => ({
-        backend: {
-          database: { client: 'pg', connection: pg.connectionString },
-          auth: {
-            externalAccess: [
-              {
-                type: 'static',
-                options: { token: METRICS_TOKEN, subject: 'prometheus' },
+      config: () =>
+        mergeConfig(
+          portalConfig({
+            catalogFile,
+            staticToken: { token: METRICS_TOKEN, subject: 'prometheus' },
+            clusters: [clusterConfig(CLUSTER, clusterProxy, CLUSTER_TOKEN)],
+          }),
+          {
+            backend: {
+              database: { client: 'pg', connection: pg.connectionString },
+            },
+            imageFreshness: {
+              allowedHosts: [registryProxy.host],
+              cacheDuration: { seconds: 1 },
+              schedule: {
+                frequency: { seconds: 3 },
+                timeout: { minutes: 1 },
+                initialDelay: { seconds: 1 },
               },
-            ],
-          },
-        },
-        catalog: { locations: [{ type: 'file', target: catalogFile }] },
-        kubernetes: {
-          serviceLocatorMethod: { type: 'multiTenant' },
-          clusterLocatorMethods: [
-            {
-              type: 'config',
-              clusters: [clusterConfig(CLUSTER, clusterProxy, CLUSTER_TOKEN)],
+              registries: [
+                {
+                  host: registryProxy.host,
+                  timeout: { milliseconds: TIMEOUT_MS },
+                },
+              ],
             },
-          ],
-        },
-        imageFreshness: {
-          allowedHosts: [registryProxy.host],
-          cacheDuration: { seconds: 1 },
-          schedule: {
-            frequency: { seconds: 3 },
-            timeout: { minutes: 1 },
-            initialDelay: { seconds: 1 },
           },
-          registries: [
-            {
-              host: registryProxy.host,
-              timeout: { milliseconds: TIMEOUT_MS },
-            },
-          ],
-        },
-      }),
+        ),
     });
     token = await guestToken(backend.url);
   }, 180_000);

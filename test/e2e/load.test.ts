@@ -24,6 +24,8 @@ import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import {
   guestToken,
+  mergeConfig,
+  portalConfig,
   ROOT,
   startBackend,
   TestBackend,
@@ -131,30 +133,31 @@ describe('load during a refresh of a large catalog', () => {
     const sqlite = path.join(dir, 'sqlite');
     fs.mkdirSync(sqlite);
     backend = await startBackend({
-      config: () => ({
-        backend: {
-          database: {
-            client: 'better-sqlite3',
-            connection: { directory: sqlite },
+      config: () =>
+        mergeConfig(
+          portalConfig({
+            catalogFile,
+            staticToken: { token: TOKEN, subject: 'load' },
+          }),
+          {
+            backend: {
+              database: {
+                client: 'better-sqlite3',
+                connection: { directory: sqlite },
+              },
+            },
+            imageFreshness: {
+              allowedHosts: [proxy.host],
+              // Tags are asked again at every refresh, as after the cache expires.
+              cacheDuration: '0s',
+              // Once at start-up (with whatever the catalog holds then), then
+              // when the test triggers it. (A worker sleeps through its
+              // initialDelay in-process, deaf to triggers, so none is set.)
+              schedule: { frequency: { hours: 1 }, timeout: { minutes: 5 } },
+              metrics: { reloadInterval: '1h' },
+            },
           },
-          auth: {
-            externalAccess: [
-              { type: 'static', options: { token: TOKEN, subject: 'load' } },
-            ],
-          },
-        },
-        catalog: { locations: [{ type: 'file', target: catalogFile }] },
-        imageFreshness: {
-          allowedHosts: [proxy.host],
-          // Tags are asked again at every refresh, as after the cache expires.
-          cacheDuration: '0s',
-          // Once at start-up (with whatever the catalog holds then), then
-          // when the test triggers it. (A worker sleeps through its
-          // initialDelay in-process, deaf to triggers, so none is set.)
-          schedule: { frequency: { hours: 1 }, timeout: { minutes: 5 } },
-          metrics: { reloadInterval: '1h' },
-        },
-      }),
+        ),
     });
   });
 

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   guestToken,
+  portalConfig,
   ROOT,
   startBackend,
   TestBackend,
@@ -219,26 +220,11 @@ describe('/metrics scraped by a real Prometheus with a static token', () => {
     );
     backend = await startBackend({
       config: () => ({
-        backend: {
-          auth: {
-            externalAccess: [
-              {
-                type: 'static',
-                options: { token: TOKEN, subject: 'prometheus' },
-              },
-            ],
-          },
-        },
-        catalog: { locations: [{ type: 'file', target: catalogFile }] },
-        kubernetes: {
-          serviceLocatorMethod: { type: 'multiTenant' },
-          clusterLocatorMethods: [
-            {
-              type: 'config',
-              clusters: [clusterConfig('eu-west', cluster, CLUSTER_TOKEN)],
-            },
-          ],
-        },
+        ...portalConfig({
+          catalogFile,
+          staticToken: { token: TOKEN, subject: 'prometheus' },
+          clusters: [clusterConfig('eu-west', cluster, CLUSTER_TOKEN)],
+        }),
         imageFreshness: {
           allowedHosts: [registry.host],
           schedule: {

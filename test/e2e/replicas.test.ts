@@ -35,6 +35,8 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   guestToken,
+  mergeConfig,
+  portalConfig,
   ROOT,
   startBackend,
   TestBackend,
@@ -204,37 +206,30 @@ describe('two replicas on one PostgreSQL', () => {
         '',
       ].join('\n')}`,
     );
-    config = () => ({
-      backend: {
-        database: { client: 'pg', connection: postgres.connectionString },
-        auth: {
-          externalAccess: [
-            { type: 'static', options: { token: TOKEN, subject: 'scraper' } },
-          ],
-        },
-      },
-      catalog: { locations: [{ type: 'file', target: catalogFile }] },
-      kubernetes: {
-        serviceLocatorMethod: { type: 'multiTenant' },
-        clusterLocatorMethods: [
-          {
-            type: 'config',
-            clusters: [clusterConfig('eu-west', cluster, CLUSTER_TOKEN)],
+    config = () =>
+      mergeConfig(
+        portalConfig({
+          catalogFile,
+          staticToken: { token: TOKEN, subject: 'scraper' },
+          clusters: [clusterConfig('eu-west', cluster, CLUSTER_TOKEN)],
+        }),
+        {
+          backend: {
+            database: { client: 'pg', connection: postgres.connectionString },
           },
-        ],
-      },
-      imageFreshness: {
-        allowedHosts: [proxy.host],
-        // Every run asks for every tag again, so the registry counts runs.
-        cacheDuration: '0s',
-        schedule: {
-          frequency: { seconds: FREQUENCY },
-          timeout: { seconds: 30 },
-          initialDelay: { seconds: 1 },
+          imageFreshness: {
+            allowedHosts: [proxy.host],
+            // Every run asks for every tag again, so the registry counts runs.
+            cacheDuration: '0s',
+            schedule: {
+              frequency: { seconds: FREQUENCY },
+              timeout: { seconds: 30 },
+              initialDelay: { seconds: 1 },
+            },
+            metrics: { reloadInterval: '1s' },
+          },
         },
-        metrics: { reloadInterval: '1s' },
-      },
-    });
+      );
     // One after the other, as a rolling deployment adds replicas (and so the
     // second finds the plugin databases the first created).
     replicas.a = await startBackend({ config });

@@ -23,6 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   guestToken,
+  portalConfig,
   ROOT,
   startBackend,
   TestBackend,
@@ -436,28 +437,11 @@ describe('security, end to end', () => {
       // Debug lines are log lines too: a secret must not reach them either.
       env: { LOG_LEVEL: 'debug' },
       config: () => ({
-        backend: {
-          auth: {
-            externalAccess: [
-              {
-                type: 'static',
-                options: { token: SECRETS.metricsToken, subject: 'prometheus' },
-              },
-            ],
-          },
-        },
-        catalog: { locations: [{ type: 'file', target: catalogFile }] },
-        kubernetes: {
-          serviceLocatorMethod: { type: 'multiTenant' },
-          clusterLocatorMethods: [
-            {
-              type: 'config',
-              clusters: [
-                clusterConfig('eu-west', cluster, SECRETS.clusterToken),
-              ],
-            },
-          ],
-        },
+        ...portalConfig({
+          catalogFile,
+          staticToken: { token: SECRETS.metricsToken, subject: 'prometheus' },
+          clusters: [clusterConfig('eu-west', cluster, SECRETS.clusterToken)],
+        }),
         imageFreshness: {
           allowedHosts: [
             basicRegistry.host,

@@ -138,6 +138,41 @@ export async function guestToken(url: string): Promise<string> {
   return body.backstageIdentity.token;
 }
 
+/** Configuration objects merged left to right, objects key by key (arrays replaced). */
+export function mergeConfig(
+  ...parts: Array<Record<string, unknown>>
+): Record<string, unknown> {
+  return parts.reduce((merged, part) => deepMerge(merged, part), {});
+}
+
+/**
+ * The portal as the end-to-end tests run it: the catalog from one file,
+ * optionally one static token for callers such as Prometheus
+ * (`backend.auth.externalAccess`), and optionally the Kubernetes backend
+ * pointed at stand-in clusters (entries made by `clusterConfig`).
+ */
+export function portalConfig(options: {
+  catalogFile: string;
+  staticToken?: { token: string; subject: string };
+  clusters?: Array<Record<string, unknown>>;
+}): Record<string, unknown> {
+  const { catalogFile, staticToken, clusters } = options;
+  return {
+    ...(staticToken && {
+      backend: {
+        auth: { externalAccess: [{ type: 'static', options: staticToken }] },
+      },
+    }),
+    catalog: { locations: [{ type: 'file', target: catalogFile }] },
+    ...(clusters && {
+      kubernetes: {
+        serviceLocatorMethod: { type: 'multiTenant' },
+        clusterLocatorMethods: [{ type: 'config', clusters }],
+      },
+    }),
+  };
+}
+
 function deepMerge(
   a: Record<string, unknown>,
   b: Record<string, unknown>,
