@@ -65,11 +65,21 @@ function table(rows: string[][]): string {
 
 /** What the figures of a load test run look like in test-output/load.json. */
 interface LoadFigures {
+  database: string;
   entities: number;
   containers: number;
   refreshSeconds: number;
-  scrapes: { count: number; errors: number; p50Ms: number; p95Ms: number };
-  api: { count: number; errors: number; p50Ms: number; p95Ms: number };
+  scrapes: LoadTally;
+  api: LoadTally;
+  /** the same requests to the idle backend, in the same run */
+  idle?: { scrapes: LoadTally; api: LoadTally };
+}
+
+interface LoadTally {
+  count: number;
+  errors: number;
+  p50Ms: number;
+  p95Ms: number;
 }
 
 /**
@@ -82,19 +92,29 @@ function loadFigures(): BenchFigure[] {
   if (!fs.existsSync(file)) return [];
   const load = JSON.parse(fs.readFileSync(file, 'utf8')) as LoadFigures;
   const when = fs.statSync(file).mtime.toISOString().slice(0, 16);
-  const bench = `load (e2e, ${when})`;
-  const row = (what: string, r: LoadFigures['api']): BenchFigure => ({
+  const bench = `load (e2e, ${load.database}, ${when})`;
+  const row = (
+    what: string,
+    r: LoadTally,
+    baseline: LoadTally | undefined,
+  ): BenchFigure => ({
     bench,
     measure: `${what} p50 / p95 during a refresh of ${load.entities} entities / ${load.containers} containers`,
     value: `${r.p50Ms.toFixed(0)} / ${r.p95Ms.toFixed(0)} ms, ${
       r.errors
-    } errors in ${r.count}`,
+    } errors in ${r.count}${
+      baseline
+        ? `; idle backend ${baseline.p50Ms.toFixed(
+            0,
+          )} / ${baseline.p95Ms.toFixed(0)} ms`
+        : ''
+    }`,
     goal: 'zero errors',
     met: r.errors === 0,
   });
   return [
-    row('50 concurrent scrapes:', load.scrapes),
-    row('50 entity requests/s:', load.api),
+    row('50 concurrent scrapes:', load.scrapes, load.idle?.scrapes),
+    row('50 entity requests/s:', load.api, load.idle?.api),
   ];
 }
 
