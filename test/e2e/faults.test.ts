@@ -1,7 +1,7 @@
 /*
  * Faults, end to end: a real registry behind a fault proxy, the Kubernetes
  * API stand-in behind a second one, the real backend on a PostgreSQL of its
- * own, refreshing every 3 s. For each fault (registry down mid-refresh, a 429
+ * own, refreshing every 3 s. For each fault (registry down mid-refresh: connections reset or refused, a 429
  * storm with Retry-After, a slow registry, truncated and oversized bodies,
  * corrupt content, a cluster answering 401 and 500, the database restarting)
  * the backend must stay up, keep serving the last good data, show the error
@@ -67,6 +67,18 @@ interface Build {
   configDigest: string;
   created: string;
 }
+
+/** A rule for the next request to the registry: `then` runs, then the request is forwarded. */
+const onFirstRequest = (then: () => unknown): FaultRule => ({
+  path: '/v2/',
+  times: 1,
+  fault: {
+    respond: async ctx => {
+      await then();
+      return ctx.forward();
+    },
+  },
+});
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 const short = (digest: string) => digest.replace('sha256:', '').slice(0, 12);
@@ -412,6 +424,7 @@ describe('faults: the backend stays up, serves the last good data, classifies th
       await options.during?.(failing);
     } finally {
       registryProxy.clearFaults();
+      await registryProxy.up();
     }
 
     const { billing } = await waitForRecovery(new Date());
@@ -493,18 +506,11 @@ describe('faults: the backend stays up, serves the last good data, classifies th
       { host: registryProxy.host, code: 'SERVER_ERROR' },
     );
     const failing = await registryFault({
+      // the refresh's first request still goes through, then the registry goes down
       rules: [
-        {
-          // the refresh's first request still goes through, then the registry goes down
-          path: '/v2/',
-          times: 1,
-          fault: {
-            respond: async ctx => {
-              registryProxy.addFault({ path: '/v2/', fault: { reset: true } });
-              return ctx.forward();
-            },
-          },
-        },
+        onFirstRequest(() =>
+          registryProxy.addFault({ path: '/v2/', fault: { reset: true } }),
+        ),
       ],
       rebuild: ['api'],
       expected: { api: 'SERVER_ERROR', worker: 'SERVER_ERROR' },
@@ -521,6 +527,20 @@ describe('faults: the backend stays up, serves the last good data, classifies th
         code: 'SERVER_ERROR',
       }),
     ).toBeGreaterThan(requestsBefore);
+  });
+
+  it('a) registry down mid-refresh: its port closed under the first request of a refresh, connections refused', async () => {
+    const failing = await registryFault({
+      // the registry dies under the refresh's first request: that
+      // connection and every open one cut, new ones refused
+      rules: [onFirstRequest(() => registryProxy.down())],
+      rebuild: ['worker'],
+      expected: { api: 'SERVER_ERROR', worker: 'SERVER_ERROR' },
+    });
+    expect(containersOf(failing, 'worker')[0].error?.message).toMatch(
+      /could not be reached.*ECONNREFUSED/,
+    );
+    expect(registryProxy.requests().map(r => r.fault)[0]).toBe('respond');
   });
 
   it('b) a 429 storm with Retry-After: the client waits as asked, gives up after its retries, and recovers', async () => {

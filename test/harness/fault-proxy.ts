@@ -92,6 +92,10 @@ export interface FaultProxy {
   clearRequests(): void;
   /** the most requests that were in flight at once since the last clearRequests() */
   maxConcurrent(): number;
+  /** Closes the port and every open connection: connections are refused, as by a registry that is down. */
+  down(): Promise<void>;
+  /** Listens on the same port again after {@link FaultProxy.down} (nothing when listening). */
+  up(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -292,10 +296,21 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
+  const listen = (on: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(on, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  const close = async () => {
+    if (!server.listening) return;
+    const closed = new Promise<void>(resolve => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+  };
+  await listen(0);
   const { port } = server.address() as AddressInfo;
   const host = `127.0.0.1:${port}`;
   proxyOrigin = `http://${host}`;
@@ -314,9 +329,10 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       maxInFlight = inFlight;
     },
     maxConcurrent: () => maxInFlight,
-    stop: async () => {
-      server.closeAllConnections();
-      await new Promise<void>(resolve => server.close(() => resolve()));
+    down: close,
+    up: async () => {
+      if (!server.listening) await listen(port);
     },
+    stop: close,
   };
 }

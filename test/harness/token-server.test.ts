@@ -135,4 +135,20 @@ describe('the fault proxy', () => {
       await registry.stop();
     }
   });
+
+  it('goes down (connections refused) and comes up again on the same port', async () => {
+    const registry = await startRegistry();
+    const proxy = await startFaultProxy(registry.url);
+    try {
+      expect((await fetch(`${proxy.url}/v2/`)).status).toBe(200);
+      await proxy.down();
+      const refused = await fetch(`${proxy.url}/v2/`).catch(e => e);
+      expect(String(refused.cause?.code)).toBe('ECONNREFUSED');
+      await proxy.up();
+      expect((await fetch(`${proxy.url}/v2/`)).status).toBe(200);
+    } finally {
+      await proxy.stop();
+      await registry.stop();
+    }
+  });
 });
