@@ -1,5 +1,17 @@
 import { DockerfileError, parseDockerfile } from './DockerfileParser';
 
+/** The DockerfileError parsing `content` throws (fails the test when it throws none, or another error). */
+function dockerfileError(content: string): DockerfileError {
+  let error: unknown;
+  try {
+    parseDockerfile(content);
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(DockerfileError);
+  return error as DockerfileError;
+}
+
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 
 describe('parseDockerfile', () => {
@@ -136,15 +148,9 @@ describe('parseDockerfile', () => {
     ['FROM Node:22', 1, 'the repository "Node" must be lowercase'],
     ['FROM node@sha256:123', 1, 'the digest "sha256:123"'],
   ])('rejects %j at line %i', (content, line, message) => {
-    let error: unknown;
-    try {
-      parseDockerfile(content);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(DockerfileError);
-    expect((error as DockerfileError).line).toBe(line);
-    expect((error as DockerfileError).message).toContain(message);
+    const error = dockerfileError(content);
+    expect(error.line).toBe(line);
+    expect(error.message).toContain(message);
   });
 
   it('names the ARG when an empty variable makes the reference invalid', () => {
@@ -166,15 +172,9 @@ describe('parseDockerfile', () => {
       ...Array.from({ length: 30 }, (_, i) => `ARG A${i + 1}=$A${i}$A${i}`),
       'FROM alpine:$A30',
     ].join('\n');
-    let error: unknown;
-    try {
-      parseDockerfile(content);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(DockerfileError);
-    expect((error as DockerfileError).line).toBe(18);
-    expect((error as DockerfileError).message).toBe(
+    const error = dockerfileError(content);
+    expect(error.line).toBe(18);
+    expect(error.message).toBe(
       '"$A16$A16" expands to more than 65536 characters; check the ARGs it uses, they repeat themselves',
     );
   });
@@ -183,15 +183,9 @@ describe('parseDockerfile', () => {
     const content = `ARG A0=a\nFROM ${'${U:-'.repeat(5350)}alpine${'}'.repeat(
       5350,
     )}:$A0`;
-    let error: unknown;
-    try {
-      parseDockerfile(content);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(DockerfileError);
-    expect((error as DockerfileError).line).toBe(2);
-    expect((error as DockerfileError).message).toContain(
+    const error = dockerfileError(content);
+    expect(error.line).toBe(2);
+    expect(error.message).toContain(
       'variables nested more than 32 deep in "${U:-${U:-',
     );
   });
