@@ -168,6 +168,7 @@ describe('faults: the backend stays up, serves the last good data, classifies th
       ].join('---\n'),
     );
     backend = await startBackend({
+      logName: 'faults-backend',
       config: () =>
         mergeConfig(
           portalConfig({
@@ -201,10 +202,6 @@ describe('faults: the backend stays up, serves the last good data, classifies th
   }, 180_000);
 
   afterAll(async () => {
-    if (backend) {
-      fs.mkdirSync(OUTPUT, { recursive: true });
-      fs.writeFileSync(path.join(OUTPUT, 'faults-backend.log'), backend.logs());
-    }
     await backend?.stop();
     await pg?.destroy();
     await clusterProxy?.stop();

@@ -168,6 +168,7 @@ describe('load during a refresh of a large catalog', () => {
     fs.mkdirSync(sqlite);
     if (DATABASE === 'postgres') postgres = await startPostgres();
     backend = await startBackend({
+      logName: 'load-backend',
       config: () =>
         mergeConfig(
           portalConfig({
@@ -199,10 +200,6 @@ describe('load during a refresh of a large catalog', () => {
   });
 
   afterAll(async () => {
-    if (backend) {
-      fs.mkdirSync(OUTPUT, { recursive: true });
-      fs.writeFileSync(path.join(OUTPUT, 'load-backend.log'), backend.logs());
-    }
     await backend?.stop();
     await proxy?.stop();
     await registry?.stop();

@@ -35,7 +35,6 @@ import {
 
 jest.setTimeout(240_000);
 
-const OUTPUT = path.join(ROOT, 'test-output');
 const METRICS_PATH = '/api/image-freshness/metrics';
 /** The static token Prometheus sends (backend.auth.externalAccess). */
 const TOKEN = 'prometheus-scrape-token-0123456789';
@@ -219,6 +218,7 @@ describe('/metrics scraped by a real Prometheus with a static token', () => {
       entitiesYaml([refs.billing, ghost], [refs.docs]),
     );
     backend = await startBackend({
+      logName: 'metrics-backend',
       config: () => ({
         ...portalConfig({
           catalogFile,
@@ -248,13 +248,6 @@ describe('/metrics scraped by a real Prometheus with a static token', () => {
   });
 
   afterAll(async () => {
-    if (backend) {
-      fs.mkdirSync(OUTPUT, { recursive: true });
-      fs.writeFileSync(
-        path.join(OUTPUT, 'metrics-backend.log'),
-        backend.logs(),
-      );
-    }
     await prometheus?.stop();
     await backend?.stop();
     await cluster?.stop();

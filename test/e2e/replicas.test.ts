@@ -37,7 +37,6 @@ import {
   guestToken,
   mergeConfig,
   portalConfig,
-  ROOT,
   startBackend,
   TestBackend,
 } from '../harness/backend';
@@ -66,7 +65,6 @@ import { annotatedEntitiesYaml } from '../harness/scale';
 
 jest.setTimeout(300_000);
 
-const OUTPUT = path.join(ROOT, 'test-output');
 /** The refresh interval, in seconds. */
 const FREQUENCY = 3;
 /** How long the test watches the schedule, in intervals. */
@@ -232,20 +230,13 @@ describe('two replicas on one PostgreSQL', () => {
       );
     // One after the other, as a rolling deployment adds replicas (and so the
     // second finds the plugin databases the first created).
-    replicas.a = await startBackend({ config });
-    replicas.b = await startBackend({ config });
+    replicas.a = await startBackend({ config, logName: 'replicas-a' });
+    replicas.b = await startBackend({ config, logName: 'replicas-b' });
   });
 
   afterAll(async () => {
-    fs.mkdirSync(OUTPUT, { recursive: true });
-    for (const [name, backend] of Object.entries(replicas)) {
-      if (backend) {
-        fs.writeFileSync(
-          path.join(OUTPUT, `replicas-${name}.log`),
-          backend.logs(),
-        );
-        await backend.stop();
-      }
+    for (const backend of Object.values(replicas)) {
+      await backend?.stop();
     }
     await cluster?.stop();
     await proxy?.stop();
@@ -566,7 +557,10 @@ describe('two replicas on one PostgreSQL', () => {
   });
   it('hands the schedule on at once when a replica stops in the middle of a run', async () => {
     const restarted = replicas.a ? 'b' : 'a';
-    replicas[restarted] = await startBackend({ config });
+    replicas[restarted] = await startBackend({
+      config,
+      logName: `replicas-${restarted}-restarted`,
+    });
     const token = await guestToken(replicas[restarted]!.url);
     // Slow runs (every tag answer waits 1.5 s), to stop one inside a run.
     proxy.addFault({

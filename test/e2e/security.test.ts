@@ -24,7 +24,6 @@ import path from 'node:path';
 import {
   guestToken,
   portalConfig,
-  ROOT,
   startBackend,
   TestBackend,
 } from '../harness/backend';
@@ -49,7 +48,6 @@ import { startTokenServer, TokenServer } from '../harness/token-server';
 
 jest.setTimeout(180_000);
 
-const OUTPUT = path.join(ROOT, 'test-output');
 const API = '/api/image-freshness';
 
 /** A fake secret, unique to this run, so finding it anywhere means it leaked. */
@@ -433,6 +431,7 @@ describe('security, end to end', () => {
     const catalogFile = writeCatalog();
     const dockerConfigFile = writeDockerConfig();
     backend = await startBackend({
+      logName: 'security-backend',
       entry: BACKEND_WITH_POLICY,
       // Debug lines are log lines too: a secret must not reach them either.
       env: { LOG_LEVEL: 'debug' },
@@ -502,13 +501,6 @@ describe('security, end to end', () => {
   });
 
   afterAll(async () => {
-    if (backend) {
-      fs.mkdirSync(OUTPUT, { recursive: true });
-      fs.writeFileSync(
-        path.join(OUTPUT, 'security-backend.log'),
-        backend.logs(),
-      );
-    }
     await backend?.stop();
     await cluster?.stop();
     for (const proxy of [

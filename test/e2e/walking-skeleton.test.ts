@@ -67,6 +67,7 @@ describe('walking skeleton: entity annotation → registry → store → API →
       ].join('\n'),
     );
     backend = await startBackend({
+      logName: 'walking-skeleton-backend',
       config: () => ({
         catalog: {
           locations: [{ type: 'file', target: catalogFile }],
@@ -84,13 +85,6 @@ describe('walking skeleton: entity annotation → registry → store → API →
   });
 
   afterAll(async () => {
-    if (backend) {
-      fs.mkdirSync(OUTPUT, { recursive: true });
-      fs.writeFileSync(
-        path.join(OUTPUT, 'walking-skeleton-backend.log'),
-        backend.logs(),
-      );
-    }
     await backend?.stop();
     await registry?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });

@@ -48,6 +48,8 @@ export async function startBackend(options: {
    * default `src/index.ts`, the portal backend itself.
    */
   entry?: string;
+  /** When set, stopping keeps everything the backend printed in test-output/NAME.log. */
+  logName?: string;
 }): Promise<TestBackend> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -96,7 +98,13 @@ export async function startBackend(options: {
     child.once('exit', () => resolve()),
   );
 
+  const logs = () => output;
   const stop = async () => {
+    if (options.logName) {
+      const outputDir = path.join(ROOT, 'test-output');
+      fs.mkdirSync(outputDir, { recursive: true });
+      fs.writeFileSync(path.join(outputDir, `${options.logName}.log`), logs());
+    }
     if (child.exitCode === null) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -106,7 +114,6 @@ export async function startBackend(options: {
     fs.rmSync(dir, { recursive: true, force: true });
   };
 
-  const logs = () => output;
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
