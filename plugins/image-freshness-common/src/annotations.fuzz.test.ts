@@ -8,6 +8,7 @@
  * value; nothing else is thrown and nothing hangs.
  */
 import type { Entity } from '@backstage/catalog-model';
+import { CASE_LIMIT_MS, fuzzRuns } from '@internal/test/harness/fuzz';
 import fc from 'fast-check';
 import { DateTime, Duration, DurationLikeObject } from 'luxon';
 import {
@@ -19,15 +20,6 @@ import {
   parseImagesAnnotation,
 } from './annotations';
 import { parseDuration } from './policy';
-
-/** Per-case bound: far above any real input, far below a hang. */
-const CASE_LIMIT_MS = 1000;
-/** numRuns, and a whole-run limit that fails the property when reached. */
-const runs = (numRuns: number) => ({
-  numRuns,
-  interruptAfterTimeLimit: 30_000,
-  markInterruptAsFailure: true,
-});
 
 let cases = 0;
 
@@ -93,7 +85,7 @@ describe('image-freshness/images under fuzzing', () => {
         expect(parseImagesAnnotation(images.join(','))).toEqual(images);
         expect(parseImagesAnnotation(images.join('\n'))).toEqual(images);
       }),
-      runs(2000),
+      fuzzRuns(2000),
     );
     // Every generated case ran (none skipped, the run not cut short).
     expect(cases - before).toBe(2000);
@@ -117,7 +109,7 @@ describe('image-freshness/images under fuzzing', () => {
           expect(timed(() => parseImagesAnnotation(value))).toEqual(want);
         },
       ),
-      runs(1000),
+      fuzzRuns(1000),
     );
     // Every generated case ran (none skipped, the run not cut short).
     expect(cases - before).toBe(1000);
@@ -152,7 +144,7 @@ describe('image-freshness/images under fuzzing', () => {
         );
         expect(timed(() => isImageFreshnessAvailable(entity))).toBe(want);
       }),
-      runs(1000),
+      fuzzRuns(1000),
     );
     // Every generated case ran (none skipped, the run not cut short).
     expect(cases - before).toBe(1000);
@@ -211,7 +203,7 @@ describe('durations of image-freshness/max-age and -rebuild-delay under fuzzing'
           expect(result?.as(UNITS[unit])).toBeCloseTo(n, 6);
         },
       ),
-      runs(2000),
+      fuzzRuns(2000),
     );
     // Every generated case ran (none skipped, the run not cut short).
     expect(cases - before).toBe(2000);
@@ -261,7 +253,7 @@ describe('durations of image-freshness/max-age and -rebuild-delay under fuzzing'
           Math.abs((again?.toMillis() ?? 0) - (result?.toMillis() ?? 0)),
         ).toBeLessThan(1);
       }),
-      runs(4000),
+      fuzzRuns(4000),
     );
     // Every generated case ran (none skipped, the run not cut short).
     expect(cases - before).toBe(4000);
@@ -294,7 +286,7 @@ describe('durations of image-freshness/max-age and -rebuild-delay under fuzzing'
           checkDuration(value);
         },
       ),
-      runs(1500),
+      fuzzRuns(1500),
     );
     // Every generated case ran (none skipped, the run not cut short).
     expect(cases - before).toBe(1500);
