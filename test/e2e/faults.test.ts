@@ -41,6 +41,7 @@ import {
   startRegistry,
   TestRegistry,
 } from '../harness/registry';
+import { catalogYaml } from '../harness/catalog';
 
 jest.setTimeout(120_000);
 
@@ -160,12 +161,20 @@ describe('faults: the backend stays up, serves the last good data, classifies th
     const catalogFile = path.join(dir, 'entities.yaml');
     fs.writeFileSync(
       catalogFile,
-      [
-        entityYaml('orders', { 'backstage.io/kubernetes-id': 'orders' }),
-        entityYaml('billing', {
-          'image-freshness/images': `${refs.api},${refs.worker}`,
-        }),
-      ].join('---\n'),
+      catalogYaml([
+        {
+          name: 'orders',
+          owner: 'team-faults',
+          annotations: { 'backstage.io/kubernetes-id': 'orders' },
+        },
+        {
+          name: 'billing',
+          owner: 'team-faults',
+          annotations: {
+            'image-freshness/images': `${refs.api},${refs.worker}`,
+          },
+        },
+      ]),
     );
     backend = await startBackend({
       logName: 'faults-backend',
@@ -860,20 +869,4 @@ function readSamples(text: string): Sample[] {
     samples.push({ name: match[1], labels, value: Number(match[3]) });
   }
   return samples;
-}
-
-function entityYaml(name: string, annotations: Record<string, string>) {
-  return [
-    'apiVersion: backstage.io/v1alpha1',
-    'kind: Component',
-    'metadata:',
-    `  name: ${name}`,
-    '  annotations:',
-    ...Object.entries(annotations).map(([k, v]) => `    ${k}: "${v}"`),
-    'spec:',
-    '  type: service',
-    '  lifecycle: production',
-    '  owner: team-faults',
-    '',
-  ].join('\n');
 }

@@ -32,6 +32,7 @@ import {
   startRegistry,
   TestRegistry,
 } from '../harness/registry';
+import { catalogYaml } from '../harness/catalog';
 
 jest.setTimeout(240_000);
 
@@ -98,37 +99,26 @@ function clusterContainers(objects: KubernetesObject[]) {
 }
 
 const entitiesYaml = (billing: string[], docs: string[]) =>
-  [
+  catalogYaml([
     {
       name: 'checkout',
       annotations: { 'backstage.io/kubernetes-id': 'checkout' },
-      spec: 'type: service\n  lifecycle: production\n  owner: team-shop\n  system: shop',
+      owner: 'team-shop',
+      system: 'shop',
     },
     {
       name: 'billing',
       annotations: { 'image-freshness/images': billing.join(',') },
-      spec: 'type: service\n  lifecycle: production\n  owner: team-billing',
+      owner: 'team-billing',
     },
     {
       name: 'docs',
       annotations: { 'image-freshness/images': docs.join(',') },
-      spec: 'type: website\n  lifecycle: experimental\n  owner: team-docs',
+      type: 'website',
+      lifecycle: 'experimental',
+      owner: 'team-docs',
     },
-  ]
-    .map(e =>
-      [
-        'apiVersion: backstage.io/v1alpha1',
-        'kind: Component',
-        'metadata:',
-        `  name: ${e.name}`,
-        '  annotations:',
-        ...Object.entries(e.annotations).map(([k, v]) => `    ${k}: "${v}"`),
-        'spec:',
-        `  ${e.spec}`,
-        '',
-      ].join('\n'),
-    )
-    .join('---\n');
+  ]);
 
 const byLabels = (samples: Sample[], ...labels: string[]) =>
   Object.fromEntries(

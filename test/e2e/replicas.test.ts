@@ -61,7 +61,8 @@ import {
   startRegistry,
   TestRegistry,
 } from '../harness/registry';
-import { annotatedEntitiesYaml } from '../harness/scale';
+import { annotatedComponent } from '../harness/scale';
+import { catalogYaml } from '../harness/catalog';
 
 jest.setTimeout(300_000);
 
@@ -190,19 +191,14 @@ describe('two replicas on one PostgreSQL', () => {
     const catalogFile = path.join(dir, 'entities.yaml');
     fs.writeFileSync(
       catalogFile,
-      `${annotatedEntitiesYaml(annotated)}---\n${[
-        'apiVersion: backstage.io/v1alpha1',
-        'kind: Component',
-        'metadata:',
-        '  name: checkout',
-        '  annotations:',
-        '    backstage.io/kubernetes-id: checkout',
-        'spec:',
-        '  type: service',
-        '  lifecycle: production',
-        '  owner: team-shop',
-        '',
-      ].join('\n')}`,
+      catalogYaml([
+        ...annotated.map(annotatedComponent),
+        {
+          name: 'checkout',
+          annotations: { 'backstage.io/kubernetes-id': 'checkout' },
+          owner: 'team-shop',
+        },
+      ]),
     );
     config = () =>
       mergeConfig(

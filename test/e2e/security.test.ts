@@ -45,6 +45,7 @@ import {
   TestRegistry,
 } from '../harness/registry';
 import { startTokenServer, TokenServer } from '../harness/token-server';
+import { catalogYaml, TestComponent } from '../harness/catalog';
 
 jest.setTimeout(180_000);
 
@@ -113,32 +114,6 @@ async function startTrap(address: string): Promise<Trap> {
     connections: () => count,
     stop: () => new Promise<void>(resolve => server.close(() => resolve())),
   };
-}
-
-/** A catalog entity in YAML. */
-function entityYaml(entity: {
-  name: string;
-  annotations: Record<string, string>;
-  labels?: Record<string, string>;
-}): string {
-  const map = (indent: string, values: Record<string, string>) =>
-    Object.entries(values).map(
-      ([k, v]) => `${indent}${k}: ${JSON.stringify(v)}`,
-    );
-  return [
-    'apiVersion: backstage.io/v1alpha1',
-    'kind: Component',
-    'metadata:',
-    `  name: ${entity.name}`,
-    ...(entity.labels ? ['  labels:', ...map('    ', entity.labels)] : []),
-    '  annotations:',
-    ...map('    ', entity.annotations),
-    'spec:',
-    '  type: service',
-    '  lifecycle: production',
-    '  owner: team-security',
-    '',
-  ].join('\n');
 }
 
 const ref = (name: string) => `component/default/${name}`;
@@ -355,37 +330,38 @@ describe('security, end to end', () => {
 
   /** The catalog: four entities, one of them confidential, one on the cluster. */
   function writeCatalog(): string {
+    const components: TestComponent[] = [
+      {
+        name: 'blocked-images',
+        annotations: {
+          'image-freshness/images': Object.values(blocked).join(','),
+        },
+      },
+      {
+        name: 'confidential',
+        labels: { [CONFIDENTIAL_LABEL.label]: CONFIDENTIAL_LABEL.value },
+        annotations: { 'image-freshness/images': images.secure },
+      },
+      {
+        name: 'public-service',
+        annotations: {
+          'image-freshness/images': [
+            images.dockerConfig,
+            images.staticToken,
+            images.wrongPassword,
+            images.pasted,
+          ].join(','),
+        },
+      },
+      {
+        name: 'k8s-service',
+        annotations: { 'backstage.io/kubernetes-id': 'k8s-service' },
+      },
+    ];
     const catalogFile = path.join(dir, 'entities.yaml');
     fs.writeFileSync(
       catalogFile,
-      [
-        entityYaml({
-          name: 'blocked-images',
-          annotations: {
-            'image-freshness/images': Object.values(blocked).join(','),
-          },
-        }),
-        entityYaml({
-          name: 'confidential',
-          labels: { [CONFIDENTIAL_LABEL.label]: CONFIDENTIAL_LABEL.value },
-          annotations: { 'image-freshness/images': images.secure },
-        }),
-        entityYaml({
-          name: 'public-service',
-          annotations: {
-            'image-freshness/images': [
-              images.dockerConfig,
-              images.staticToken,
-              images.wrongPassword,
-              images.pasted,
-            ].join(','),
-          },
-        }),
-        entityYaml({
-          name: 'k8s-service',
-          annotations: { 'backstage.io/kubernetes-id': 'k8s-service' },
-        }),
-      ].join('---\n'),
+      catalogYaml(components.map(c => ({ ...c, owner: 'team-security' }))),
     );
     return catalogFile;
   }

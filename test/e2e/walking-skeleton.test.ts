@@ -21,6 +21,7 @@ import {
   startBackend,
   TestBackend,
 } from '../harness/backend';
+import { catalogYaml } from '../harness/catalog';
 
 jest.setTimeout(240_000);
 
@@ -52,19 +53,9 @@ describe('walking skeleton: entity annotation → registry → store → API →
     const catalogFile = path.join(dir, 'entities.yaml');
     fs.writeFileSync(
       catalogFile,
-      [
-        'apiVersion: backstage.io/v1alpha1',
-        'kind: Component',
-        'metadata:',
-        '  name: checkout',
-        '  annotations:',
-        `    image-freshness/images: ${image}`,
-        'spec:',
-        '  type: service',
-        '  lifecycle: production',
-        '  owner: guests',
-        '',
-      ].join('\n'),
+      catalogYaml([
+        { name: 'checkout', annotations: { 'image-freshness/images': image } },
+      ]),
     );
     backend = await startBackend({
       logName: 'walking-skeleton-backend',

@@ -4,6 +4,7 @@
  * registry, and a catalog file of annotation-declared entities.
  */
 import { pushImage } from './images';
+import { catalogYaml, TestComponent } from './catalog';
 
 /** Runs `fn` over `items`, at most `limit` at a time. */
 export async function pool<T>(
@@ -77,21 +78,14 @@ export interface AnnotatedEntity {
 
 /** The catalog file (YAML documents) for `entities`. */
 export function annotatedEntitiesYaml(entities: AnnotatedEntity[]): string {
-  return entities
-    .map(e =>
-      [
-        'apiVersion: backstage.io/v1alpha1',
-        'kind: Component',
-        'metadata:',
-        `  name: ${e.name}`,
-        '  annotations:',
-        `    image-freshness/images: "${e.images.join(',')}"`,
-        'spec:',
-        '  type: service',
-        '  lifecycle: production',
-        `  owner: ${e.owner ?? 'guests'}`,
-        '',
-      ].join('\n'),
-    )
-    .join('---\n');
+  return catalogYaml(entities.map(annotatedComponent));
+}
+
+/** The Component that declares an {@link AnnotatedEntity}'s images. */
+export function annotatedComponent(entity: AnnotatedEntity): TestComponent {
+  return {
+    name: entity.name,
+    owner: entity.owner,
+    annotations: { 'image-freshness/images': entity.images.join(',') },
+  };
 }
