@@ -161,7 +161,7 @@ export function manifestProblem(
 /** What is wrong with an image config, or undefined when it is what {@link ImageConfig} promises. */
 export function configProblem(body: unknown): string | undefined {
   if (!isObject(body)) return 'it is not a JSON object';
-  const problem = fields(body, '', {
+  return fields(body, '', {
     created: optional(string),
     architecture: optional(string),
     os: optional(string),
@@ -172,5 +172,4 @@ export function configProblem(body: unknown): string | undefined {
         : `${path} is not an object`,
     ),
   });
-  return problem;
 }
