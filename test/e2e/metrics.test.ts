@@ -484,9 +484,36 @@ count by (owner) (
         .value,
     ).toBe(podContainers.length - appPodContainers.length);
 
-    // The image that never resolved: digest "" (absent in Prometheus), with its error class.
+    // Every container series carries exactly the seed's labels plus cluster
+    // and entity (and the scrape's job and instance): an error coming or
+    // going never changes a series' identity.
+    const infoLabels = new Set(
+      (await prometheus.query('container_image_container_info')).flatMap(s =>
+        Object.keys(s.metric),
+      ),
+    );
+    expect([...infoLabels].sort()).toEqual(
+      [
+        '__name__',
+        'cluster',
+        'digest',
+        'entity',
+        'group',
+        'image',
+        'instance',
+        'job',
+        'jsonpath',
+        'kind',
+        'name',
+        'namespace',
+        'version',
+      ].sort(),
+    );
+
+    // The image that never resolved: digest "" (absent in Prometheus); its
+    // error class stands on a series of its own, joined on the container.
     const failing = await prometheus.query(
-      'container_image_container_info{error!=""}',
+      'container_image_container_info * on (cluster, entity, namespace, kind, name, jsonpath, image) group_left (error) container_image_container_error',
     );
     expect(failing.map(s => s.metric)).toEqual([
       expect.objectContaining({
@@ -497,6 +524,7 @@ count by (owner) (
       }),
     ]);
     expect(failing[0].metric.digest).toBeUndefined();
+    expect(failing[0].value).toBe(1);
     const resolveErrors = await prometheus.waitFor(
       'image_freshness_resolve_errors_total',
       s => s.length > 0,

@@ -48,6 +48,7 @@ const DEBIAN_PACKAGES: Record<string, string> = {
   htpasswd: 'apache2-utils',
   openssl: 'openssl',
   setpriv: 'util-linux',
+  faketime: 'faketime',
 };
 
 /**

@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { requireBinaries } from './registry';
+import { realClockEnv, serverNow } from './serverClock';
 
 /** One `type:name:actions` entry of a token request or a token's `access` claim. */
 export interface TokenScope {
@@ -113,21 +114,26 @@ export async function startTokenServer(
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'test-token-server-'));
   const keyPath = path.join(dir, 'key.pem');
   const certPath = path.join(dir, 'cert.pem');
-  await promisify(execFile)('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    keyPath,
-    '-out',
-    certPath,
-    '-days',
-    '2',
-    '-subj',
-    '/CN=test-token-issuer',
-  ]);
+  await promisify(execFile)(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=test-token-issuer',
+    ],
+    // valid by the registry's clock, also when the tests' clock is shifted
+    { env: realClockEnv() },
+  );
   const key: KeyObject = createPrivateKey(fs.readFileSync(keyPath));
   const certDer = new X509Certificate(fs.readFileSync(certPath)).raw;
 
@@ -159,7 +165,8 @@ export async function startTokenServer(
   };
 
   const issue = (user: string | undefined, scopes: string[]) => {
-    const now = Math.floor(Date.now() / 1000);
+    // The registry checks exp and nbf by its own clock.
+    const now = Math.floor(serverNow() / 1000);
     const access = scopes
       .map(parseScope)
       .filter((s): s is TokenScope => s !== undefined)

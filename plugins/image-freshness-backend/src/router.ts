@@ -11,6 +11,10 @@ import { z } from 'zod';
 import { FreshnessStore } from './database/FreshnessStore';
 import { EntityRefresher } from './service/EntityRefresher';
 import { ReportBuilder } from './service/ReportBuilder';
+import {
+  type Clock,
+  systemClock,
+} from 'backstage-plugin-image-freshness-common';
 
 const entityParams = z.object({
   kind: z.string().min(1).max(253),
@@ -32,8 +36,10 @@ export async function createRouter(options: {
   refresher: EntityRefresher;
   store: FreshnessStore;
   logger: LoggerService;
+  now?: Clock;
 }): Promise<express.Router> {
   const { httpAuth, catalog, reports, refresher, store, logger } = options;
+  const now = options.now ?? systemClock;
   const router = Router();
   router.use(express.json());
 
@@ -66,7 +72,7 @@ export async function createRouter(options: {
     const entityRef = stringifyEntityRef(entity);
     const claim = await store.claimManualRefresh(
       entityRef,
-      new Date(),
+      now(),
       REFRESH_INTERVAL_MS,
     );
     if (!claim.claimed) {

@@ -6,6 +6,7 @@
  */
 export * from './annotations';
 export * from './api';
+export * from './clock';
 export * from './errors';
 export * from './policy';
 export * from './basePolicy';

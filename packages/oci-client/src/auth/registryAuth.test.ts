@@ -1,5 +1,6 @@
 import { pushImage } from '@internal/test/harness/images';
 import { startRegistry, TestRegistry } from '@internal/test/harness/registry';
+import { serverNow } from '@internal/test/harness/serverClock';
 import { skopeoInspect } from '@internal/test/harness/skopeo';
 import {
   startTokenServer,
@@ -286,9 +287,10 @@ describe('bearer-token auth (the token flow of Docker Hub, GHCR and GCR)', () =>
     const foreign = tokens.signToken({
       iss: 'test-token-issuer',
       aud: 'another-service',
-      exp: Math.floor(Date.now() / 1000) + 300,
+      // valid but for its audience, by the registry's clock
+      exp: Math.floor(serverNow() / 1000) + 300,
       nbf: 0,
-      iat: Math.floor(Date.now() / 1000),
+      iat: Math.floor(serverNow() / 1000),
       jti: 'x',
       access: [{ type: 'repository', name: 'public/two', actions: ['pull'] }],
     });

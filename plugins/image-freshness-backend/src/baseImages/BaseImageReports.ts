@@ -7,6 +7,10 @@ import {
 } from 'backstage-plugin-image-freshness-common';
 import { DateTime, Duration } from 'luxon';
 import { BaseImageStore, StoredBaseImage } from './BaseImageStore';
+import {
+  type Clock,
+  systemClock,
+} from 'backstage-plugin-image-freshness-common';
 
 /**
  * Builds the base-images section of an entity's report from the store, with
@@ -15,17 +19,17 @@ import { BaseImageStore, StoredBaseImage } from './BaseImageStore';
 export class BaseImageReports {
   private readonly store: BaseImageStore;
   private readonly rebuildDelay: Duration;
-  private readonly now: () => Date;
+  private readonly now: Clock;
 
   constructor(options: {
     store: BaseImageStore;
     /** `imageFreshness.rebuildDelay` (default 7 days). */
     rebuildDelay: Duration;
-    now?: () => Date;
+    now?: Clock;
   }) {
     this.store = options.store;
     this.rebuildDelay = options.rebuildDelay;
-    this.now = options.now ?? (() => new Date());
+    this.now = options.now ?? systemClock;
   }
 
   /** The entity's rebuild delay: its annotation, else the configured one. */

@@ -19,6 +19,10 @@ import {
 import { BaseImageStore, StoredBase, StoredBaseImage } from './BaseImageStore';
 import { BaseImagesConfig, trackingPolicyFor, TrackingPolicy } from './config';
 import { newerCandidates, TagDiscovery } from './TagDiscovery';
+import {
+  type Clock,
+  systemClock,
+} from 'backstage-plugin-image-freshness-common';
 
 /** An image of an entity, resolved by this refresh. */
 export interface TrackedImage {
@@ -61,7 +65,7 @@ export class BaseImageTracker {
   ) => Promise<ImageMetadata | undefined>;
   private readonly config: BaseImagesConfig;
   private readonly logger: LoggerService;
-  private readonly now: () => Date;
+  private readonly now: Clock;
 
   constructor(options: {
     finder: BaseImageFinder;
@@ -75,7 +79,7 @@ export class BaseImageTracker {
     ) => Promise<ImageMetadata | undefined>;
     config: BaseImagesConfig;
     logger: LoggerService;
-    now?: () => Date;
+    now?: Clock;
   }) {
     this.finder = options.finder;
     this.resolver = options.resolver;
@@ -84,7 +88,7 @@ export class BaseImageTracker {
     this.metadata = options.metadata;
     this.config = options.config;
     this.logger = options.logger;
-    this.now = options.now ?? (() => new Date());
+    this.now = options.now ?? systemClock;
   }
 
   async track(

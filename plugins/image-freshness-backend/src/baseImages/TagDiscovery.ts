@@ -6,6 +6,10 @@ import type { ImageResolver } from '../service/ImageResolver';
 import { mapLimit } from '../service/mapLimit';
 import { BaseImageStore, TagCandidate } from './BaseImageStore';
 import type { TrackingPolicy } from './config';
+import {
+  type Clock,
+  systemClock,
+} from 'backstage-plugin-image-freshness-common';
 
 /** Lists the tags of a repository (`registry/repository`). */
 export interface TagLister {
@@ -154,7 +158,7 @@ export class TagDiscovery {
   private readonly store: BaseImageStore;
   private readonly cacheDuration: Duration;
   private readonly concurrency: number;
-  private readonly now: () => Date;
+  private readonly now: Clock;
   private readonly inFlight = new InFlight<DiscoveryResult>();
 
   constructor(options: {
@@ -164,14 +168,14 @@ export class TagDiscovery {
     cacheDuration: Duration;
     /** NewestBuild's parallel metadata lookups; default 4. */
     concurrency?: number;
-    now?: () => Date;
+    now?: Clock;
   }) {
     this.tags = options.tags;
     this.resolver = options.resolver;
     this.store = options.store;
     this.cacheDuration = options.cacheDuration;
     this.concurrency = options.concurrency ?? 4;
-    this.now = options.now ?? (() => new Date());
+    this.now = options.now ?? systemClock;
   }
 
   /** The policy's candidates for its repository, best first; none for Digest. */

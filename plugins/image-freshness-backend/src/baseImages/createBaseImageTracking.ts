@@ -15,6 +15,7 @@ import { BaseImageTracker } from './BaseImageTracker';
 import { readBaseImagesConfig } from './config';
 import { KnexBaseImageStore } from './KnexBaseImageStore';
 import { OciTagLister, TagDiscovery } from './TagDiscovery';
+import { type Clock } from 'backstage-plugin-image-freshness-common';
 
 /**
  * Builds the base-image parts on the plugin's shared pieces (the same
@@ -33,7 +34,7 @@ export async function createBaseImageTracking(options: {
   freshnessStore: Pick<FreshnessStore, 'getMetadata'>;
   /** How long a tag discovery is trusted (the plugin's `cacheDuration`). */
   cacheDuration: Duration;
-  now?: () => Date;
+  now?: Clock;
 }) {
   const config = readBaseImagesConfig(options.config);
   const store = await KnexBaseImageStore.create({ database: options.database });

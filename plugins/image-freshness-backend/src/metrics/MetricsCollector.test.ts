@@ -199,6 +199,19 @@ describe('MetricsCollector', () => {
     ) =>
       `${gv},kind="${kind}",namespace="shop",name="${name}",jsonpath="${jsonpath}",image="${image}",digest="${digest}",cluster="eu-west",entity="component:default/checkout"`;
 
+    // The two containers whose image fails: a job's image that is gone, an
+    // annotation whose reference carries credentials (shown redacted).
+    const goneJob = shopLabels(
+      'group="batch",version="v1"',
+      'Job',
+      'checkout-nightly-report-29000000',
+      '{.spec.template.spec.containers[0]}',
+      `${HOST}/shop/gone:1.0`,
+      '',
+    );
+    const badAnnotation =
+      'group="backstage.io",version="v1alpha1",kind="Annotation",namespace="payments",name="billing",jsonpath="{.metadata.annotations.image-freshness/images}",image="***@registry.example.com/billing/api:1.0",digest="",cluster="",entity="component:payments/billing"';
+
     expect(samples(text, 'container_image_container_info')).toEqual([
       c(
         `${shopLabels(
@@ -208,7 +221,7 @@ describe('MetricsCollector', () => {
           '{.spec.template.spec.containers[0]}',
           CHECKOUT,
           D1,
-        )},error=""`,
+        )}`,
       ),
       c(
         `${shopLabels(
@@ -218,7 +231,7 @@ describe('MetricsCollector', () => {
           '{.spec.containers[0]}',
           CHECKOUT,
           D1,
-        )},error=""`,
+        )}`,
       ),
       c(
         `${shopLabels(
@@ -228,7 +241,7 @@ describe('MetricsCollector', () => {
           '{.spec.containers[0]}',
           CHECKOUT,
           D1,
-        )},error=""`,
+        )}`,
       ),
       c(
         `${shopLabels(
@@ -238,7 +251,7 @@ describe('MetricsCollector', () => {
           '{.spec.containers[0]}',
           CHECKOUT,
           D1,
-        )},error=""`,
+        )}`,
       ),
       c(
         `${shopLabels(
@@ -248,24 +261,20 @@ describe('MetricsCollector', () => {
           '{.spec.jobTemplate.spec.template.spec.containers[0]}',
           REPORT,
           D2,
-        )},error=""`,
+        )}`,
       ),
+      c(goneJob),
+      c(badAnnotation),
       c(
-        `${shopLabels(
-          'group="batch",version="v1"',
-          'Job',
-          'checkout-nightly-report-29000000',
-          '{.spec.template.spec.containers[0]}',
-          `${HOST}/shop/gone:1.0`,
-          '',
-        )},error="NOT_FOUND"`,
+        `group="backstage.io",version="v1alpha1",kind="Annotation",namespace="payments",name="billing",jsonpath="{.metadata.annotations.image-freshness/images}",image="${REPORT}",digest="${D2}",cluster="",entity="component:payments/billing"`,
       ),
-      c(
-        'group="backstage.io",version="v1alpha1",kind="Annotation",namespace="payments",name="billing",jsonpath="{.metadata.annotations.image-freshness/images}",image="***@registry.example.com/billing/api:1.0",digest="",cluster="",entity="component:payments/billing",error="INVALID_REQUEST"',
-      ),
-      c(
-        `group="backstage.io",version="v1alpha1",kind="Annotation",namespace="payments",name="billing",jsonpath="{.metadata.annotations.image-freshness/images}",image="${REPORT}",digest="${D2}",cluster="",entity="component:payments/billing",error=""`,
-      ),
+    ]);
+
+    // The error class stands on a series of its own, with the same
+    // container labels: the info series above never change identity.
+    expect(samples(text, 'container_image_container_error')).toEqual([
+      `container_image_container_error{${goneJob},error="NOT_FOUND"} 1`,
+      `container_image_container_error{${badAnnotation},error="INVALID_REQUEST"} 1`,
     ]);
 
     expect(samples(text, 'container_image_running_info')).toEqual([
@@ -324,6 +333,7 @@ describe('MetricsCollector', () => {
     expect(samples(text, 'image_freshness_metrics_snapshot')).toEqual([
       'image_freshness_metrics_snapshot_series{metric="image_freshness_entity_info"} 2',
       'image_freshness_metrics_snapshot_series{metric="container_image_container_info"} 8',
+      'image_freshness_metrics_snapshot_series{metric="container_image_container_error"} 2',
       'image_freshness_metrics_snapshot_series{metric="container_image_running_info"} 3',
       'image_freshness_metrics_snapshot_series{metric="container_image_size_bytes"} 2',
       'image_freshness_metrics_snapshot_series{metric="container_image_created"} 1',
@@ -527,6 +537,7 @@ describe('MetricsCollector', () => {
     expect(samples(text, 'image_freshness_entity_info')).toHaveLength(2);
     expect(samples(text, 'container_image_container_info')).toHaveLength(6);
     for (const family of [
+      'container_image_container_error',
       'container_image_running_info',
       'container_image_size_bytes',
       'container_image_created',
@@ -539,6 +550,7 @@ describe('MetricsCollector', () => {
       samples(text, 'image_freshness_metrics_dropped_series_total');
     expect(dropped()).toEqual([
       'image_freshness_metrics_dropped_series_total{metric="container_image_container_info"} 2',
+      'image_freshness_metrics_dropped_series_total{metric="container_image_container_error"} 2',
       'image_freshness_metrics_dropped_series_total{metric="container_image_running_info"} 3',
       'image_freshness_metrics_dropped_series_total{metric="container_image_size_bytes"} 2',
       'image_freshness_metrics_dropped_series_total{metric="container_image_created"} 1',

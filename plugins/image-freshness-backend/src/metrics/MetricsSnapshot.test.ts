@@ -214,7 +214,7 @@ describe.each(databases.ids)('MetricsSnapshot on %s', (id: TestDatabaseId) => {
     // The snapshot was reloaded right away (no waiting for maxAge).
     expect(lines(text, 'container_image_container_info{')).toHaveLength(6);
     expect(
-      lines(text, 'container_image_container_info{').filter(l =>
+      lines(text, 'container_image_container_error{').filter(l =>
         l.includes('error="RATE_LIMITED"'),
       ),
     ).toHaveLength(2);

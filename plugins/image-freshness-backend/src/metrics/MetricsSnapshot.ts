@@ -5,6 +5,10 @@ import type { FreshnessStore } from '../database/FreshnessStore';
 import type { SnapshotEntity } from './series';
 import type { BaseImageReport } from 'backstage-plugin-image-freshness-common';
 import { MetricsCollector } from './MetricsCollector';
+import {
+  type Clock,
+  systemClock,
+} from 'backstage-plugin-image-freshness-common';
 
 /** The registry host of an image reference, best effort for malformed ones. */
 export function registryHost(image: string): string {
@@ -41,7 +45,7 @@ export class MetricsSnapshot {
   private readonly collector: MetricsCollector;
   private readonly logger: LoggerService;
   private readonly maxAgeMs: number;
-  private readonly now: () => Date;
+  private readonly now: Clock;
   private loadedAt?: Date;
   private loading?: Promise<void>;
 
@@ -53,14 +57,14 @@ export class MetricsSnapshot {
     logger: LoggerService;
     /** How old a snapshot may get before a scrape reloads it. */
     maxAge: Duration;
-    now?: () => Date;
+    now?: Clock;
   }) {
     this.store = options.store;
     this.baseImages = options.baseImages;
     this.collector = options.collector;
     this.logger = options.logger;
     this.maxAgeMs = options.maxAge.toMillis();
-    this.now = options.now ?? (() => new Date());
+    this.now = options.now ?? systemClock;
   }
 
   /** Called before each scrape. */

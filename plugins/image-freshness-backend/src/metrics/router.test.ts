@@ -139,8 +139,11 @@ describe('GET /api/image-freshness/metrics', () => {
       const sample = (prefix: string) =>
         after.split('\n').filter(line => line.startsWith(prefix));
       expect(sample('container_image_container_info{')).toEqual([
-        `container_image_container_info{group="backstage.io",version="v1alpha1",kind="Annotation",namespace="default",name="api",jsonpath="{.metadata.annotations.image-freshness/images}",image="${image}",digest="${pushed.digest}",cluster="",entity="component:default/api",error=""} 1`,
-        `container_image_container_info{group="backstage.io",version="v1alpha1",kind="Annotation",namespace="default",name="api",jsonpath="{.metadata.annotations.image-freshness/images}",image="${missing}",digest="",cluster="",entity="component:default/api",error="NOT_FOUND"} 1`,
+        `container_image_container_info{group="backstage.io",version="v1alpha1",kind="Annotation",namespace="default",name="api",jsonpath="{.metadata.annotations.image-freshness/images}",image="${image}",digest="${pushed.digest}",cluster="",entity="component:default/api"} 1`,
+        `container_image_container_info{group="backstage.io",version="v1alpha1",kind="Annotation",namespace="default",name="api",jsonpath="{.metadata.annotations.image-freshness/images}",image="${missing}",digest="",cluster="",entity="component:default/api"} 1`,
+      ]);
+      expect(sample('container_image_container_error{')).toEqual([
+        `container_image_container_error{group="backstage.io",version="v1alpha1",kind="Annotation",namespace="default",name="api",jsonpath="{.metadata.annotations.image-freshness/images}",image="${missing}",digest="",cluster="",entity="component:default/api",error="NOT_FOUND"} 1`,
       ]);
       expect(sample('image_freshness_entity_info{')).toEqual([
         'image_freshness_entity_info{entity="component:default/api",owner="team-a",system="shop",lifecycle="production",type="service"} 1',

@@ -131,18 +131,42 @@ const CONTAINER_LABEL_NAMES = [
   'entity',
 ] as const;
 
-/** `container_image_container_info`: the seed's labels plus cluster, entity and the last error class. */
+/**
+ * `container_image_container_info`: exactly the seed's labels plus `cluster`
+ * and `entity`. An error never changes a container's labels (alert `for:`
+ * timers and `changes()` survive it); its class is on
+ * {@link containerError}.
+ */
 export const containerInfo: SnapshotSeries = {
   name: 'container_image_container_info',
-  help: 'Containers found for catalog entities (Pods and their controllers, and annotation-declared images), with the digest their image reference resolves to; digest="" when it never resolved, error=<class> while resolving fails.',
+  help: 'Containers found for catalog entities (Pods and their controllers, and annotation-declared images), with the digest their image reference resolves to; digest="" when it never resolved.',
+  labelNames: CONTAINER_LABEL_NAMES,
+  write(entities, emit) {
+    for (const entity of entities) {
+      const ns = entityNamespace(entity.entityRef);
+      for (const c of entity.containers) {
+        emit(containerLabels(entity, ns, c), 1);
+      }
+    }
+  },
+};
+
+/**
+ * `container_image_container_error`: the container labels of
+ * `container_image_container_info` plus the class of the error that stands
+ * for it; present only while resolving its image fails. Join it with
+ * `* on (cluster, entity, namespace, kind, name, jsonpath, image) group_left (error)`.
+ */
+export const containerError: SnapshotSeries = {
+  name: 'container_image_container_error',
+  help: 'Containers whose image currently fails to resolve (1), with the container labels of container_image_container_info plus the error class; no series while the image resolves.',
   labelNames: [...CONTAINER_LABEL_NAMES, 'error'],
   write(entities, emit) {
     for (const entity of entities) {
       const ns = entityNamespace(entity.entityRef);
       for (const c of entity.containers) {
-        const labels = containerLabels(entity, ns, c);
-        labels.error = c.error?.class ?? '';
-        emit(labels, 1);
+        if (!c.error) continue;
+        emit({ ...containerLabels(entity, ns, c), error: c.error.class }, 1);
       }
     }
   },
@@ -301,6 +325,7 @@ export const rebuildDue: SnapshotSeries = {
 export const DEFAULT_SNAPSHOT_SERIES: readonly SnapshotSeries[] = [
   entityInfo,
   containerInfo,
+  containerError,
   runningInfo,
   sizeBytes,
   created,

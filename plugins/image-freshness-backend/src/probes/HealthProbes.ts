@@ -9,6 +9,10 @@ import { configuredCredentials } from '../service/registryAccess';
 import { HealthProbeConfig, readHealthProbesConfig } from './config';
 import { ProbeMetrics } from './ProbeMetrics';
 import { CheckResult, RegistryProber } from './RegistryProber';
+import {
+  type Clock,
+  systemClock,
+} from 'backstage-plugin-image-freshness-common';
 
 /** This process's name in tags: host name and process id, as a tag allows. */
 export function defaultInstanceId(): string {
@@ -34,6 +38,7 @@ export class HealthProbes {
   private readonly logger: LoggerService;
   private readonly running = new Map<string, Promise<CheckResult[]>>();
   private readonly lastRun = new Map<string, Date>();
+  private readonly now: Clock;
   private stopping?: Promise<void>;
 
   /** Reads `imageFreshness.healthProbes` and builds a prober per entry. */
@@ -46,6 +51,7 @@ export class HealthProbes {
     instance?: string;
     env?: NodeJS.ProcessEnv;
     sleep?: (ms: number) => Promise<void>;
+    now?: Clock;
   }): HealthProbes {
     const probes = readHealthProbesConfig(options.config, { env: options.env });
     return new HealthProbes({ ...options, probes });
@@ -58,8 +64,10 @@ export class HealthProbes {
     logger: LoggerService;
     instance?: string;
     sleep?: (ms: number) => Promise<void>;
+    now?: Clock;
   }) {
     const { settings, hosts } = options;
+    this.now = options.now ?? systemClock;
     this.metrics = new ProbeMetrics();
     this.instance = options.instance ?? defaultInstanceId();
     this.logger = options.logger.child({ task: 'health-probes' });
@@ -96,6 +104,7 @@ export class HealthProbes {
             metrics: this.metrics,
             logger: this.logger,
             sleep: options.sleep,
+            now: this.now,
           }),
         ];
       }),
@@ -144,7 +153,7 @@ export class HealthProbes {
     if (!pending) {
       pending = prober.runChecks().finally(() => {
         this.running.delete(name);
-        this.lastRun.set(name, new Date());
+        this.lastRun.set(name, this.now());
       });
       this.running.set(name, pending);
     }

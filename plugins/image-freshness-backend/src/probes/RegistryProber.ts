@@ -16,6 +16,10 @@ import {
   ProbeLabels,
   ProbeMetrics,
 } from './ProbeMetrics';
+import {
+  type Clock,
+  systemClock,
+} from 'backstage-plugin-image-freshness-common';
 
 /** The outcome of one check. */
 export interface CheckResult {
@@ -79,6 +83,7 @@ export class RegistryProber {
   private readonly metrics: ProbeMetrics;
   private readonly logger: LoggerService;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: Clock;
   private readonly labels: ProbeLabels;
   private lastPushDigest?: string;
   private results = new Map<CheckType, CheckResult>();
@@ -94,7 +99,9 @@ export class RegistryProber {
     metrics: ProbeMetrics;
     logger: LoggerService;
     sleep?: (ms: number) => Promise<void>;
+    now?: Clock;
   }) {
+    this.now = options.now ?? systemClock;
     this.probe = options.probe;
     this.instance = options.instance;
     this.client = options.client;
@@ -164,7 +171,7 @@ export class RegistryProber {
 
   private async check(type: CheckType): Promise<CheckResult> {
     const started = performance.now();
-    const at = new Date().toISOString();
+    const at = this.now().toISOString();
     let result: CheckResult;
     try {
       const { bytes } = await this.runCheck(type);
@@ -302,7 +309,7 @@ export class RegistryProber {
     const header = Buffer.from(
       `${kind} test artifact ${n} of ${
         this.instance
-      }, created at ${new Date().toISOString()}\n`,
+      }, created at ${this.now().toISOString()}\n`,
     );
     const size = Math.max(this.probe.artifactBytes, header.length);
     return Buffer.concat([header, randomBytes(size - header.length)]);
@@ -337,7 +344,7 @@ export class RegistryProber {
       config: EMPTY_CONFIG_DESCRIPTOR,
       layers,
       annotations: {
-        'org.opencontainers.image.created': new Date().toISOString(),
+        'org.opencontainers.image.created': this.now().toISOString(),
         [INSTANCE_ANNOTATION]: this.instance,
         ...annotations,
       },
@@ -375,7 +382,7 @@ export class RegistryProber {
       digest = (
         await this.attempts(() =>
           this.pushArtifact(tag, [], {
-            [`${INSTANCE_ANNOTATION}.tombstone`]: new Date().toISOString(),
+            [`${INSTANCE_ANNOTATION}.tombstone`]: this.now().toISOString(),
           }),
         )
       ).digest;

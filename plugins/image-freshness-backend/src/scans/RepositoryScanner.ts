@@ -9,6 +9,10 @@ import { toImageError } from '../service/imageErrors';
 import { ScanTarget, scanSettings } from './config';
 import { mapLimit } from '../service/mapLimit';
 import type { RepositoryScan, ScannedImage } from './ScanStore';
+import {
+  type Clock,
+  systemClock,
+} from 'backstage-plugin-image-freshness-common';
 
 /**
  * The tags a scan keeps, best first, filtered and sorted by TagDiscovery's
@@ -43,19 +47,19 @@ export class RepositoryScanner {
   private readonly tags: TagLister;
   private readonly resolver: Pick<ImageResolver, 'resolve'>;
   private readonly platform: string;
-  private readonly now: () => Date;
+  private readonly now: Clock;
 
   constructor(options: {
     tags: TagLister;
     resolver: Pick<ImageResolver, 'resolve'>;
     /** The platform whose size and build time are read from multi-arch images (os/arch[/variant]). */
     platform: string;
-    now?: () => Date;
+    now?: Clock;
   }) {
     this.tags = options.tags;
     this.resolver = options.resolver;
     this.platform = options.platform;
-    this.now = options.now ?? (() => new Date());
+    this.now = options.now ?? systemClock;
   }
 
   async scan(

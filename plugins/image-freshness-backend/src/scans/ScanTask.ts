@@ -6,6 +6,10 @@ import type {
 import type { ScanTarget } from './config';
 import type { RepositoryScanner } from './RepositoryScanner';
 import type { RepositoryScan, ScanStore } from './ScanStore';
+import {
+  type Clock,
+  systemClock,
+} from 'backstage-plugin-image-freshness-common';
 
 /** How often the scan task looks for repositories that are due. */
 export const SCAN_TASK_PERIOD_MS = 5 * 60_000;
@@ -30,7 +34,7 @@ export class ScanTask {
     'getTagDiscovery' | 'putTagDiscovery'
   >;
   private readonly logger: LoggerService;
-  private readonly now: () => Date;
+  private readonly now: Clock;
 
   constructor(options: {
     targets: ScanTarget[];
@@ -39,14 +43,14 @@ export class ScanTask {
     /** Where TagDiscovery keeps discoveries (the base-image store). */
     discoveries?: Pick<BaseImageStore, 'getTagDiscovery' | 'putTagDiscovery'>;
     logger: LoggerService;
-    now?: () => Date;
+    now?: Clock;
   }) {
     this.targets = options.targets;
     this.scanner = options.scanner;
     this.store = options.store;
     this.discoveries = options.discoveries;
     this.logger = options.logger;
-    this.now = options.now ?? (() => new Date());
+    this.now = options.now ?? systemClock;
   }
 
   /** Scans what is due; stops between repositories when `signal` aborts. */
@@ -73,7 +77,7 @@ export class ScanTask {
         `${target.policy.repository}|${target.policy.key}`,
       );
       if (!this.isDue(target, previous)) continue;
-      const started = Date.now();
+      const started = performance.now();
       const scan = await this.scanner.scan(target, previous);
       await this.store.saveScan(scan);
       scanned++;
@@ -97,7 +101,7 @@ export class ScanTask {
         tags: scan.tagCount ?? 0,
         kept: scan.images.length,
         unreadable: scan.images.filter(i => i.error).length,
-        durationMs: Date.now() - started,
+        durationMs: Math.round(performance.now() - started),
       });
       if (target.source === 'base-image') {
         await this.feedDiscovery(target, scan);

@@ -14,6 +14,7 @@ import { readScansConfig } from './config';
 import { KnexScanStore } from './KnexScanStore';
 import { RepositoryScanner } from './RepositoryScanner';
 import { SCAN_TASK_PERIOD_MS, ScanTask } from './ScanTask';
+import { type Clock } from 'backstage-plugin-image-freshness-common';
 
 /** When the scan task looks for repositories that are due (one replica at a time). */
 export const SCAN_TASK_SCHEDULE = {
@@ -41,7 +42,7 @@ export async function createRepositoryScans(options: {
   cacheDuration: Duration;
   /** Where TagDiscovery keeps discoveries; a base repository's scan is stored there. */
   discoveries: Pick<BaseImageStore, 'getTagDiscovery' | 'putTagDiscovery'>;
-  now?: () => Date;
+  now?: Clock;
 }) {
   const { targets } = readScansConfig(options.config, {
     baseImages: readBaseImagesConfig(options.config),

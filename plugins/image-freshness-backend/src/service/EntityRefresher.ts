@@ -16,6 +16,10 @@ import { ContainerSource } from './ContainerSource';
 import { toImageError } from './imageErrors';
 import { ImageResolver } from './ImageResolver';
 import { redactImage } from './redactImage';
+import {
+  type Clock,
+  systemClock,
+} from 'backstage-plugin-image-freshness-common';
 
 function entityInfo(entity: Entity): EntityInfo {
   const spec = (entity.spec ?? {}) as Record<string, unknown>;
@@ -50,7 +54,7 @@ export class EntityRefresher {
   private readonly logger: LoggerService;
   private readonly defaultPlatform: string;
   private readonly baseImages?: Pick<BaseImageTracker, 'track'>;
-  private readonly now: () => Date;
+  private readonly now: Clock;
 
   constructor(options: {
     sources: ContainerSource[];
@@ -60,7 +64,7 @@ export class EntityRefresher {
     defaultPlatform: string;
     /** Tracks what the resolved images are built on; its failures never fail the refresh. */
     baseImages?: Pick<BaseImageTracker, 'track'>;
-    now?: () => Date;
+    now?: Clock;
   }) {
     this.sources = options.sources;
     this.resolver = options.resolver;
@@ -68,7 +72,7 @@ export class EntityRefresher {
     this.logger = options.logger;
     this.defaultPlatform = options.defaultPlatform;
     this.baseImages = options.baseImages;
-    this.now = options.now ?? (() => new Date());
+    this.now = options.now ?? systemClock;
   }
 
   async refresh(entity: Entity): Promise<EntityRefreshSummary> {

@@ -118,11 +118,11 @@ export class HostPolicy {
 
   private addresses(host: string): Promise<string[]> {
     const cached = this.dnsCache.get(host);
-    if (cached && Date.now() - cached.at < DNS_CACHE_MS)
+    if (cached && performance.now() - cached.at < DNS_CACHE_MS)
       return cached.addresses;
     // A name that does not resolve is not blocked here: the request itself fails, classified.
     const addresses = this.resolve(host).catch(() => []);
-    this.dnsCache.set(host, { at: Date.now(), addresses });
+    this.dnsCache.set(host, { at: performance.now(), addresses });
     return addresses;
   }
 

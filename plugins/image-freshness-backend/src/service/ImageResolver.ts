@@ -10,6 +10,10 @@ import {
 } from 'oci-client';
 import { FreshnessStore } from '../database/FreshnessStore';
 import { HostPolicy } from './HostPolicy';
+import {
+  type Clock,
+  systemClock,
+} from 'backstage-plugin-image-freshness-common';
 
 /** What a reference resolves to now. */
 export interface ResolvedImage {
@@ -42,7 +46,7 @@ export class ImageResolver {
   private readonly store: FreshnessStore;
   private readonly hosts: HostPolicy;
   private readonly cacheDuration: Duration;
-  private readonly now: () => Date;
+  private readonly now: Clock;
   private readonly inFlight = new InFlight<ResolvedImage>();
 
   constructor(options: {
@@ -50,13 +54,13 @@ export class ImageResolver {
     store: FreshnessStore;
     hosts: HostPolicy;
     cacheDuration: Duration;
-    now?: () => Date;
+    now?: Clock;
   }) {
     this.client = options.client;
     this.store = options.store;
     this.hosts = options.hosts;
     this.cacheDuration = options.cacheDuration;
-    this.now = options.now ?? (() => new Date());
+    this.now = options.now ?? systemClock;
   }
 
   /** Resolves `image` for `platform` (os/arch[/variant]); throws OciError on failure. */

@@ -16,6 +16,10 @@ import {
 import { z } from 'zod';
 import type { FoundContainer } from '../database/FreshnessStore';
 import { ContainerSource, FoundContainers } from './ContainerSource';
+import {
+  type Clock,
+  systemClock,
+} from 'backstage-plugin-image-freshness-common';
 
 /*
  * The parts of the Kubernetes backend's `ObjectsByEntityResponse`
@@ -163,7 +167,7 @@ export interface KubernetesWorkloadSourceOptions {
   logger?: LoggerService;
   /** How long to wait for the Kubernetes backend, in milliseconds (default 60 000). */
   timeoutMs?: number;
-  now?: () => Date;
+  now?: Clock;
 }
 
 /**
@@ -182,14 +186,14 @@ export class KubernetesWorkloadSource implements ContainerSource {
   private readonly auth: AuthService;
   private readonly logger?: LoggerService;
   private readonly timeoutMs: number;
-  private readonly now: () => Date;
+  private readonly now: Clock;
 
   constructor(options: KubernetesWorkloadSourceOptions) {
     this.discovery = options.discovery;
     this.auth = options.auth;
     this.logger = options.logger;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.now = options.now ?? (() => new Date());
+    this.now = options.now ?? systemClock;
   }
 
   async find(entity: Entity, platform: string): Promise<FoundContainers> {

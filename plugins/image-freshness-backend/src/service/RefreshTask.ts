@@ -50,7 +50,7 @@ export class RefreshTask {
   }
 
   async run(): Promise<{ entities: number; failed: number; removed: number }> {
-    const started = Date.now();
+    const started = performance.now();
     const credentials = await this.auth.getOwnServiceCredentials();
     const seen = new Set<string>();
     let failed = 0;
@@ -86,7 +86,7 @@ export class RefreshTask {
       entities: seen.size,
       failed,
       removed: gone.length,
-      durationMs: Date.now() - started,
+      durationMs: Math.round(performance.now() - started),
     });
     return { entities: seen.size, failed, removed: gone.length };
   }

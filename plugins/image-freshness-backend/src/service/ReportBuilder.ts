@@ -12,6 +12,10 @@ import type { BaseImageReports } from '../baseImages/BaseImageReports';
 import { FreshnessStore } from '../database/FreshnessStore';
 import type { TrivyAvailability } from '../vulnerabilities/TrivyRunner';
 import type { VulnerabilityStore } from '../vulnerabilities/VulnerabilityStore';
+import {
+  type Clock,
+  systemClock,
+} from 'backstage-plugin-image-freshness-common';
 
 /** The tag of a reference, or undefined when it has none or is malformed (its error says why). */
 function tagOf(image: string): string | undefined {
@@ -35,7 +39,7 @@ export class ReportBuilder {
   private readonly maxAge: Duration;
   private readonly baseImages?: Pick<BaseImageReports, 'build'>;
   private readonly vulnerabilities?: VulnerabilitySource;
-  private readonly now: () => Date;
+  private readonly now: Clock;
 
   constructor(options: {
     store: FreshnessStore;
@@ -44,13 +48,13 @@ export class ReportBuilder {
     baseImages?: Pick<BaseImageReports, 'build'>;
     /** Vulnerability summaries per digest and whether the feature is available. */
     vulnerabilities?: VulnerabilitySource;
-    now?: () => Date;
+    now?: Clock;
   }) {
     this.store = options.store;
     this.maxAge = options.maxAge;
     this.baseImages = options.baseImages;
     this.vulnerabilities = options.vulnerabilities;
-    this.now = options.now ?? (() => new Date());
+    this.now = options.now ?? systemClock;
   }
 
   async build(entity: Entity): Promise<EntityImageReport> {

@@ -18,6 +18,7 @@ import type {
   ContainerReport,
   EntityImageReport,
 } from 'backstage-plugin-image-freshness-common';
+import userEvent from '@testing-library/user-event';
 import { Settings } from 'luxon';
 import { ImageFreshnessApi, imageFreshnessApiRef } from '../api';
 
@@ -33,6 +34,25 @@ export function fixClock() {
   afterEach(() => {
     Settings.now = original;
   });
+}
+
+/**
+ * Jest's fake timers at {@link NOW}, for tests that wait on timers (polling,
+ * countdowns). luxon's clock follows `Date`, so the clock, `Date` and the
+ * timers move together and only as far as the test, or Testing Library's
+ * waits, advance them: the same steps on any date and at any machine speed.
+ * Returns the user-event instance to click with (it advances them too).
+ */
+export function fakeTimersAt(now: Date = NOW) {
+  const user = userEvent.setup({ advanceTimers: jest.advanceTimersByTime });
+  beforeEach(() => {
+    jest.useFakeTimers({ now });
+  });
+  afterEach(() => {
+    jest.clearAllTimers();
+    jest.useRealTimers();
+  });
+  return user;
 }
 
 export function daysAgo(days: number): string {

@@ -1,4 +1,5 @@
 import { ResponseError } from '@backstage/errors';
+import { nowMillis } from '../lib/clock';
 
 /**
  * The seconds a 429 answer asks to wait (its `Retry-After` header, in seconds
@@ -6,7 +7,7 @@ import { ResponseError } from '@backstage/errors';
  */
 export function retryAfterSeconds(
   error: unknown,
-  now: number = Date.now(),
+  now: number = nowMillis(),
 ): number | undefined {
   if (!(error instanceof ResponseError) || error.statusCode !== 429) {
     return undefined;

@@ -2,6 +2,7 @@ import { CompoundEntityRef } from '@backstage/catalog-model';
 import { useApi } from '@backstage/core-plugin-api';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { imageFreshnessApiRef, retryAfterSeconds } from '../api';
+import { nowMillis } from '../lib/clock';
 
 /** Where a refresh the user asked for stands. */
 export type RefreshState =
@@ -36,7 +37,7 @@ export function useRefreshEntity(options: {
   const pollMs = options.pollMs ?? POLL_MS;
   const api = useApi(imageFreshnessApiRef);
   const [state, setState] = useState<RefreshState>({ phase: 'idle' });
-  const [now, setNow] = useState(() => Date.now());
+  const [now, setNow] = useState(() => nowMillis());
   const reloadRef = useRef(reload);
   reloadRef.current = reload;
 
@@ -44,7 +45,11 @@ export function useRefreshEntity(options: {
     setState({ phase: 'requesting' });
     try {
       await api.refreshEntity(entityRef);
-      setState({ phase: 'waiting', since: refreshedAt, startedAt: Date.now() });
+      setState({
+        phase: 'waiting',
+        since: refreshedAt,
+        startedAt: nowMillis(),
+      });
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e));
       const wait = retryAfterSeconds(error);
@@ -52,10 +57,10 @@ export function useRefreshEntity(options: {
         const cause = (error as { cause?: Error }).cause;
         setState({
           phase: 'rate-limited',
-          until: Date.now() + wait * 1000,
+          until: nowMillis() + wait * 1000,
           message: cause?.message ?? error.message,
         });
-        setNow(Date.now());
+        setNow(nowMillis());
       } else {
         setState({ phase: 'failed', error });
       }
@@ -72,7 +77,7 @@ export function useRefreshEntity(options: {
       return undefined;
     }
     const timer = setInterval(() => {
-      if (Date.now() - state.startedAt > WAIT_MS) {
+      if (nowMillis() - state.startedAt > WAIT_MS) {
         setState({ phase: 'slow' });
       } else {
         reloadRef.current();
@@ -87,7 +92,7 @@ export function useRefreshEntity(options: {
       return undefined;
     }
     const timer = setInterval(() => {
-      const current = Date.now();
+      const current = nowMillis();
       setNow(current);
       if (current >= state.until) {
         setState({ phase: 'idle' });

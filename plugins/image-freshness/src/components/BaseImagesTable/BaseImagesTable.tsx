@@ -15,6 +15,7 @@ import { ImageErrorNotice } from '../ImageErrorNotice';
 import { ImageName } from '../ImageName';
 import { RelativeTime } from '../RelativeTime';
 import { VerdictChip } from '../VerdictChip';
+import { nowMillis } from '../../lib/clock';
 
 interface BaseRow {
   report: BaseImageReport;
@@ -323,7 +324,7 @@ function useColumns(): TableColumn<BaseRow>[] {
             return <span className={classes.none}>–</span>;
           }
           const overdue =
-            row.rebuildDueAt !== undefined && row.rebuildDueAt <= Date.now();
+            row.rebuildDueAt !== undefined && row.rebuildDueAt <= nowMillis();
           return (
             <span className={overdue ? classes.overdue : undefined}>
               {overdue ? 'was due ' : 'due '}

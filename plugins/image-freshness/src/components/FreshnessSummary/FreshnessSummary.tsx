@@ -2,7 +2,7 @@ import Typography from '@material-ui/core/Typography';
 import { makeStyles, Theme } from '@material-ui/core/styles';
 import type { FreshnessVerdict } from 'backstage-plugin-image-freshness-common';
 import { describeDuration } from 'backstage-plugin-image-freshness-common';
-import { DateTime } from 'luxon';
+import { ageOf } from '../../lib/clock';
 import type { ContainerSummary } from '../../lib/summary';
 import { absoluteTime } from '../RelativeTime';
 import { SummaryTile, SummaryTiles } from '../SummaryTiles';
@@ -107,12 +107,7 @@ export function FreshnessSummary(props: {
               component="span"
               title={absoluteTime(oldest.created)}
             >
-              built{' '}
-              <strong>
-                {describeDuration(
-                  DateTime.now().diff(DateTime.fromISO(oldest.created)),
-                )}
-              </strong>{' '}
+              built <strong>{describeDuration(ageOf(oldest.created))}</strong>{' '}
               ago
             </Typography>
             <VerdictChip verdict={oldest.verdict} />

@@ -3,6 +3,7 @@ import { alpha, makeStyles, Theme, useTheme } from '@material-ui/core/styles';
 import { describeDuration } from 'backstage-plugin-image-freshness-common';
 import { DateTime, Duration } from 'luxon';
 import { Fragment } from 'react';
+import { now as clockNow } from '../../lib/clock';
 import { splitImage } from '../../lib/format';
 import type { DistinctImage } from '../../lib/summary';
 import type { FreshnessThreshold } from '../../lib/threshold';
@@ -102,7 +103,7 @@ export function ImageAgeChart(props: {
   const { images, threshold } = props;
   const classes = useStyles();
   const theme = useTheme();
-  const now = props.now ?? DateTime.now();
+  const now = props.now ?? clockNow();
   const maxAge = threshold.maxAge;
 
   const dated = images

@@ -16,9 +16,9 @@ import {
   FreshnessVerdict,
   isImageFreshnessAvailable,
 } from 'backstage-plugin-image-freshness-common';
-import { DateTime } from 'luxon';
 import { useMemo } from 'react';
 import { useEntityImageReport } from '../../hooks/useEntityImageReport';
+import { ageOf } from '../../lib/clock';
 import { IMAGE_FRESHNESS_ANNOTATIONS } from '../../lib/annotations';
 import { distinctImages, FRESHNESS_ORDER } from '../../lib/summary';
 import { absoluteTime, LastRefreshed, RelativeTime } from '../RelativeTime';
@@ -186,10 +186,7 @@ function CardBody() {
           </span>
           , built{' '}
           <span title={absoluteTime(oldest.created!)}>
-            {describeDuration(
-              DateTime.now().diff(DateTime.fromISO(oldest.created!)),
-            )}{' '}
-            ago
+            {describeDuration(ageOf(oldest.created!))} ago
           </span>
         </Typography>
       ) : null}

@@ -1,9 +1,8 @@
-import { screen, within } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
+import { act, screen, within } from '@testing-library/react';
 import type { EntityImageReport } from 'backstage-plugin-image-freshness-common';
 import {
   fakeApi,
-  fixClock,
+  fakeTimersAt,
   NOW,
   renderForEntity,
   report,
@@ -12,7 +11,9 @@ import {
 import { ImageFreshnessContent } from '../ImageFreshnessContent';
 import { BaseImagesContent } from '../BaseImagesContent';
 
-fixClock();
+// Polling and the 429 countdown run on timers: fake ones at NOW, advanced
+// by Testing Library's waits, so no step depends on how fast the machine is.
+const user = fakeTimersAt();
 
 const status = () => screen.getByRole('status');
 
@@ -39,14 +40,14 @@ describe('RefreshButton', () => {
     const button = await screen.findByRole('button', { name: 'Refresh' });
     expect(screen.getByRole('button', { name: 'Containers: 7' })).toBeVisible();
 
-    await userEvent.click(button);
+    await user.click(button);
     expect(
       await screen.findByText('Refresh started; waiting for the new report…'),
     ).toBeInTheDocument();
     expect(button).toBeDisabled();
 
     expect(
-      await screen.findByText('Report updated.', {}, { timeout: 5000 }),
+      await screen.findByText('Report updated.', {}, { timeout: 10_000 }),
     ).toBeInTheDocument();
     expect(
       screen.getByRole('button', { name: 'Containers: 2' }),
@@ -76,9 +77,9 @@ describe('RefreshButton', () => {
       ),
     );
     await screen.findByText('Not checked yet');
-    await userEvent.click(screen.getByRole('button', { name: 'Refresh' }));
+    await user.click(screen.getByRole('button', { name: 'Refresh' }));
     expect(
-      await screen.findByText('Report updated.', {}, { timeout: 5000 }),
+      await screen.findByText('Report updated.', {}, { timeout: 10_000 }),
     ).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Containers: 7' })).toBeVisible();
   });
@@ -98,7 +99,7 @@ describe('RefreshButton', () => {
       ),
     );
     const button = await screen.findByRole('button', { name: 'Refresh' });
-    await userEvent.click(button);
+    await user.click(button);
     expect(
       await screen.findByText(
         'Refreshed less than a minute ago; try again in 42 s.',
@@ -109,13 +110,20 @@ describe('RefreshButton', () => {
       'component:default/checkout was refreshed less than 60 s ago; try again in 42 s',
     );
     expect(button).toBeDisabled();
-    expect(
-      await screen.findByText(
-        'Refreshed less than a minute ago; try again in 41 s.',
-        {},
-        { timeout: 2500 },
-      ),
-    ).toBeInTheDocument();
+    // One second later by the clock, one second less to wait.
+    act(() => {
+      jest.advanceTimersByTime(1000);
+    });
+    expect(status()).toHaveTextContent(
+      'Refreshed less than a minute ago; try again in 41 s.',
+    );
+    expect(button).toBeDisabled();
+    // When the wait is over, the button is back.
+    act(() => {
+      jest.advanceTimersByTime(41_000);
+    });
+    expect(button).toBeEnabled();
+    expect(status()).toHaveTextContent('');
   });
 
   it('says why a refresh failed and lets the user try again', async () => {
@@ -131,12 +139,12 @@ describe('RefreshButton', () => {
       ),
     );
     const button = await screen.findByRole('button', { name: 'Refresh' });
-    await userEvent.click(button);
+    await user.click(button);
     expect(
       await screen.findByText(/Refresh failed: .*You may not refresh/),
     ).toBeInTheDocument();
     expect(button).toBeEnabled();
-    await userEvent.click(button);
+    await user.click(button);
     expect(attempts).toBe(2);
   });
 
@@ -154,14 +162,12 @@ describe('RefreshButton', () => {
         },
       ),
     );
-    await userEvent.click(
-      await screen.findByRole('button', { name: 'Refresh' }),
-    );
+    await user.click(await screen.findByRole('button', { name: 'Refresh' }));
     expect(
       await screen.findByText(
         'Warning: Could not reload the report; showing the last one',
         {},
-        { timeout: 5000 },
+        { timeout: 10_000 },
       ),
     ).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Containers: 7' })).toBeVisible();
