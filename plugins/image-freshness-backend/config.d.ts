@@ -4,6 +4,30 @@ export interface Config {
   /** Configuration of the image-freshness backend plugin. */
   imageFreshness?: {
     /**
+     * Schedules of the other global tasks (Backstage's schedule shape:
+     * frequency, timeout, initialDelay), each with its default.
+     */
+    schedules?: {
+      /**
+       * Repository scans: how often due repositories are looked for.
+       * @default { frequency: { minutes: 5 }, timeout: { minutes: 30 }, initialDelay: { seconds: 30 } }
+       */
+      scans?: {
+        frequency: HumanDuration | string;
+        timeout: HumanDuration | string;
+        initialDelay?: HumanDuration | string;
+      };
+      /**
+       * Vulnerability scans (with a scanner module): how often due digests are looked for.
+       * @default { frequency: { minutes: 10 }, timeout: { hours: 1 }, initialDelay: { minutes: 1 } }
+       */
+      vulnerabilities?: {
+        frequency: HumanDuration | string;
+        timeout: HumanDuration | string;
+        initialDelay?: HumanDuration | string;
+      };
+    };
+    /**
      * When the refresh task runs (one replica at a time).
      * @default { frequency: { minutes: 30 }, timeout: { minutes: 10 }, initialDelay: { seconds: 15 } }
      */
@@ -242,130 +266,6 @@ export interface Config {
        * @default 4
        */
       concurrency?: number;
-    }>;
-    /**
-     * Vulnerability summaries with Trivy: every digest in use (entities'
-     * images and scanned tags) is scanned with `trivy image --format json`,
-     * one at a time, on one replica; the counts per severity are served at
-     * `GET /api/image-freshness/vulnerabilities/:digest` and exported as
-     * `container_image_vulnerabilities{digest,severity}`. Registry credentials
-     * from `registries` (or `dockerConfigFile`) reach Trivy through its
-     * environment. Without a `trivy` binary a warning is logged once and the
-     * feature is reported unavailable at `GET /api/image-freshness/vulnerabilities`.
-     */
-    trivy?: {
-      /**
-       * The Trivy binary: a path, or a name looked up on the PATH.
-       * @default trivy
-       */
-      path?: string;
-      /**
-       * Severities counted (and asked of Trivy): CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN.
-       * @default [CRITICAL, HIGH, MEDIUM, LOW]
-       */
-      severities?: string[];
-      /**
-       * How long one image scan may take; past it Trivy is stopped and the
-       * image skipped (logged), keeping its last good counts.
-       * @default 5m
-       */
-      timeout?: HumanDuration | string;
-      /**
-       * How long a digest's counts are trusted before it is scanned again
-       * (the vulnerability database changes daily).
-       * @default 24h
-       */
-      rescanInterval?: HumanDuration | string;
-      /**
-       * Extra arguments for `trivy image`, e.g. `['--cache-dir', '/var/cache/trivy']`
-       * or `['--server', 'http://trivy-server:4954']`.
-       * @default []
-       */
-      args?: string[];
-    };
-    /**
-     * Registry health probes, as the registry exporter runs them: on every
-     * backend instance (each probes for itself), every `interval`, the
-     * configured checks run in order and are exported at the metrics route as
-     * `registry_exporter_success`, `registry_exporter_error_count`,
-     * `registry_exporter_duration_seconds` and
-     * `registry_exporter_image_size_mbytes` (labels `tested_registry`, `node`,
-     * `type`, and `error` on the count). The last results of this instance are
-     * served at `GET /api/image-freshness/health-probes`. At shutdown the
-     * instance deletes its own `push-` and `metadata-` tags (by digest).
-     * @default []
-     */
-    healthProbes?: Array<{
-      /** Registry host as in image references, e.g. quay.io or registry.example.com:5000. */
-      registry: string;
-      /** A repository the probe may read, write and delete tags in, e.g. `platform/registry-probe`. */
-      repository: string;
-      /**
-       * The `tested_registry` label (unique among probes).
-       * @default the registry host
-       */
-      name?: string;
-      /**
-       * Credentials for this probe; without them, those of `registries` (or
-       * `dockerConfigFile`) for the host, else anonymous.
-       */
-      credentials?: {
-        username?: string;
-        /** @visibility secret */
-        password?: string;
-        /** @visibility secret */
-        token?: string;
-      };
-      /**
-       * Speak plain HTTP. Default as in `registries`: true only for localhost
-       * and 127.0.0.0/8.
-       */
-      insecure?: boolean;
-      /**
-       * - `pull`: read the `pullTag` artifact (manifest and blobs), re-created when missing;
-       * - `push`: push two generated artifacts to `push-<instance>`, a tag unique to this backend instance;
-       * - `metadata`: re-tag the pull artifact as `metadata-<instance>`;
-       * - `authentication`: log in from scratch (a token from the registry's
-       *   token endpoint, or Basic) and make one authorised request.
-       * @default [pull, push, metadata, authentication]
-       */
-      checks?: Array<'pull' | 'push' | 'metadata' | 'authentication'>;
-      /**
-       * How often the checks run.
-       * @default 5m
-       */
-      interval?: HumanDuration | string;
-      /**
-       * How long one attempt of a check may take.
-       * @default 35s
-       */
-      timeout?: HumanDuration | string;
-      /**
-       * Retries of a failed attempt (timeouts, server and network errors, 429),
-       * with exponential backoff; 401, 403, 404 and 400 are not retried.
-       * @default 5
-       */
-      retries?: number;
-      /**
-       * The first backoff delay; it doubles with each retry.
-       * @default 1s
-       */
-      retryDelay?: HumanDuration | string;
-      /**
-       * The `node` label.
-       * @default the NODE_NAME environment variable, else the host name
-       */
-      node?: string;
-      /**
-       * The known tag the pull check reads (and re-creates when missing).
-       * @default pull
-       */
-      pullTag?: string;
-      /**
-       * Size of each generated artifact, in bytes (256 to 67108864).
-       * @default 1048576
-       */
-      artifactBytes?: number;
     }>;
   };
 }

@@ -1,1 +1,1 @@
-module.exports = require('../../scripts/eslint/oneClock')(__dirname);
+module.exports = require('../../scripts/eslint/projectConfig')(__dirname);

@@ -32,6 +32,9 @@ export function backendFeatures() {
     import('@backstage/plugin-user-settings-backend'),
     import('@backstage/plugin-signals-backend'),
 
+    // image freshness: the core plugin and its optional modules
     import('backstage-plugin-image-freshness-backend'),
+    import('backstage-plugin-image-freshness-backend-module-trivy'),
+    import('backstage-plugin-image-freshness-backend-module-registry-probes'),
   ];
 }

@@ -8,7 +8,7 @@ import {
   UploadOptions,
   UploadResult,
 } from './remote/blobs';
-import { RemoteContext, toReference } from './remote/context';
+import { RemoteContext, RequestOptions, toReference } from './remote/context';
 import { ImageDetails, inspectImage, InspectOptions } from './remote/inspect';
 import { listRepositories, listTags, ListOptions } from './remote/lists';
 import {
@@ -50,26 +50,33 @@ export class OciClient {
   }
 
   /** HEAD the manifest: its digest (Docker-Content-Digest), media type and size, without downloading it. */
-  headManifest(reference: string | ImageReference): Promise<ManifestHead> {
-    return headManifest(this.ctx, toReference(reference));
+  headManifest(
+    reference: string | ImageReference,
+    options: RequestOptions = {},
+  ): Promise<ManifestHead> {
+    return headManifest(this.ctx, toReference(reference), options);
   }
 
   /** GET the manifest or index; its sha256 must match the requested or announced digest. */
-  getManifest(reference: string | ImageReference): Promise<FetchedManifest> {
-    return getManifest(this.ctx, toReference(reference));
+  getManifest(
+    reference: string | ImageReference,
+    options: RequestOptions = {},
+  ): Promise<FetchedManifest> {
+    return getManifest(this.ctx, toReference(reference), options);
   }
 
   /** GET a blob of the reference's repository, verified against its digest. Default limit: `maxManifestBytes`. */
   getBlob(
     reference: string | ImageReference,
     digest: string,
-    options: { maxBytes?: number } = {},
+    options: RequestOptions & { maxBytes?: number } = {},
   ): Promise<Buffer> {
     return getBlob(
       this.ctx,
       toReference(reference),
       digest,
       options.maxBytes ?? this.ctx.maxManifestBytes,
+      options,
     );
   }
 
@@ -77,8 +84,9 @@ export class OciClient {
   getJsonBlob<T>(
     reference: string | ImageReference,
     digest: string,
+    options: RequestOptions = {},
   ): Promise<T> {
-    return getJsonBlob<T>(this.ctx, toReference(reference), digest);
+    return getJsonBlob<T>(this.ctx, toReference(reference), digest, options);
   }
 
   /**
@@ -113,8 +121,11 @@ export class OciClient {
   blobExists(
     reference: string | ImageReference,
     digest: string,
+    options: RequestOptions = {},
   ): Promise<boolean> {
-    return blobExists(this.ctx, toReference(reference), digest);
+    return blobExists(this.ctx, toReference(reference), digest, {
+      signal: options.signal,
+    });
   }
 
   /** Uploads a blob to the reference's repository unless it is there: monolithic, or chunked with `chunkSize`. */
@@ -131,8 +142,15 @@ export class OciClient {
     reference: string | ImageReference,
     digest: string,
     fromRepository: string,
+    options: RequestOptions = {},
   ): Promise<boolean> {
-    return mountBlob(this.ctx, toReference(reference), digest, fromRepository);
+    return mountBlob(
+      this.ctx,
+      toReference(reference),
+      digest,
+      fromRepository,
+      options,
+    );
   }
 
   /** PUT a manifest (bytes, JSON text or an object) under the reference's tag or digest; returns its digest. */
@@ -140,20 +158,31 @@ export class OciClient {
     reference: string | ImageReference,
     manifest: Buffer | string | object,
     mediaType?: string,
+    options: RequestOptions = {},
   ): Promise<{ digest: string }> {
-    return putManifest(this.ctx, toReference(reference), manifest, mediaType);
+    return putManifest(
+      this.ctx,
+      toReference(reference),
+      manifest,
+      mediaType,
+      options,
+    );
   }
 
   /** Puts the reference's manifest, byte for byte, under another tag of the same repository. */
   tagManifest(
     reference: string | ImageReference,
     tag: string,
+    options: RequestOptions = {},
   ): Promise<{ digest: string }> {
-    return tagManifest(this.ctx, toReference(reference), tag);
+    return tagManifest(this.ctx, toReference(reference), tag, options);
   }
 
   /** Deletes a manifest by digest (the reference must carry one); its tags vanish with it. */
-  deleteManifest(reference: string | ImageReference): Promise<void> {
-    return deleteManifest(this.ctx, toReference(reference));
+  deleteManifest(
+    reference: string | ImageReference,
+    options: RequestOptions = {},
+  ): Promise<void> {
+    return deleteManifest(this.ctx, toReference(reference), options);
   }
 }

@@ -43,6 +43,7 @@ export type { IssuedToken, TokenCacheOptions } from './auth/TokenCache';
 export type { UploadOptions, UploadResult } from './remote/blobs';
 export type { ImageDetails, InspectOptions } from './remote/inspect';
 export type { ListOptions } from './remote/lists';
+export type { RequestOptions } from './remote/context';
 export type { FetchedManifest, ManifestHead } from './remote/manifests';
 export type {
   RequestEvent,

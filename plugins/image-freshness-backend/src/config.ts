@@ -3,7 +3,10 @@ import {
   SchedulerServiceTaskScheduleDefinition,
   readSchedulerServiceTaskScheduleDefinitionFromConfig,
 } from '@backstage/backend-plugin-api';
-import { parseDuration } from 'backstage-plugin-image-freshness-common';
+import {
+  readCredentials,
+  readDuration,
+} from 'backstage-plugin-image-freshness-node';
 import { Duration } from 'luxon';
 import { parsePlatform, Platform, RegistryCredentials } from 'oci-client';
 
@@ -36,24 +39,6 @@ const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
   timeout: { minutes: 10 },
   initialDelay: { seconds: 15 },
 };
-
-/**
- * Reads the duration at `key` (a HumanDuration or a string such as `7d`),
- * else `fallback`; `where` names the key's parent in the error.
- */
-export function readDuration(
-  config: Config,
-  key: string,
-  fallback: string,
-  where: string,
-): Duration {
-  return parseDuration(
-    (config.getOptional(key) ?? fallback) as Parameters<
-      typeof parseDuration
-    >[0],
-    `${where}.${key}`,
-  );
-}
 
 /** Reads `imageFreshness` from the app config; throws on values it cannot use. */
 export function readImageFreshnessConfig(root: Config): ImageFreshnessConfig {
@@ -92,27 +77,5 @@ export function readImageFreshnessConfig(root: Config): ImageFreshnessConfig {
   };
 }
 
-/**
- * Reads the `credentials` under `config` (a registry's, a health probe's): a
- * token, or a username and a password; none when absent. `subject` names
- * them in the error for anything else.
- */
-export function readCredentials(
-  config: Config,
-  subject: string,
-): RegistryCredentials | undefined {
-  const credentials = config.getOptionalConfig('credentials');
-  if (!credentials) {
-    return undefined;
-  }
-  const token = credentials.getOptionalString('token');
-  if (token) {
-    return { token };
-  }
-  const username = credentials.getOptionalString('username');
-  const password = credentials.getOptionalString('password');
-  if (username && password) {
-    return { username, password };
-  }
-  throw new Error(`${subject} need a token, or a username and a password`);
-}
+// Shared with the modules; kept importable from here for the core's parts.
+export { readCredentials, readDuration };

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
 import { OciError } from '../errors';
+import { abortable } from '../transport/abort';
+import { answerError, checked, failureError } from '../transport/check';
+import { CheckHost, hostRefusal } from '../transport/hostCheck';
+import { ERROR_BODY_BYTES } from '../transport/httpFetch';
+import { RequestKind } from '../transport/observer';
+import { Answer, RoundTrip } from '../transport/roundTrip';
 import { AuthChallenge, parseChallenges } from './challenge';
 import {
   CredentialSource,
@@ -15,11 +21,7 @@ export type HostAuth =
   | { scheme: 'bearer'; realm: string; service?: string };
 
 /** An answer as the authenticator needs it. */
-export interface AuthResponse {
-  status: number;
-  headers: Headers;
-  body: Buffer;
-}
+export type AuthResponse = Pick<Answer, 'status' | 'headers' | 'body'>;
 
 /** The Authorization header chosen for a request, and the token it came from. */
 export interface Authorization {
@@ -29,30 +31,21 @@ export interface Authorization {
   token?: string;
 }
 
-/** What the authenticator needs from the transport. */
+/** What the authenticator needs: the layers below it, and the client's settings. */
 export interface AuthenticatorOptions {
   credentials: CredentialSource;
   tokens: TokenCache;
-  /** `GET /v2/` on the registry, unauthenticated; any status. */
-  ping: (registry: string) => Promise<AuthResponse>;
-  /** A request to a token endpoint; resolves with 200 answers, throws OciError otherwise. */
-  requestToken: (request: {
-    registry: string;
-    url: string;
-    method: 'GET' | 'POST';
-    headers: Record<string, string>;
-    body?: Buffer;
-    what: string;
-    advice: string;
-  }) => Promise<AuthResponse>;
+  /**
+   * The layers below authentication (retries, limits, timeout, redirects,
+   * host check, observation): pings and token requests go through them.
+   */
+  send: RoundTrip;
+  /** `https://endpoint` of a registry, or `http://` when it is allowed plain HTTP. */
+  baseUrl: (registry: string) => string;
   /** Whether a URL may carry credentials: https, or http to a host allowed plain HTTP. */
   mayCarrySecrets: (url: URL) => boolean;
-  /** Throws a BLOCKED_HOST OciError when the URL's host may not be contacted at all. */
-  refuseBlockedHost: (
-    registry: string,
-    url: URL,
-    what: string,
-  ) => Promise<void>;
+  /** Asked first when credentials would go to a token endpoint over plain HTTP, so a blocked host is named as such. */
+  checkHost?: CheckHost;
   userAgent: string;
 }
 
@@ -106,12 +99,15 @@ export class Authenticator {
     registry: string,
     repository: string | undefined,
     scopes: string[],
+    signal?: AbortSignal,
   ): Promise<Authorization | undefined> {
     const credentials = await this.options.credentials(registry, repository);
     if (credentials && 'token' in credentials) {
       return { header: `Bearer ${credentials.token}` };
     }
-    const host = await this.hostAuth(registry);
+    // The ping and the token request are shared with other callers: an abort
+    // ends this caller's wait, not the work the others wait for.
+    const host = await abortable(this.hostAuth(registry), signal);
     if (host.scheme === 'none') {
       return undefined;
     }
@@ -127,8 +123,11 @@ export class Authenticator {
       sorted.join(' '),
       fingerprint(credentials),
     ].join('|');
-    const token = await this.options.tokens.get(tokenKey, () =>
-      this.fetchToken(registry, host, sorted, credentials),
+    const token = await abortable(
+      this.options.tokens.get(tokenKey, () =>
+        this.fetchToken(registry, host, sorted, credentials),
+      ),
+      signal,
     );
     return { header: `Bearer ${token}`, tokenKey, token };
   }
@@ -184,10 +183,68 @@ export class Authenticator {
       : `no credentials are configured for ${registry}; add them`;
   }
 
+  /** One request below authentication, as the authenticator makes them. */
+  private send(
+    registry: string,
+    kind: RequestKind,
+    request: {
+      url: URL;
+      method: 'GET' | 'POST';
+      headers?: Record<string, string>;
+      body?: Buffer;
+    },
+  ): Promise<Answer> {
+    return this.options.send({
+      registry,
+      kind,
+      method: request.method,
+      url: request.url,
+      headers: request.headers ?? {},
+      body: request.body,
+      maxBytes: ERROR_BODY_BYTES,
+      retry: 0,
+      redirected: false,
+    });
+  }
+
+  /** `GET /v2/` on the registry, unauthenticated: any of 2xx, 401, 403 and 404 is an answer. */
+  private ping(registry: string): Promise<AuthResponse> {
+    const url = new URL(`${this.options.baseUrl(registry)}/v2/`);
+    return checked(
+      registry,
+      `GET /v2/ (the API check) of ${registry}`,
+      () => this.send(registry, 'ping', { url, method: 'GET' }),
+      { allow: [401, 403, 404] },
+    );
+  }
+
+  /** A request to a token endpoint: its 2xx answer, else an OciError with `advice`. */
+  private requestToken(
+    registry: string,
+    request: {
+      url: URL;
+      method: 'GET' | 'POST';
+      headers: Record<string, string>;
+      body?: Buffer;
+      what: string;
+      advice: string;
+    },
+  ): Promise<AuthResponse> {
+    const what = `a request for ${request.what}`;
+    return checked(
+      registry,
+      what,
+      () => this.send(registry, 'token', request),
+      {
+        refused: answer => answerError(registry, what, answer, request.advice),
+      },
+    );
+  }
+
   private hostAuth(registry: string): Promise<HostAuth> {
     let host = this.hosts.get(registry);
     if (!host) {
-      host = this.options.ping(registry).then(response => {
+      host = this.ping(registry).then(response => {
         if (response.status === 401) {
           return (
             hostAuthFrom(
@@ -223,11 +280,10 @@ export class Authenticator {
     const what = `a token for ${scopes.join(' ') || registry}`;
     if (credentials && !this.options.mayCarrySecrets(url)) {
       // a blocked host is refused as such, whatever the scheme
-      await this.options.refuseBlockedHost(
-        registry,
-        url,
-        `a request for ${what}`,
-      );
+      const refused = await hostRefusal(this.options.checkHost, url);
+      if (refused) {
+        throw failureError(registry, `a request for ${what}`, refused);
+      }
       throw new OciError(
         'AUTHENTICATION',
         `${registry} asked for credentials to be sent to ${url.origin} over plain HTTP; refused. Configure the token host as insecure only if that is intended.`,
@@ -250,9 +306,8 @@ export class Authenticator {
       });
       if (host.service) form.set('service', host.service);
       headers['content-type'] = 'application/x-www-form-urlencoded';
-      response = await this.options.requestToken({
-        registry,
-        url: url.href,
+      response = await this.requestToken(registry, {
+        url,
         method: 'POST',
         headers,
         body: Buffer.from(form.toString()),
@@ -269,9 +324,8 @@ export class Authenticator {
           credentials.password,
         );
       }
-      response = await this.options.requestToken({
-        registry,
-        url: url.href,
+      response = await this.requestToken(registry, {
+        url,
         method: 'GET',
         headers,
         what,

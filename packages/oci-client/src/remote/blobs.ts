@@ -7,10 +7,11 @@ import {
   RemoteContext,
   repositoryName,
   repositoryScope,
+  RequestOptions,
 } from './context';
 
 /** Options for {@link uploadBlob}. @public */
-export interface UploadOptions {
+export interface UploadOptions extends RequestOptions {
   /** Upload in PATCH chunks of this many bytes; default: one monolithic PUT. */
   chunkSize?: number;
 }
@@ -31,6 +32,7 @@ export async function getBlob(
   ref: ImageReference,
   digest: string,
   maxBytes: number,
+  options: RequestOptions = {},
 ): Promise<Buffer> {
   const response = await ctx.transport.send({
     registry: ref.registry,
@@ -41,6 +43,7 @@ export async function getBlob(
     scopes: [repositoryScope(ref.repository, 'pull')],
     maxBytes,
     what: `GET the blob ${repositoryName(ref)}@${digest}`,
+    signal: options.signal,
   });
   const actual = sha256(response.body);
   if (digest.startsWith('sha256:') && actual !== digest) {
@@ -60,8 +63,9 @@ export async function getJsonBlob<T>(
   ctx: RemoteContext,
   ref: ImageReference,
   digest: string,
+  options: RequestOptions = {},
 ): Promise<T> {
-  const raw = await getBlob(ctx, ref, digest, ctx.maxManifestBytes);
+  const raw = await getBlob(ctx, ref, digest, ctx.maxManifestBytes, options);
   return parseJson<T>(raw, ref, `the blob ${digest}`);
 }
 
@@ -70,7 +74,7 @@ export async function blobExists(
   ctx: RemoteContext,
   ref: ImageReference,
   digest: string,
-  actions = 'pull',
+  options: RequestOptions & { actions?: string } = {},
 ): Promise<boolean> {
   const response = await ctx.transport.send({
     registry: ref.registry,
@@ -78,10 +82,11 @@ export async function blobExists(
     method: 'HEAD',
     url: `/v2/${ref.repository}/blobs/${digest}`,
     kind: 'blob',
-    scopes: [repositoryScope(ref.repository, actions)],
+    scopes: [repositoryScope(ref.repository, options.actions ?? 'pull')],
     maxBytes: 0,
     allow: [404],
     what: `HEAD the blob ${repositoryName(ref)}@${digest}`,
+    signal: options.signal,
   });
   return response.status !== 404;
 }
@@ -119,7 +124,8 @@ export async function uploadBlob(
 ): Promise<UploadResult> {
   const digest = sha256(data);
   const name = repositoryName(ref);
-  if (await blobExists(ctx, ref, digest, 'pull,push')) {
+  const { signal } = options;
+  if (await blobExists(ctx, ref, digest, { actions: 'pull,push', signal })) {
     return { digest, size: data.length, existed: true };
   }
   const common = {
@@ -128,6 +134,7 @@ export async function uploadBlob(
     kind: 'upload' as const,
     scopes: [repositoryScope(ref.repository, 'pull,push')],
     maxBytes: 64 * 1024,
+    signal,
   };
   const started = await ctx.transport.send({
     ...common,
@@ -190,6 +197,7 @@ export async function mountBlob(
   ref: ImageReference,
   digest: string,
   fromRepository: string,
+  options: RequestOptions = {},
 ): Promise<boolean> {
   const common = {
     registry: ref.registry,
@@ -200,6 +208,7 @@ export async function mountBlob(
       repositoryScope(fromRepository, 'pull'),
     ],
     maxBytes: 64 * 1024,
+    signal: options.signal,
   };
   const query = new URLSearchParams({ mount: digest, from: fromRepository });
   const response = await ctx.transport.send({

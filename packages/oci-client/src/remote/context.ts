@@ -2,6 +2,16 @@ import { OciError } from '../errors';
 import { formatReference, ImageReference, parseReference } from '../reference';
 import { Transport } from '../transport/Transport';
 
+/** Options every operation takes. @public */
+export interface RequestOptions {
+  /**
+   * Aborts the operation: its request in flight, a retry's wait and a wait
+   * for a free slot end at once, and the call rejects with the signal's
+   * reason (an `AbortError` unless another was given).
+   */
+  signal?: AbortSignal;
+}
+
 /** What every remote operation works with. */
 export interface RemoteContext {
   transport: Transport;

@@ -7,7 +7,7 @@ import {
 } from '../manifest';
 import { Platform, selectPlatform } from '../platform';
 import { formatReference, ImageReference } from '../reference';
-import { RemoteContext } from './context';
+import { RemoteContext, RequestOptions } from './context';
 import { getJsonBlob } from './blobs';
 import { FetchedManifest, getManifest } from './manifests';
 
@@ -34,7 +34,7 @@ export interface ImageDetails {
 }
 
 /** Options for {@link inspectImage}. @public */
-export interface InspectOptions {
+export interface InspectOptions extends RequestOptions {
   /** The platform to pick from a multi-arch image; else linux/amd64, else the first entry. */
   platform?: Platform;
 }
@@ -59,7 +59,7 @@ export async function inspectImage(
   ref: ImageReference,
   options: InspectOptions = {},
 ): Promise<ImageDetails> {
-  const top = await getManifest(ctx, ref);
+  const top = await getManifest(ctx, ref, options);
   let manifest: FetchedManifest = top;
   let indexAnnotations: Record<string, string> = {};
   let indexDigest: string | undefined;
@@ -78,11 +78,15 @@ export async function inspectImage(
     indexDigest = top.digest;
     indexAnnotations = top.body.annotations ?? {};
     entryPlatform = chosen.platform;
-    manifest = await getManifest(ctx, {
-      ...ref,
-      tag: undefined,
-      digest: chosen.digest,
-    });
+    manifest = await getManifest(
+      ctx,
+      {
+        ...ref,
+        tag: undefined,
+        digest: chosen.digest,
+      },
+      options,
+    );
     if (isIndex(manifest.mediaType, manifest.body)) {
       throw new OciError(
         'INVALID_REQUEST',
@@ -103,7 +107,12 @@ export async function inspectImage(
       { host: ref.registry },
     );
   }
-  const config = await getJsonBlob<ImageConfig>(ctx, ref, image.config.digest);
+  const config = await getJsonBlob<ImageConfig>(
+    ctx,
+    ref,
+    image.config.digest,
+    options,
+  );
   const problem = configProblem(config);
   if (problem) {
     throw new OciError(

@@ -7,10 +7,11 @@ import {
   RemoteContext,
   repositoryName,
   repositoryScope,
+  RequestOptions,
 } from './context';
 
 /** Options for listing tags or repositories. @public */
-export interface ListOptions {
+export interface ListOptions extends RequestOptions {
   /** Asks for pages of this size (`n`); servers may ignore it. Default: the server's choice. */
   pageSize?: number;
   /** Stops after this many pages; default 10 000. */
@@ -55,6 +56,7 @@ async function paginate(
       scopes: options.scopes,
       maxBytes: MAX_PAGE_BYTES,
       what: `GET ${options.what}${page ? ` (page ${page + 1})` : ''}`,
+      signal: list.signal,
     });
     seen.add(response.url);
     const before = names.size;

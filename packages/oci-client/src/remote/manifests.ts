@@ -12,6 +12,7 @@ import {
   RemoteContext,
   repositoryName,
   repositoryScope,
+  RequestOptions,
 } from './context';
 
 /** The answer of a HEAD on a manifest. @public */
@@ -60,6 +61,7 @@ function mismatch(
 export async function headManifest(
   ctx: RemoteContext,
   ref: ImageReference,
+  options: RequestOptions = {},
 ): Promise<ManifestHead> {
   const response = await ctx.transport.send({
     registry: ref.registry,
@@ -71,10 +73,11 @@ export async function headManifest(
     headers: { accept: MANIFEST_ACCEPT },
     maxBytes: ctx.maxManifestBytes,
     what: `HEAD the manifest of ${formatReference(ref)}`,
+    signal: options.signal,
   });
   const digest = response.headers.get('docker-content-digest');
   if (!digest) {
-    const fetched = await getManifest(ctx, ref);
+    const fetched = await getManifest(ctx, ref, options);
     return {
       digest: fetched.digest,
       mediaType: fetched.mediaType,
@@ -98,6 +101,7 @@ export async function headManifest(
 export async function getManifest(
   ctx: RemoteContext,
   ref: ImageReference,
+  options: RequestOptions = {},
 ): Promise<FetchedManifest> {
   const response = await ctx.transport.send({
     registry: ref.registry,
@@ -109,6 +113,7 @@ export async function getManifest(
     headers: { accept: MANIFEST_ACCEPT },
     maxBytes: ctx.maxManifestBytes,
     what: `GET the manifest of ${formatReference(ref)}`,
+    signal: options.signal,
   });
   const raw = response.body;
   const digest = sha256(raw);
@@ -143,6 +148,7 @@ export async function putManifest(
   ref: ImageReference,
   manifest: Buffer | string | object,
   mediaType?: string,
+  options: RequestOptions = {},
 ): Promise<{ digest: string }> {
   const raw = Buffer.isBuffer(manifest)
     ? manifest
@@ -195,6 +201,7 @@ export async function putManifest(
     body: raw,
     maxBytes: ctx.maxManifestBytes,
     what: `PUT the manifest of ${formatReference(ref)}`,
+    signal: options.signal,
   });
   const stored = response.headers.get('docker-content-digest');
   if (stored && stored !== digest) {
@@ -208,14 +215,16 @@ export async function tagManifest(
   ctx: RemoteContext,
   ref: ImageReference,
   tag: string,
+  options: RequestOptions = {},
 ): Promise<{ digest: string }> {
   const tagged = parseReference(`${repositoryName(ref)}:${tag}`);
-  const source = await getManifest(ctx, ref);
+  const source = await getManifest(ctx, ref, options);
   return putManifest(
     ctx,
     { ...tagged, digest: undefined },
     source.raw,
     source.mediaType,
+    options,
   );
 }
 
@@ -223,6 +232,7 @@ export async function tagManifest(
 export async function deleteManifest(
   ctx: RemoteContext,
   ref: ImageReference,
+  options: RequestOptions = {},
 ): Promise<void> {
   if (!ref.digest) {
     throw new OciError(
@@ -242,5 +252,6 @@ export async function deleteManifest(
     scopes: [repositoryScope(ref.repository, 'delete')],
     maxBytes: ctx.maxManifestBytes,
     what: `DELETE the manifest ${repositoryName(ref)}@${ref.digest}`,
+    signal: options.signal,
   });
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { TestRegistry } from '@internal/test/harness/registry';
 
 /** A request as the registry's access log recorded it. */
@@ -16,23 +17,29 @@ export function logMark(registry: TestRegistry): number {
 }
 
 /**
- * The requests the registry logged since `mark`, once its log has settled
- * (access lines arrive through a pipe, a little after the answers).
+ * The requests the registry logged since `mark`. Access lines arrive through
+ * a pipe, a little after the answers: a sentinel request is sent last and
+ * waited for, so every request answered before it is in the log, however
+ * loaded the machine (the sentinel itself is left out).
  */
 export async function requestsSince(
   registry: TestRegistry,
   mark: number,
 ): Promise<LoggedRequest[]> {
-  let count = -1;
-  for (let i = 0; i < 50; i++) {
-    await new Promise(resolve => setTimeout(resolve, 25));
-    const now = registry.logs().length;
-    if (now === count) break;
-    count = now;
+  const sentinel = `/v2/?settled=${randomUUID()}`;
+  const answer = await fetch(`${registry.url}${sentinel}`);
+  await answer.arrayBuffer();
+  const logged = () => registry.logs().some(line => line.includes(sentinel));
+  for (let waited = 0; !logged(); waited += 10) {
+    if (waited > 30_000) {
+      throw new Error(`the registry never logged ${sentinel}`);
+    }
+    await new Promise(resolve => setTimeout(resolve, 10));
   }
   return registry
     .logs()
     .slice(mark)
+    .filter(line => !line.includes('/v2/?settled='))
     .map(line => ACCESS_LINE.exec(line))
     .filter((m): m is RegExpExecArray => m !== null)
     .map(m => ({ method: m[1], path: m[2], status: Number(m[3]) }));

@@ -1,3 +1,6 @@
+import { sleep } from './abort';
+import { Answer, Layer, TransportFailure } from './roundTrip';
+
 /** How requests are retried. @public */
 export interface RetryOptions {
   /** Retries after the first attempt; default 3. 0 disables retries. */
@@ -54,4 +57,45 @@ export function parseRetryAfter(
   }
   const date = Date.parse(text);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * Retries GET and HEAD (never writes) on retryable failures (network errors,
+ * cut bodies, timeouts) and on 429/502/503/504 answers: after the answer's
+ * `Retry-After` when it names one (an answer asking for longer than
+ * `maxRetryAfterMs` is returned at once), else after a jittered exponential
+ * backoff. Waits end early when the exchange's signal aborts.
+ */
+export function retryLayer(
+  policy: RetryPolicy,
+  options: { random?: () => number } = {},
+): Layer {
+  return next => async exchange => {
+    const retryable = RETRYABLE_METHODS.has(exchange.method);
+    const backoff = (retry: number) =>
+      backoffDelay(policy, retry, options.random);
+    for (let retry = 0; ; retry++) {
+      const more = retryable && retry < policy.retries;
+      let answer: Answer;
+      try {
+        answer = await next({ ...exchange, retry });
+      } catch (error) {
+        if (!(error instanceof TransportFailure)) throw error;
+        if (!(error.retryable && more)) {
+          error.retries = retry;
+          throw error;
+        }
+        await sleep(backoff(retry), exchange.signal);
+        continue;
+      }
+      if (!(more && RETRYABLE_STATUSES.has(answer.status))) {
+        return answer;
+      }
+      const retryAfter = parseRetryAfter(answer.headers.get('retry-after'));
+      if (retryAfter !== undefined && retryAfter > policy.maxRetryAfterMs) {
+        return answer;
+      }
+      await sleep(retryAfter ?? backoff(retry), exchange.signal);
+    }
+  };
 }

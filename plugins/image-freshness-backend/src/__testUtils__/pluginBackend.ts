@@ -2,11 +2,15 @@ import { BackendFeature, coreServices } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import type { JsonObject } from '@backstage/types';
 import request from 'supertest';
+import imageFreshnessModuleRegistryProbes from 'backstage-plugin-image-freshness-backend-module-registry-probes';
+import imageFreshnessModuleTrivy from 'backstage-plugin-image-freshness-backend-module-trivy';
 import { imageFreshnessPlugin } from '../plugin';
 import { captureService } from './captureService';
 
 /**
- * The plugin as plugin.ts wires it, in a test backend with `config` as the
+ * The plugin as plugin.ts wires it, with the Trivy and registry-probes
+ * modules as the portal backend installs them (none with `modules: false`),
+ * in a test backend with `config` as the
  * root config and `features` (a catalog, service overrides) beside it. The
  * scheduler runs no task at start-up: `scheduler` is the plugin's own, so a
  * test runs the tasks when it wants.
@@ -14,6 +18,7 @@ import { captureService } from './captureService';
 export async function startPluginBackend(options: {
   config: JsonObject;
   features?: BackendFeature[];
+  modules?: boolean;
 }) {
   const scheduler = captureService('image-freshness', coreServices.scheduler);
   const backend = await startTestBackend({
@@ -21,6 +26,9 @@ export async function startPluginBackend(options: {
       mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
       scheduler.module,
       imageFreshnessPlugin,
+      ...(options.modules === false
+        ? []
+        : [imageFreshnessModuleTrivy, imageFreshnessModuleRegistryProbes]),
       ...(options.features ?? []),
       mockServices.rootConfig.factory({ data: options.config }),
     ],

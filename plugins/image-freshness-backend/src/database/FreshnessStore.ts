@@ -1,20 +1,11 @@
+import type { FoundContainer } from 'backstage-plugin-image-freshness-node';
 import type {
-  ContainerReport,
   ImageError,
   ImageMetadata,
 } from 'backstage-plugin-image-freshness-common';
 
 /** A container as found by a source, before its image is resolved. */
-export interface FoundContainer {
-  /** Unique within the entity: cluster, namespace, kind, name and jsonpath. */
-  key: string;
-  container: string;
-  workload: ContainerReport['workload'];
-  image: string;
-  /** os/architecture[/variant] to pick from multi-arch images. */
-  platform: string;
-  runningDigest?: string;
-}
+export type { FoundContainer };
 
 /** The outcome of resolving one container's image. */
 export type ResolveOutcome =

@@ -31,6 +31,7 @@ export class RefreshTask {
   private readonly store: FreshnessStore;
   private readonly otherStores: EntityDataStore[];
   private readonly logger: LoggerService;
+  private readonly sourceAnnotations: readonly string[];
 
   constructor(options: {
     catalog: CatalogService;
@@ -39,8 +40,11 @@ export class RefreshTask {
     store: FreshnessStore;
     /** Other stores keyed by entity, cleaned up with the main one. */
     otherStores?: EntityDataStore[];
+    /** Annotations registered container sources read (their `annotations`). */
+    sourceAnnotations?: readonly string[];
     logger: LoggerService;
   }) {
+    this.sourceAnnotations = options.sourceAnnotations ?? [];
     this.catalog = options.catalog;
     this.auth = options.auth;
     this.refresher = options.refresher;
@@ -63,12 +67,19 @@ export class RefreshTask {
           annotation(ANNOTATION_IMAGES),
           annotation(ANNOTATION_KUBERNETES_ID),
           annotation(ANNOTATION_KUBERNETES_LABEL_SELECTOR),
+          ...this.sourceAnnotations.map(annotation),
         ],
         pageSize: PAGE_SIZE,
       },
       { credentials },
     )) {
-      const entities = page.filter(isImageFreshnessAvailable);
+      const entities = page.filter(
+        entity =>
+          isImageFreshnessAvailable(entity) ||
+          this.sourceAnnotations.some(
+            key => entity.metadata.annotations?.[key],
+          ),
+      );
       for (let i = 0; i < entities.length; i += BATCH_SIZE) {
         const batch = entities.slice(i, i + BATCH_SIZE);
         batch.forEach(entity => seen.add(stringifyEntityRef(entity)));

@@ -88,7 +88,7 @@ describe('ReportBuilder', () => {
       now: () => NOW,
       vulnerabilities: {
         availability: available
-          ? { available: true, path: '/usr/bin/trivy', version: '0.58.0' }
+          ? { available: true, scanner: 'trivy', version: '0.58.0' }
           : { available: false, reason: 'no trivy binary on the PATH' },
         severities: ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'],
         store: vulnerabilityStore,

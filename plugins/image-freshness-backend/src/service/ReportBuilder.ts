@@ -10,7 +10,7 @@ import { DateTime, Duration } from 'luxon';
 import { parseReference } from 'oci-client';
 import type { BaseImageReports } from '../baseImages/BaseImageReports';
 import { FreshnessStore } from '../database/FreshnessStore';
-import type { TrivyAvailability } from '../vulnerabilities/TrivyRunner';
+import type { VulnerabilityAvailability } from '../vulnerabilities/createVulnerabilityScanning';
 import type { VulnerabilityStore } from '../vulnerabilities/VulnerabilityStore';
 import {
   type Clock,
@@ -28,8 +28,8 @@ function tagOf(image: string): string | undefined {
 
 /** Where the report reads vulnerability summaries, when a scanner exists. */
 export interface VulnerabilitySource {
-  availability: TrivyAvailability;
-  severities: string[];
+  availability: VulnerabilityAvailability;
+  severities: readonly string[];
   store: Pick<VulnerabilityStore, 'getMany'>;
 }
 
@@ -96,7 +96,7 @@ export class ReportBuilder {
         reason: this.vulnerabilities.availability.available
           ? undefined
           : this.vulnerabilities.availability.reason,
-        severities: this.vulnerabilities.severities,
+        severities: [...this.vulnerabilities.severities],
       },
     };
   }

@@ -1,4 +1,4 @@
-import { OciClient, RequestObserver } from 'oci-client';
+import { CredentialSource, OciClient, RequestObserver } from 'oci-client';
 import type { ImageFreshnessConfig, RegistrySettings } from '../config';
 import type { HostPolicy } from './HostPolicy';
 import { configuredCredentials } from './registryAccess';
@@ -11,6 +11,8 @@ import { configuredCredentials } from './registryAccess';
 export function createOciClient(options: {
   config: ImageFreshnessConfig;
   hosts: Pick<HostPolicy, 'check'>;
+  /** Default: the configured registries' and the Docker config file's. */
+  credentials?: CredentialSource;
   observer?: RequestObserver;
 }): OciClient {
   const { config, hosts, observer } = options;
@@ -19,7 +21,7 @@ export function createOciClient(options: {
   );
   return new OciClient({
     userAgent: 'backstage-plugin-image-freshness',
-    credentials: configuredCredentials(config),
+    credentials: options.credentials ?? configuredCredentials(config),
     insecure: registry => byHost.get(registry)?.insecure,
     maxConcurrency: registry => byHost.get(registry)?.maxConcurrency,
     requestsPerSecond: registry => byHost.get(registry)?.requestsPerSecond,

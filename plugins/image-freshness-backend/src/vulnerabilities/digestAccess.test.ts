@@ -79,7 +79,7 @@ async function createApp() {
     createVulnerabilitiesRouter({
       httpAuth: mockServices.httpAuth(),
       store,
-      availability: { available: true, path: 'trivy', version: '0.57.0' },
+      availability: { available: true, scanner: 'trivy', version: '0.57.0' },
       severities: ['HIGH'],
       mayRead: createDigestAccess({
         auth: mockServices.auth(),

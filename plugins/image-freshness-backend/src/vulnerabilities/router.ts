@@ -3,9 +3,9 @@ import { InputError, NotFoundError } from '@backstage/errors';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
-import type { Severity } from './config';
+import type { VulnerabilitySeverity as Severity } from 'backstage-plugin-image-freshness-node';
 import type { DigestAccess } from './digestAccess';
-import type { TrivyAvailability } from './TrivyRunner';
+import type { VulnerabilityAvailability } from './createVulnerabilityScanning';
 import type {
   VulnerabilityRecord,
   VulnerabilityStore,
@@ -36,7 +36,7 @@ export function vulnerabilityView(record: VulnerabilityRecord) {
 
 /**
  * `GET /vulnerabilities`: whether vulnerability summaries are available on
- * this backend (Trivy found, its version) or why not, the severities counted,
+ * this backend (the scanner found, its name and version) or why not, the severities counted,
  * and how many digests have counts. `GET /vulnerabilities/:digest`: one
  * digest's counts per severity (its last good scan) and its last attempt,
  * to callers `mayRead` lets see the digest (others get the 404 of a digest
@@ -45,7 +45,7 @@ export function vulnerabilityView(record: VulnerabilityRecord) {
 export function createVulnerabilitiesRouter(options: {
   httpAuth: HttpAuthService;
   store: Pick<VulnerabilityStore, 'get' | 'list'>;
-  availability: TrivyAvailability;
+  availability: VulnerabilityAvailability;
   severities: readonly Severity[];
   mayRead: DigestAccess;
 }): express.Router {
@@ -59,7 +59,12 @@ export function createVulnerabilitiesRouter(options: {
       vulnerabilities: {
         available: availability.available,
         ...(availability.available
-          ? { scanner: { name: 'trivy', version: availability.version } }
+          ? {
+              scanner: {
+                name: availability.scanner,
+                version: availability.version,
+              },
+            }
           : { reason: availability.reason }),
         severities,
         digests: records.filter(r => r.summary).length,

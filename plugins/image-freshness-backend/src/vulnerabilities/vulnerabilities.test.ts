@@ -19,7 +19,11 @@ import {
   fakeTrivyDir,
   printReport,
   trivyReport,
-} from './__testUtils__/fakeTrivy';
+} from '@internal/test/harness/fakeTrivy';
+import {
+  readTrivyConfig,
+  TrivyScanner,
+} from 'backstage-plugin-image-freshness-backend-module-trivy';
 import { createVulnerabilityScanning } from './createVulnerabilityScanning';
 
 jest.setTimeout(30_000);
@@ -101,7 +105,11 @@ describe('vulnerability summaries (a fake trivy in a temp dir; no real Trivy can
     const scans = await KnexScanStore.create({ database });
     const logger = mockServices.logger.mock();
     const vulnerabilities = await createVulnerabilityScanning({
-      config,
+      // the Trivy module's scanner, as the backend installs it
+      scanner: new TrivyScanner({
+        config: readTrivyConfig(config),
+        env: { ...process.env, PATH: options.pathDirs.join(':') },
+      }),
       settings,
       database,
       logger,
@@ -112,7 +120,6 @@ describe('vulnerability summaries (a fake trivy in a temp dir; no real Trivy can
       }),
       freshness,
       scans,
-      env: { ...process.env, PATH: options.pathDirs.join(':') },
     });
     return { vulnerabilities, freshness, scans, logger };
   }

@@ -2,7 +2,10 @@ import { Config, ConfigReader } from '@backstage/config';
 import { Duration } from 'luxon';
 import os from 'node:os';
 import { parseReference, RegistryCredentials } from 'oci-client';
-import { readCredentials, readDuration } from '../config';
+import {
+  readCredentials,
+  readDuration,
+} from 'backstage-plugin-image-freshness-node';
 
 /** The checks a probe can run, in the order they run. */
 export const CHECK_TYPES = [

@@ -1,17 +1,15 @@
 import { Config, ConfigReader } from '@backstage/config';
 import { Duration } from 'luxon';
-import { readDuration } from '../config';
+import {
+  readDuration,
+  VULNERABILITY_SEVERITIES,
+  type VulnerabilitySeverity,
+} from 'backstage-plugin-image-freshness-node';
 
-/** Trivy's severities, most severe first. */
-export const SEVERITIES = [
-  'CRITICAL',
-  'HIGH',
-  'MEDIUM',
-  'LOW',
-  'UNKNOWN',
-] as const;
+/** The severities Trivy reports, most severe first. */
+export const SEVERITIES = VULNERABILITY_SEVERITIES;
 
-export type Severity = (typeof SEVERITIES)[number];
+export type Severity = VulnerabilitySeverity;
 
 /** `imageFreshness.trivy`, read once. */
 export interface TrivyConfig {

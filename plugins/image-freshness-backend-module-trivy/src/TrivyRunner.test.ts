@@ -4,7 +4,7 @@ import {
   fakeTrivyDir,
   printReport,
   trivyReport,
-} from './__testUtils__/fakeTrivy';
+} from '@internal/test/harness/fakeTrivy';
 import {
   TrivyFailedError,
   TrivyRunner,

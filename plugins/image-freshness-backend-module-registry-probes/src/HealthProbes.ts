@@ -2,10 +2,13 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import { Duration } from 'luxon';
 import os from 'node:os';
-import { OciClient, TokenCache } from 'oci-client';
-import type { ImageFreshnessConfig } from '../config';
-import type { HostPolicy } from '../service/HostPolicy';
-import { configuredCredentials } from '../service/registryAccess';
+import type { ImageFreshnessFeatureContext } from 'backstage-plugin-image-freshness-node';
+import {
+  chainCredentials,
+  OciClient,
+  staticCredentials,
+  TokenCache,
+} from 'oci-client';
 import { HealthProbeConfig, readHealthProbesConfig } from './config';
 import { ProbeMetrics } from './ProbeMetrics';
 import { CheckResult, RegistryProber } from './RegistryProber';
@@ -44,8 +47,8 @@ export class HealthProbes {
   /** Reads `imageFreshness.healthProbes` and builds a prober per entry. */
   static create(options: {
     config: Config;
-    settings: Pick<ImageFreshnessConfig, 'registries' | 'dockerConfigFile'>;
-    hosts: Pick<HostPolicy, 'check'>;
+    /** The core's host check and registry access. */
+    access: ImageFreshnessFeatureContext;
     logger: LoggerService;
     /** Unique to this backend instance; default host name and process id. */
     instance?: string;
@@ -59,39 +62,38 @@ export class HealthProbes {
 
   constructor(options: {
     probes: HealthProbeConfig[];
-    settings: Pick<ImageFreshnessConfig, 'registries' | 'dockerConfigFile'>;
-    hosts: Pick<HostPolicy, 'check'>;
+    access: ImageFreshnessFeatureContext;
     logger: LoggerService;
     instance?: string;
     sleep?: (ms: number) => Promise<void>;
     now?: Clock;
   }) {
-    const { settings, hosts } = options;
+    const { access } = options;
     this.now = options.now ?? systemClock;
     this.metrics = new ProbeMetrics();
     this.instance = options.instance ?? defaultInstanceId();
     this.logger = options.logger.child({ task: 'health-probes' });
     this.probers = new Map(
       options.probes.map(probe => {
-        // Built once per probe: the Docker config file is read here, not per client.
-        const credentials = configuredCredentials(
-          settings,
+        // The probe's own credentials first, then the core's chain.
+        const credentials = chainCredentials(
           probe.credentials
-            ? { [probe.registry]: probe.credentials }
+            ? staticCredentials({ [probe.registry]: probe.credentials })
             : undefined,
+          access.credentials,
         );
         const clientOptions = (tokens?: TokenCache) => ({
           userAgent: 'backstage-plugin-image-freshness-probe',
           credentials,
-          // As configured for this registry (the probe, else `registries`);
-          // unsaid, oci-client's default: plain HTTP only on loopback.
+          // As configured for this registry (the probe, else the core's
+          // `registries`, else plain HTTP only on loopback).
           insecure: (registry: string) =>
             (registry === probe.registry ? probe.insecure : undefined) ??
-            settings.registries.find(r => r.host === registry)?.insecure,
+            access.isInsecure(registry),
           timeoutMs: probe.timeout.toMillis(),
           // The probe retries whole attempts itself, with its own backoff.
           retry: { retries: 0 },
-          checkHost: (host: string) => hosts.check(host),
+          checkHost: (host: string) => access.checkHost(host),
           tokens,
         });
         return [

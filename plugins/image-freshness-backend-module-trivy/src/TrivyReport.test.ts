@@ -1,4 +1,4 @@
-import { trivyReport } from './__testUtils__/fakeTrivy';
+import { trivyReport } from '@internal/test/harness/fakeTrivy';
 import { parseTrivyReport, TrivyReportError } from './TrivyReport';
 
 describe('parseTrivyReport', () => {

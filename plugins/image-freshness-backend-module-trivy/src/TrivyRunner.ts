@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { VulnerabilityScanTimeoutError } from 'backstage-plugin-image-freshness-node';
 import type { RegistryCredentials } from 'oci-client';
 import type { Severity } from './config';
 import { parseTrivyReport, VulnerabilityCounts } from './TrivyReport';
@@ -23,12 +24,13 @@ export interface TrivyScanRequest {
 }
 
 /** A scan killed at its timeout. */
-export class TrivyTimeoutError extends Error {
+export class TrivyTimeoutError extends VulnerabilityScanTimeoutError {
   constructor(reference: string, timeoutMs: number) {
     super(
       `Trivy did not finish scanning ${reference} within ${Math.round(
         timeoutMs / 1000,
       )} s; it was stopped and the image skipped. Raise imageFreshness.trivy.timeout if this persists.`,
+      'Trivy is retried after the rescan interval; raise imageFreshness.trivy.timeout if this persists.',
     );
     this.name = 'TrivyTimeoutError';
   }

@@ -1,13 +1,8 @@
 import { z } from 'zod';
+import type { VulnerabilityCounts } from 'backstage-plugin-image-freshness-node';
 import { Severity, SEVERITIES } from './config';
 
-/** Vulnerability counts of one image, per severity. */
-export interface VulnerabilityCounts {
-  /** Every asked severity, zero included. */
-  counts: Partial<Record<Severity, number>>;
-  /** The sum of `counts`. */
-  total: number;
-}
+export type { VulnerabilityCounts };
 
 // Trivy's JSON report (`trivy image --format json`, SchemaVersion 2):
 // { SchemaVersion, ArtifactName, ArtifactType, Metadata, Results: [{ Target,

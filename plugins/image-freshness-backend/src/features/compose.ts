@@ -1,0 +1,54 @@
+import type {
+  HttpRouterService,
+  LifecycleService,
+  LoggerService,
+  SchedulerService,
+} from '@backstage/backend-plugin-api';
+import type { ImageFreshnessFeature } from 'backstage-plugin-image-freshness-node';
+import type { MetricsCollector } from '../metrics';
+import { releaseOnShutdown } from '../service/releaseOnShutdown';
+
+/**
+ * Installs features, built-in and from modules, one shape for all: schedules
+ * their tasks (a `global` task hands its claim back when the backend stops
+ * mid-run), mounts their routers, renders their metrics on `/metrics`, and
+ * calls their shutdown at the end.
+ */
+export async function installFeatures(options: {
+  features: readonly ImageFreshnessFeature[];
+  scheduler: SchedulerService;
+  httpRouter: HttpRouterService;
+  lifecycle: LifecycleService;
+  logger: LoggerService;
+  metrics: Pick<MetricsCollector, 'addLiveRegistry'>;
+}): Promise<void> {
+  const { scheduler, httpRouter, lifecycle, logger, metrics } = options;
+  for (const feature of options.features) {
+    for (const task of feature.tasks ?? []) {
+      await scheduler.scheduleTask({
+        id: task.id,
+        ...task.schedule,
+        // After the schedule, which may carry a scope of its own: the
+        // feature decides whether one replica or every replica runs it.
+        scope: task.scope,
+        fn:
+          task.scope === 'global'
+            ? releaseOnShutdown({
+                taskId: task.id,
+                scheduler,
+                lifecycle,
+                logger,
+                fn: signal => task.fn(signal),
+              })
+            : signal => task.fn(signal),
+      });
+    }
+    if (feature.router) httpRouter.use(feature.router);
+    if (feature.metrics) metrics.addLiveRegistry(feature.metrics);
+    const shutdown = feature.shutdown?.bind(feature);
+    if (shutdown) lifecycle.addShutdownHook(() => shutdown());
+  }
+  logger.info('Image freshness features installed', {
+    features: options.features.map(f => f.name).join(', '),
+  });
+}

@@ -1,0 +1,277 @@
+import type {
+  AuthService,
+  DatabaseService,
+  DiscoveryService,
+  HttpAuthService,
+  HttpRouterService,
+  LoggerService,
+  RootConfigService,
+  UrlReaderService,
+} from '@backstage/backend-plugin-api';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import type {
+  ContainerSource,
+  ImageFreshnessFeature,
+  ImageFreshnessFeatureContext,
+  RegistryCredentialProvider,
+  VulnerabilityScanner,
+} from 'backstage-plugin-image-freshness-node';
+import { readTaskSchedule } from 'backstage-plugin-image-freshness-node';
+import { chainCredentials, formatPlatform } from 'oci-client';
+import { createBaseImageTracking } from '../baseImages/createBaseImageTracking';
+import { readImageFreshnessConfig } from '../config';
+import { KnexFreshnessStore } from '../database/KnexFreshnessStore';
+import {
+  createMetricsRouter,
+  MetricsCollector,
+  MetricsSnapshot,
+  readMetricsConfig,
+} from '../metrics';
+import { createRouter } from '../router';
+import {
+  createRepositoryScans,
+  SCAN_TASK_SCHEDULE,
+} from '../scans/createRepositoryScans';
+import { createScansRouter } from '../scans/router';
+import { AnnotationImageSource } from '../service/AnnotationImageSource';
+import { createOciClient } from '../service/createOciClient';
+import { credentialsFromProviders } from '../service/credentialProviders';
+import { EntityRefresher } from '../service/EntityRefresher';
+import { HostPolicy } from '../service/HostPolicy';
+import { ImageResolver } from '../service/ImageResolver';
+import { KubernetesWorkloadSource } from '../service/KubernetesWorkloadSource';
+import { RefreshTask } from '../service/RefreshTask';
+import {
+  configuredCredentials,
+  isInsecureRegistry,
+} from '../service/registryAccess';
+import { ReportBuilder } from '../service/ReportBuilder';
+import {
+  createVulnerabilityScanning,
+  VULNERABILITY_TASK_SCHEDULE,
+} from '../vulnerabilities/createVulnerabilityScanning';
+import { createDigestAccess } from '../vulnerabilities/digestAccess';
+import { createVulnerabilitiesRouter } from '../vulnerabilities/router';
+
+/**
+ * The core's parts and its built-in features: the refresh (the default
+ * container sources plus any registered), the metrics route, repository
+ * scans and vulnerability summaries (with the registered scanner, if any).
+ * Returns them with the context modules' features are built with.
+ */
+export async function createCoreFeatures(options: {
+  config: RootConfigService;
+  logger: LoggerService;
+  database: DatabaseService;
+  auth: AuthService;
+  discovery: DiscoveryService;
+  httpAuth: HttpAuthService;
+  httpRouter: HttpRouterService;
+  urlReader: UrlReaderService;
+  catalog: CatalogService;
+  sources: readonly ContainerSource[];
+  credentialProviders: readonly RegistryCredentialProvider[];
+  scanner?: VulnerabilityScanner;
+}) {
+  const { logger, auth, discovery, httpAuth, catalog } = options;
+  const config = readImageFreshnessConfig(options.config);
+  const metricsConfig = readMetricsConfig(options.config);
+  const metrics = new MetricsCollector({ config: metricsConfig, logger });
+  const store = await KnexFreshnessStore.create({
+    database: options.database,
+  });
+  const hosts = new HostPolicy(config);
+  // One credential chain for every request the plugin makes: configured
+  // registries, the Docker config file, then the registered providers.
+  const credentials = chainCredentials(
+    configuredCredentials(config),
+    credentialsFromProviders({
+      providers: options.credentialProviders,
+      logger,
+    }),
+  );
+  const client = createOciClient({
+    config,
+    hosts,
+    credentials,
+    observer: event =>
+      metrics.observeRegistryRequest({
+        host: event.host,
+        method: event.method,
+        status: event.status,
+        error: event.error,
+        durationSeconds: event.durationMs / 1000,
+      }),
+  });
+  const resolver = new ImageResolver({
+    client,
+    store,
+    hosts,
+    cacheDuration: config.cacheDuration,
+  });
+  const platform = formatPlatform(config.platform);
+  const baseImages = await createBaseImageTracking({
+    config: options.config,
+    database: options.database,
+    urlReader: options.urlReader,
+    logger,
+    client,
+    hosts,
+    resolver,
+    freshnessStore: store,
+    cacheDuration: config.cacheDuration,
+  });
+  const refresher = new EntityRefresher({
+    sources: [
+      new AnnotationImageSource(),
+      new KubernetesWorkloadSource({ discovery, auth, logger }),
+      ...options.sources,
+    ],
+    resolver,
+    store,
+    logger,
+    defaultPlatform: platform,
+    baseImages: baseImages.tracker,
+  });
+  const metricsSnapshot = new MetricsSnapshot({
+    store,
+    baseImages: baseImages.reports,
+    collector: metrics,
+    logger,
+    maxAge: metricsConfig.reloadInterval,
+  });
+  const refreshTask = new RefreshTask({
+    catalog,
+    auth,
+    refresher,
+    store,
+    otherStores: [baseImages.store],
+    sourceAnnotations: options.sources.flatMap(s => s.annotations ?? []),
+    logger,
+  });
+  const scans = await createRepositoryScans({
+    config: options.config,
+    database: options.database,
+    logger,
+    client,
+    hosts,
+    resolver,
+    platform,
+    cacheDuration: config.cacheDuration,
+    discoveries: baseImages.store,
+  });
+  const vulnerabilities = await createVulnerabilityScanning({
+    scanner: options.scanner,
+    settings: config,
+    credentials,
+    database: options.database,
+    logger,
+    hosts,
+    freshness: store,
+    scans: scans.store,
+  });
+  const schedules = options.config.getOptionalConfig(
+    'imageFreshness.schedules',
+  );
+
+  const refresh: ImageFreshnessFeature = {
+    name: 'refresh',
+    tasks: [
+      {
+        id: 'image-freshness-refresh',
+        schedule: config.schedule,
+        // one replica at a time, whatever the configured schedule says
+        scope: 'global',
+        fn: async () => {
+          await metricsSnapshot.recordRefresh(() => refreshTask.run());
+        },
+      },
+    ],
+    router: await createRouter({
+      httpAuth,
+      catalog,
+      reports: new ReportBuilder({
+        store,
+        maxAge: config.maxAge,
+        baseImages: baseImages.reports,
+        vulnerabilities,
+      }),
+      refresher,
+      store,
+      logger,
+    }),
+  };
+  const metricsRoute: ImageFreshnessFeature = {
+    name: 'metrics',
+    router: createMetricsRouter({
+      collector: metrics,
+      snapshot: metricsSnapshot,
+      httpAuth,
+      public: metricsConfig.public,
+    }),
+  };
+  if (metricsConfig.public) {
+    options.httpRouter.addAuthPolicy({
+      path: '/metrics',
+      allow: 'unauthenticated',
+    });
+  }
+  const repositoryScans: ImageFreshnessFeature = {
+    name: 'repository-scans',
+    tasks: [
+      {
+        id: 'image-freshness-scans',
+        schedule: readTaskSchedule(schedules, 'scans', SCAN_TASK_SCHEDULE),
+        scope: 'global',
+        fn: signal => scans.task.run(signal).then(() => undefined),
+      },
+    ],
+    router: createScansRouter({
+      httpAuth,
+      store: scans.store,
+      vulnerabilities: vulnerabilities.store,
+    }),
+  };
+  const vulnerabilityTask = vulnerabilities.task;
+  const vulnerabilitySummaries: ImageFreshnessFeature = {
+    name: 'vulnerabilities',
+    tasks: vulnerabilityTask
+      ? [
+          {
+            id: 'image-freshness-vulnerabilities',
+            schedule: readTaskSchedule(
+              schedules,
+              'vulnerabilities',
+              VULNERABILITY_TASK_SCHEDULE,
+            ),
+            scope: 'global',
+            fn: signal => vulnerabilityTask.run(signal).then(() => undefined),
+          },
+        ]
+      : [],
+    router: createVulnerabilitiesRouter({
+      httpAuth,
+      store: vulnerabilities.store,
+      availability: vulnerabilities.availability,
+      severities: vulnerabilities.severities,
+      mayRead: createDigestAccess({
+        auth,
+        catalog,
+        freshness: store,
+        scans: scans.store,
+      }),
+    }),
+    metrics: vulnerabilities.metrics.registry,
+  };
+
+  const context: ImageFreshnessFeatureContext = {
+    checkHost: host => hosts.check(host),
+    credentials,
+    isInsecure: registry => isInsecureRegistry(config, registry),
+  };
+  return {
+    features: [refresh, metricsRoute, repositoryScans, vulnerabilitySummaries],
+    context,
+    metrics,
+  };
+}

@@ -1,0 +1,58 @@
+import { createExtensionPoint } from '@backstage/backend-plugin-api';
+import type { RegistryCredentials } from 'oci-client';
+
+/**
+ * Credentials a provider minted, and until when they hold.
+ *
+ * @public
+ */
+export interface ProvidedCredentials {
+  credentials: RegistryCredentials;
+  /** When they stop working (a cloud token's expiry); absent: until the process ends. */
+  expiresAt?: Date;
+}
+
+/**
+ * Answers "credentials for this registry host and repository": a cloud
+ * registry's short-lived tokens (ECR, Artifact Registry, ACR), a vault, a CI
+ * system's secret store.
+ *
+ * @public
+ */
+export interface RegistryCredentialProvider {
+  /** Names the provider in logs and errors. */
+  readonly name: string;
+  /** Whether this provider speaks for the host (e.g. `*.dkr.ecr.*.amazonaws.com`). Asked before any lookup. */
+  matches(registry: string): boolean;
+  /**
+   * The credentials for `registry` (and `repository`, when they differ per
+   * repository); undefined to let the next source answer. The core caches an
+   * answer until shortly before `expiresAt` and shares one lookup among
+   * concurrent requests.
+   */
+  getCredentials(request: {
+    registry: string;
+    repository?: string;
+  }): Promise<ProvidedCredentials | undefined>;
+}
+
+/**
+ * Adds registry credential providers. They are asked after the credentials
+ * in `imageFreshness.registries[]` and the Docker config file, in the order
+ * they were added; the first that matches a host and answers wins.
+ *
+ * @public
+ */
+export interface ImageFreshnessRegistryCredentialsExtensionPoint {
+  addCredentialProvider(...providers: RegistryCredentialProvider[]): void;
+}
+
+/**
+ * The extension point for registry credential providers.
+ *
+ * @public
+ */
+export const imageFreshnessRegistryCredentialsExtensionPoint =
+  createExtensionPoint<ImageFreshnessRegistryCredentialsExtensionPoint>({
+    id: 'image-freshness.registry-credentials',
+  });
