@@ -1,0 +1,142 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import type { RegistryCredentialProvider } from 'backstage-plugin-image-freshness-node';
+import {
+  credentialsFromProviders,
+  RENEW_BEFORE_EXPIRY_MS,
+} from './credentialProviders';
+
+const T0 = new Date('2026-11-22T12:00:00Z');
+
+/** A provider for `host` that mints `pass-N` tokens living `lifetimeMs` (for good when undefined). */
+function minting(host: string, now: () => Date, lifetimeMs?: number) {
+  const calls: string[] = [];
+  const provider: RegistryCredentialProvider = {
+    name: `minter-${host}`,
+    matches: registry => registry === host,
+    async getCredentials({ registry, repository }) {
+      calls.push(`${registry}/${repository ?? ''}`);
+      await new Promise(resolve => setImmediate(resolve));
+      return {
+        credentials: { username: 'AWS', password: `pass-${calls.length}` },
+        ...(lifetimeMs === undefined
+          ? {}
+          : { expiresAt: new Date(now().getTime() + lifetimeMs) }),
+      };
+    },
+  };
+  return { provider, calls };
+}
+
+describe('credentialsFromProviders', () => {
+  it('shares one mint among concurrent lookups and keeps it until shortly before it expires', async () => {
+    let now = T0;
+    const clock = () => now;
+    const ecr = minting('ecr.example', clock, 12 * 3600_000);
+    const source = credentialsFromProviders({
+      providers: [ecr.provider],
+      logger: mockServices.logger.mock(),
+      now: clock,
+    })!;
+
+    const burst = await Promise.all(
+      Array.from({ length: 10 }, () => source('ecr.example', 'team/api')),
+    );
+    expect(burst.map(c => c && 'password' in c && c.password)).toEqual(
+      Array(10).fill('pass-1'),
+    );
+    expect(ecr.calls).toEqual(['ecr.example/team/api']);
+
+    // just before the renewal margin: still the first token
+    now = new Date(T0.getTime() + 12 * 3600_000 - RENEW_BEFORE_EXPIRY_MS - 1);
+    expect(await source('ecr.example', 'team/api')).toMatchObject({
+      password: 'pass-1',
+    });
+    // inside it: minted again, once
+    now = new Date(T0.getTime() + 12 * 3600_000 - RENEW_BEFORE_EXPIRY_MS);
+    const renewed = await Promise.all([
+      source('ecr.example', 'team/api'),
+      source('ecr.example', 'team/api'),
+    ]);
+    expect(renewed).toEqual([
+      expect.objectContaining({ password: 'pass-2' }),
+      expect.objectContaining({ password: 'pass-2' }),
+    ]);
+    expect(ecr.calls).toHaveLength(2);
+    // another repository is its own answer
+    await source('ecr.example', 'team/web');
+    expect(ecr.calls).toEqual([
+      'ecr.example/team/api',
+      'ecr.example/team/api',
+      'ecr.example/team/web',
+    ]);
+  });
+
+  it('keeps an answer without expiry for good', async () => {
+    let now = T0;
+    const forever = minting('static.example', () => now);
+    const source = credentialsFromProviders({
+      providers: [forever.provider],
+      logger: mockServices.logger.mock(),
+      now: () => now,
+    })!;
+    await source('static.example');
+    now = new Date(T0.getTime() + 365 * 86_400_000);
+    expect(await source('static.example')).toMatchObject({
+      password: 'pass-1',
+    });
+    expect(forever.calls).toHaveLength(1);
+  });
+
+  it('asks only providers that match, goes on past one that fails (logging no secret), and answers nothing for unknown hosts', async () => {
+    const logger = mockServices.logger.mock();
+    const asked: string[] = [];
+    const failing: RegistryCredentialProvider = {
+      name: 'broken',
+      matches: () => true,
+      async getCredentials({ registry }) {
+        asked.push(`broken ${registry}`);
+        throw new Error('token service unreachable');
+      },
+    };
+    const empty: RegistryCredentialProvider = {
+      name: 'empty',
+      matches: registry => registry === 'gar.example',
+      async getCredentials({ registry }) {
+        asked.push(`empty ${registry}`);
+        return undefined;
+      },
+    };
+    const gar = minting('gar.example', () => T0, 3600_000);
+    const source = credentialsFromProviders({
+      providers: [failing, empty, gar.provider],
+      logger,
+      now: () => T0,
+    })!;
+
+    expect(await source('gar.example')).toMatchObject({ password: 'pass-1' });
+    expect(asked).toEqual(['broken gar.example', 'empty gar.example']);
+    expect(logger.warn).toHaveBeenCalledWith(
+      'Registry credential provider failed',
+      {
+        provider: 'broken',
+        registry: 'gar.example',
+        error: 'token service unreachable',
+      },
+    );
+    // a failure is not kept: the next lookup asks again
+    await source('gar.example');
+    expect(asked.filter(a => a.startsWith('broken'))).toHaveLength(2);
+
+    expect(await source('quay.example')).toBeUndefined();
+    expect(gar.calls).toHaveLength(1);
+  });
+
+  it('is no source at all without providers', () => {
+    expect(
+      credentialsFromProviders({
+        providers: [],
+        logger: mockServices.logger.mock(),
+      }),
+    ).toBeUndefined();
+  });
+});
