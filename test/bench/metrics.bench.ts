@@ -21,10 +21,8 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
 import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
-import type {
-  EntityRefreshResult,
-  FoundContainer,
-} from 'backstage-plugin-image-freshness-backend/src/database/FreshnessStore';
+import type { EntityRefreshResult } from 'backstage-plugin-image-freshness-backend/src/database/FreshnessStore';
+import type { FoundContainer } from 'backstage-plugin-image-freshness-node';
 import { KnexFreshnessStore } from 'backstage-plugin-image-freshness-backend/src/database/KnexFreshnessStore';
 import {
   createMetricsRouter,

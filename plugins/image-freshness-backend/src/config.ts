@@ -76,6 +76,3 @@ export function readImageFreshnessConfig(root: Config): ImageFreshnessConfig {
     })),
   };
 }
-
-// Shared with the modules; kept importable from here for the core's parts.
-export { readCredentials, readDuration };

@@ -7,7 +7,7 @@ import { Duration } from 'luxon';
 import { createHash } from 'node:crypto';
 import { parseReference } from 'oci-client';
 import semver from 'semver';
-import { readDuration } from '../config';
+import { readDuration } from 'backstage-plugin-image-freshness-node';
 
 const STRATEGIES: TrackingStrategy[] = [
   'SemVer',

@@ -4,9 +4,6 @@ import type {
   ImageMetadata,
 } from 'backstage-plugin-image-freshness-common';
 
-/** A container as found by a source, before its image is resolved. */
-export type { FoundContainer };
-
 /** The outcome of resolving one container's image. */
 export type ResolveOutcome =
   | { digest: string; resolvedAt: Date }

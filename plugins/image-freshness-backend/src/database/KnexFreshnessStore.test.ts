@@ -1,8 +1,9 @@
 import type { TestDatabaseId } from '@backstage/backend-test-utils';
 import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
 import { storeTestDatabases } from '../__testUtils__/testDatabases';
-import { EntityRefreshResult, FoundContainer } from './FreshnessStore';
+import { EntityRefreshResult } from './FreshnessStore';
 import { KnexFreshnessStore } from './KnexFreshnessStore';
+import type { FoundContainer } from 'backstage-plugin-image-freshness-node';
 
 const databases = storeTestDatabases();
 

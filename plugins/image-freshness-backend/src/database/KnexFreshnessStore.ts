@@ -8,11 +8,11 @@ import { Knex } from 'knex';
 import { DateValue, migratedClient, toDate } from './dbValues';
 import {
   EntityRefreshResult,
-  FoundContainer,
   FreshnessStore,
   StoredContainer,
   StoredEntity,
 } from './FreshnessStore';
+import type { FoundContainer } from 'backstage-plugin-image-freshness-node';
 
 type ContainerRow = {
   entity_ref: string;

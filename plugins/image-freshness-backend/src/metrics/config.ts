@@ -1,7 +1,7 @@
 import { Config } from '@backstage/config';
 import { parseDuration } from 'backstage-plugin-image-freshness-common';
 import { Duration } from 'luxon';
-import { readDuration } from '../config';
+import { readDuration } from 'backstage-plugin-image-freshness-node';
 
 /** `imageFreshness.metrics`, read and checked once at start-up. */
 export interface MetricsConfig {

@@ -6,7 +6,7 @@ import {
   readBaseImagesConfig,
   TrackingPolicy,
 } from '../baseImages/config';
-import { readDuration } from '../config';
+import { readDuration } from 'backstage-plugin-image-freshness-node';
 
 /** How a scan orders the tags it keeps. */
 export type ScanSort = 'semver' | 'lexical' | 'newest-build';

@@ -3,7 +3,10 @@ import {
   ANNOTATION_IMAGES,
   parseImagesAnnotation,
 } from 'backstage-plugin-image-freshness-common';
-import { ContainerSource, FoundContainers } from './ContainerSource';
+import type {
+  ContainerSource,
+  FoundContainers,
+} from 'backstage-plugin-image-freshness-node';
 
 /** Images an entity declares in `image-freshness/images`, as containers of kind Annotation. */
 export class AnnotationImageSource implements ContainerSource {

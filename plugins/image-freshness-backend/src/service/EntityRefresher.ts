@@ -7,12 +7,10 @@ import {
 } from 'backstage-plugin-image-freshness-common';
 import {
   EntityInfo,
-  FoundContainer,
   FreshnessStore,
   ResolveOutcome,
 } from '../database/FreshnessStore';
 import type { BaseImageTracker } from '../baseImages/BaseImageTracker';
-import { ContainerSource } from './ContainerSource';
 import { toImageError } from './imageErrors';
 import { ImageResolver } from './ImageResolver';
 import { redactImage } from './redactImage';
@@ -20,6 +18,10 @@ import {
   type Clock,
   systemClock,
 } from 'backstage-plugin-image-freshness-common';
+import type {
+  FoundContainer,
+  ContainerSource,
+} from 'backstage-plugin-image-freshness-node';
 
 function entityInfo(entity: Entity): EntityInfo {
   const spec = (entity.spec ?? {}) as Record<string, unknown>;

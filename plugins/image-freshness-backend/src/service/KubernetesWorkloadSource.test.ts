@@ -18,8 +18,8 @@ import {
 } from '@internal/test/harness/kubernetes-fixtures';
 import { ERROR_ADVICE } from 'backstage-plugin-image-freshness-common';
 import Module from 'node:module';
-import type { FoundContainer } from '../database/FreshnessStore';
 import { KubernetesWorkloadSource } from './KubernetesWorkloadSource';
+import type { FoundContainer } from 'backstage-plugin-image-freshness-node';
 
 jest.setTimeout(60_000);
 

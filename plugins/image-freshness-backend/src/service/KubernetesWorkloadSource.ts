@@ -14,12 +14,15 @@ import {
   ImageError,
 } from 'backstage-plugin-image-freshness-common';
 import { z } from 'zod';
-import type { FoundContainer } from '../database/FreshnessStore';
-import { ContainerSource, FoundContainers } from './ContainerSource';
 import {
   type Clock,
   systemClock,
 } from 'backstage-plugin-image-freshness-common';
+import type {
+  FoundContainer,
+  ContainerSource,
+  FoundContainers,
+} from 'backstage-plugin-image-freshness-node';
 
 /*
  * The parts of the Kubernetes backend's `ObjectsByEntityResponse`

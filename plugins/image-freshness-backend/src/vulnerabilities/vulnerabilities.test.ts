@@ -6,10 +6,7 @@ import { ConfigReader } from '@backstage/config';
 import type { JsonObject } from '@backstage/types';
 import knexFactory, { Knex } from 'knex';
 import { readImageFreshnessConfig } from '../config';
-import type {
-  EntityRefreshResult,
-  FoundContainer,
-} from '../database/FreshnessStore';
+import type { EntityRefreshResult } from '../database/FreshnessStore';
 import { KnexFreshnessStore } from '../database/KnexFreshnessStore';
 import { KnexScanStore } from '../scans/KnexScanStore';
 import type { RepositoryScan } from '../scans/ScanStore';
@@ -25,6 +22,7 @@ import {
   TrivyScanner,
 } from 'backstage-plugin-image-freshness-backend-module-trivy';
 import { createVulnerabilityScanning } from './createVulnerabilityScanning';
+import type { FoundContainer } from 'backstage-plugin-image-freshness-node';
 
 jest.setTimeout(30_000);
 
