@@ -1,5 +1,8 @@
 // The ESLint configuration of the project's own packages: Backstage's, plus
 // - no import cycles (import/no-cycle): layers point one way;
+// - layers (source files, not tests), when given: a folder of `src/` never
+//   imports from a folder above it, so features talk through injected
+//   interfaces and shared parts stay free of features;
 // - one clock (source files, not tests): "now" comes from one injected clock
 //   (a `Clock` option defaulting to `systemClock` from -common; `lib/clock`
 //   in the frontend), never from the wall clock read on the spot. Elapsed
@@ -24,21 +27,50 @@ const ONE_CLOCK_SYNTAX = [
   },
 ];
 
+const NOT_TESTS = [
+  '**/*.test.*',
+  '**/__testUtils__/**',
+  '**/testing/**',
+  'src/setupTests.*',
+];
+
 const ONE_CLOCK_OVERRIDE = {
   // Last, so that it wins over the role's own no-restricted-syntax.
   files: ['src/**/*.ts', 'src/**/*.tsx'],
-  excludedFiles: [
-    '**/*.test.*',
-    '**/__testUtils__/**',
-    '**/testing/**',
-    'src/setupTests.*',
-  ],
+  excludedFiles: NOT_TESTS,
   rules: { 'no-restricted-syntax': ['error', ...ONE_CLOCK_SYNTAX] },
 };
 
 /**
+ * `layers` lists folders of `src/`, lowest first; a file in one may import
+ * from the layers below it, never from those above (nor from `src/plugin.ts`
+ * or `src/index.ts`, which sit on top).
+ */
+function layersOverride(layers) {
+  const zones = layers.map((layer, i) => ({
+    target: `./src/${layer}`,
+    from: [
+      ...layers.slice(i + 1).map(above => `./src/${above}`),
+      './src/plugin.ts',
+      './src/index.ts',
+    ],
+    message: `src/${layer} sits below ${layers
+      .slice(i + 1)
+      .join(
+        ', ',
+      )}: take what it needs as an injected interface (see lib/featurePorts.ts) instead of importing upwards.`,
+  }));
+  return {
+    files: ['src/**/*.ts', 'src/**/*.tsx'],
+    excludedFiles: NOT_TESTS,
+    rules: { 'import/no-restricted-paths': ['error', { zones }] },
+  };
+}
+
+/**
  * Backstage's configuration for the package in `dir`, with the cycle check
- * on every file and, unless `oneClock: false`, the one-clock rule.
+ * on every file, the layers when `layers` is given and, unless
+ * `oneClock: false`, the one-clock rule.
  */
 module.exports = function projectConfig(dir, options = {}) {
   const config = require('@backstage/cli/config/eslint-factory')(dir);
@@ -56,6 +88,7 @@ module.exports = function projectConfig(dir, options = {}) {
     },
     overrides: [
       ...config.overrides,
+      ...(options.layers ? [layersOverride(options.layers)] : []),
       ...(options.oneClock === false ? [] : [ONE_CLOCK_OVERRIDE]),
     ],
   };

@@ -21,9 +21,10 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
 import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
-import type { EntityRefreshResult } from 'backstage-plugin-image-freshness-backend/src/database/FreshnessStore';
+import type { EntityRefreshResult } from 'backstage-plugin-image-freshness-backend/src/refresh/EntityStore';
 import type { FoundContainer } from 'backstage-plugin-image-freshness-node';
-import { KnexFreshnessStore } from 'backstage-plugin-image-freshness-backend/src/database/KnexFreshnessStore';
+import { KnexRegistryCache } from 'backstage-plugin-image-freshness-backend/src/registry/KnexRegistryCache';
+import { KnexEntityStore } from 'backstage-plugin-image-freshness-backend/src/refresh/KnexEntityStore';
 import {
   createMetricsRouter,
   DEFAULT_SNAPSHOT_SERIES,
@@ -212,13 +213,13 @@ async function main() {
     connection: { filename: ':memory:' },
     useNullAsDefault: true,
   });
-  const store = await KnexFreshnessStore.create({
-    database: { getClient: async () => knex },
-  });
+  const database = { getClient: async () => knex };
+  const store = await KnexEntityStore.create({ database });
+  const cache = await KnexRegistryCache.create({ database });
   const fillStart = performance.now();
   const refreshedAt = new Date();
   for (let i = 0; i < IMAGES; i++) {
-    await store.putMetadata(
+    await cache.putMetadata(
       hex(i, 'i'),
       PLATFORM,
       imageMetadata(i),

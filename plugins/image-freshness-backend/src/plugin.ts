@@ -15,7 +15,7 @@ import {
 } from 'backstage-plugin-image-freshness-node';
 import { createCoreFeatures } from './features/core';
 import { installFeatures } from './features/compose';
-import { createNotFoundRouter } from './router';
+import { createNotFoundRouter } from './refresh/router';
 
 /**
  * The image-freshness backend plugin: finds the images every entity runs,

@@ -8,8 +8,8 @@ import {
   inferBuiltOnDigest,
 } from 'backstage-plugin-image-freshness-common';
 import { formatReference, ImageReference, parseReference } from 'oci-client';
-import { toImageError } from '../service/imageErrors';
-import type { ImageResolver } from '../service/ImageResolver';
+import { toImageError } from '../registry/imageErrors';
+import type { ImageResolver } from '../registry/ImageResolver';
 import {
   BaseImageFinder,
   BASE_NAME_KEY,
@@ -72,7 +72,7 @@ export class BaseImageTracker {
     resolver: Pick<ImageResolver, 'resolve'>;
     discovery: TagDiscovery;
     store: BaseImageStore;
-    /** The stored metadata of a resolved image (FreshnessStore.getMetadata). */
+    /** The stored metadata of a resolved image (EntityStore.getMetadata). */
     metadata: (
       digest: string,
       platform: string,

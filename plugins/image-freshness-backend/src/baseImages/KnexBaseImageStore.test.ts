@@ -1,7 +1,7 @@
 import type { TestDatabaseId } from '@backstage/backend-test-utils';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { storeTestDatabases } from '../__testUtils__/testDatabases';
-import { KnexFreshnessStore } from '../database/KnexFreshnessStore';
+import { KnexEntityStore } from '../refresh/KnexEntityStore';
 import { StoredBaseImage } from './BaseImageStore';
 import { KnexBaseImageStore } from './KnexBaseImageStore';
 
@@ -10,7 +10,7 @@ const databases = storeTestDatabases();
 async function createStores(id: TestDatabaseId) {
   const database = await databases.database(id);
   const knex = await database.getClient();
-  const freshness = await KnexFreshnessStore.create({ database });
+  const freshness = await KnexEntityStore.create({ database });
   const bases = await KnexBaseImageStore.create({ database });
   return { knex, freshness, bases };
 }

@@ -11,7 +11,7 @@ import {
   migratedClient,
   optionalDate,
   toDate,
-} from '../database/dbValues';
+} from '../lib/dbValues';
 import {
   BaseImageStore,
   BaseSourceInfo,

@@ -1,9 +1,9 @@
 import { Duration } from 'luxon';
 import { InFlight, OciClient } from 'oci-client';
 import semver from 'semver';
-import type { HostPolicy } from '../service/HostPolicy';
-import type { ImageResolver } from '../service/ImageResolver';
-import { mapLimit } from '../service/mapLimit';
+import type { HostPolicy } from '../registry/HostPolicy';
+import type { ImageResolver } from '../registry/ImageResolver';
+import { mapLimit } from '../lib/mapLimit';
 import { BaseImageStore, TagCandidate } from './BaseImageStore';
 import type { TrackingPolicy } from './config';
 import {

@@ -6,9 +6,9 @@ import type {
 import type { Config } from '@backstage/config';
 import { Duration } from 'luxon';
 import type { OciClient } from 'oci-client';
-import type { FreshnessStore } from '../database/FreshnessStore';
-import type { HostPolicy } from '../service/HostPolicy';
-import type { ImageResolver } from '../service/ImageResolver';
+import type { RegistryCache } from '../registry/RegistryCache';
+import type { HostPolicy } from '../registry/HostPolicy';
+import type { ImageResolver } from '../registry/ImageResolver';
 import { BaseImageFinder } from './BaseImageFinder';
 import { BaseImageReports } from './BaseImageReports';
 import { BaseImageTracker } from './BaseImageTracker';
@@ -31,7 +31,7 @@ export async function createBaseImageTracking(options: {
   client: Pick<OciClient, 'listTags'>;
   hosts: Pick<HostPolicy, 'check'>;
   resolver: Pick<ImageResolver, 'resolve'>;
-  freshnessStore: Pick<FreshnessStore, 'getMetadata'>;
+  registryCache: Pick<RegistryCache, 'getMetadata'>;
   /** How long a tag discovery is trusted (the plugin's `cacheDuration`). */
   cacheDuration: Duration;
   now?: Clock;
@@ -51,7 +51,7 @@ export async function createBaseImageTracking(options: {
     discovery,
     store,
     metadata: (digest, platform) =>
-      options.freshnessStore.getMetadata(digest, platform),
+      options.registryCache.getMetadata(digest, platform),
     config,
     logger: options.logger,
     now: options.now,

@@ -6,7 +6,7 @@ import type {
 } from '@backstage/backend-plugin-api';
 import type { ImageFreshnessFeature } from 'backstage-plugin-image-freshness-node';
 import type { MetricsCollector } from '../metrics';
-import { releaseOnShutdown } from '../service/releaseOnShutdown';
+import { releaseOnShutdown } from '../lib/releaseOnShutdown';
 
 /**
  * Installs features, built-in and from modules, one shape for all: schedules

@@ -19,33 +19,35 @@ import type {
 import { readTaskSchedule } from 'backstage-plugin-image-freshness-node';
 import { chainCredentials, formatPlatform } from 'oci-client';
 import { createBaseImageTracking } from '../baseImages/createBaseImageTracking';
-import { readImageFreshnessConfig } from '../config';
-import { KnexFreshnessStore } from '../database/KnexFreshnessStore';
+import { readImageFreshnessConfig } from '../registry/config';
+import { readRefreshConfig } from '../refresh/config';
+import { KnexEntityStore } from '../refresh/KnexEntityStore';
+import { KnexRegistryCache } from '../registry/KnexRegistryCache';
 import {
   createMetricsRouter,
   MetricsCollector,
   MetricsSnapshot,
   readMetricsConfig,
 } from '../metrics';
-import { createRouter } from '../router';
+import { createRouter } from '../refresh/router';
 import {
   createRepositoryScans,
   SCAN_TASK_SCHEDULE,
 } from '../scans/createRepositoryScans';
 import { createScansRouter } from '../scans/router';
-import { AnnotationImageSource } from '../service/AnnotationImageSource';
-import { createOciClient } from '../service/createOciClient';
-import { credentialsFromProviders } from '../service/credentialProviders';
-import { EntityRefresher } from '../service/EntityRefresher';
-import { HostPolicy } from '../service/HostPolicy';
-import { ImageResolver } from '../service/ImageResolver';
-import { KubernetesWorkloadSource } from '../service/KubernetesWorkloadSource';
-import { RefreshTask } from '../service/RefreshTask';
+import { AnnotationImageSource } from '../refresh/AnnotationImageSource';
+import { createOciClient } from '../registry/createOciClient';
+import { credentialsFromProviders } from '../registry/credentialProviders';
+import { EntityRefresher } from '../refresh/EntityRefresher';
+import { HostPolicy } from '../registry/HostPolicy';
+import { ImageResolver } from '../registry/ImageResolver';
+import { KubernetesWorkloadSource } from '../refresh/KubernetesWorkloadSource';
+import { RefreshTask } from '../refresh/RefreshTask';
 import {
   configuredCredentials,
   isInsecureRegistry,
-} from '../service/registryAccess';
-import { ReportBuilder } from '../service/ReportBuilder';
+} from '../registry/registryAccess';
+import { ReportBuilder } from '../refresh/ReportBuilder';
 import {
   createVulnerabilityScanning,
   VULNERABILITY_TASK_SCHEDULE,
@@ -75,9 +77,13 @@ export async function createCoreFeatures(options: {
 }) {
   const { logger, auth, discovery, httpAuth, catalog } = options;
   const config = readImageFreshnessConfig(options.config);
+  const refreshConfig = readRefreshConfig(options.config);
   const metricsConfig = readMetricsConfig(options.config);
   const metrics = new MetricsCollector({ config: metricsConfig, logger });
-  const store = await KnexFreshnessStore.create({
+  const store = await KnexEntityStore.create({
+    database: options.database,
+  });
+  const registryCache = await KnexRegistryCache.create({
     database: options.database,
   });
   const hosts = new HostPolicy(config);
@@ -105,7 +111,7 @@ export async function createCoreFeatures(options: {
   });
   const resolver = new ImageResolver({
     client,
-    store,
+    cache: registryCache,
     hosts,
     cacheDuration: config.cacheDuration,
   });
@@ -118,7 +124,7 @@ export async function createCoreFeatures(options: {
     client,
     hosts,
     resolver,
-    freshnessStore: store,
+    registryCache,
     cacheDuration: config.cacheDuration,
   });
   const refresher = new EntityRefresher({
@@ -179,7 +185,7 @@ export async function createCoreFeatures(options: {
     tasks: [
       {
         id: 'image-freshness-refresh',
-        schedule: config.schedule,
+        schedule: refreshConfig.schedule,
         // one replica at a time, whatever the configured schedule says
         scope: 'global',
         fn: async () => {
@@ -192,7 +198,7 @@ export async function createCoreFeatures(options: {
       catalog,
       reports: new ReportBuilder({
         store,
-        maxAge: config.maxAge,
+        maxAge: refreshConfig.maxAge,
         baseImages: baseImages.reports,
         vulnerabilities,
       }),
@@ -229,7 +235,7 @@ export async function createCoreFeatures(options: {
     router: createScansRouter({
       httpAuth,
       store: scans.store,
-      vulnerabilities: vulnerabilities.store,
+      vulnerabilities: vulnerabilities.lookup,
     }),
   };
   const vulnerabilityTask = vulnerabilities.task;

@@ -2,7 +2,7 @@ import { Gauge, Registry } from 'prom-client';
 import { mockServices } from '@backstage/backend-test-utils';
 import { gunzipSync, inflateRawSync } from 'node:zlib';
 import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
-import type { StoredContainer, StoredEntity } from '../database/FreshnessStore';
+import type { StoredContainer, StoredEntity } from '../refresh/EntityStore';
 import { MetricsConfig } from './config';
 import { MetricsCollector } from './MetricsCollector';
 

@@ -1,12 +1,10 @@
 import { mockServices, TestDatabaseId } from '@backstage/backend-test-utils';
 import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
 import { Duration } from 'luxon';
-import type {
-  EntityRefreshResult,
-  FreshnessStore,
-} from '../database/FreshnessStore';
+import type { EntityRefreshResult, EntityStore } from '../refresh/EntityStore';
 import { storeTestDatabases } from '../__testUtils__/testDatabases';
-import { KnexFreshnessStore } from '../database/KnexFreshnessStore';
+import { KnexRegistryCache } from '../registry/KnexRegistryCache';
+import { KnexEntityStore } from '../refresh/KnexEntityStore';
 import { MetricsCollector } from './MetricsCollector';
 import { MetricsSnapshot, registryHost } from './MetricsSnapshot';
 
@@ -73,10 +71,10 @@ async function flush() {
 
 describe.each(databases.ids)('MetricsSnapshot on %s', (id: TestDatabaseId) => {
   async function setup(maxAge = Duration.fromObject({ minutes: 1 })) {
-    const store = await KnexFreshnessStore.create({
-      database: await databases.database(id),
-    });
-    await store.putMetadata(DIGEST, 'linux/amd64', metadata, new Date());
+    const database = await databases.database(id);
+    const store = await KnexEntityStore.create({ database });
+    const cache = await KnexRegistryCache.create({ database });
+    await cache.putMetadata(DIGEST, 'linux/amd64', metadata, new Date());
     const time = clock('2026-11-20T10:00:00Z');
     const logger = mockServices.logger.mock();
     const collector = new MetricsCollector({
@@ -226,7 +224,7 @@ describe.each(databases.ids)('MetricsSnapshot on %s', (id: TestDatabaseId) => {
       result('component:default/a', [{ image: 'r.example/a:1' }], time.now()),
     );
     let failing = false;
-    const flaky: Pick<FreshnessStore, 'getAllEntities'> = {
+    const flaky: Pick<EntityStore, 'getAllEntities'> = {
       getAllEntities: () =>
         failing
           ? Promise.reject(new Error('connection refused'))

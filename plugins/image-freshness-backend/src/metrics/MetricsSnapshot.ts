@@ -1,7 +1,7 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { Duration } from 'luxon';
 import { parseReference } from 'oci-client';
-import type { FreshnessStore } from '../database/FreshnessStore';
+import type { EntityStore } from '../refresh/EntityStore';
 import type { SnapshotEntity } from './series';
 import type { BaseImageReport } from 'backstage-plugin-image-freshness-common';
 import { MetricsCollector } from './MetricsCollector';
@@ -40,7 +40,7 @@ export interface BaseImagesSource {
  * A failed load is logged and the previous snapshot stays.
  */
 export class MetricsSnapshot {
-  private readonly store: Pick<FreshnessStore, 'getAllEntities'>;
+  private readonly store: Pick<EntityStore, 'getAllEntities'>;
   private readonly baseImages?: BaseImagesSource;
   private readonly collector: MetricsCollector;
   private readonly logger: LoggerService;
@@ -50,7 +50,7 @@ export class MetricsSnapshot {
   private loading?: Promise<void>;
 
   constructor(options: {
-    store: Pick<FreshnessStore, 'getAllEntities'>;
+    store: Pick<EntityStore, 'getAllEntities'>;
     /** Base-image facts per entity, for `container_image_base_info` and `_rebuild_due`. */
     baseImages?: BaseImagesSource;
     collector: MetricsCollector;

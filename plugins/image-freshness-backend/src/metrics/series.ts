@@ -3,8 +3,8 @@ import type {
   ImageMetadata,
 } from 'backstage-plugin-image-freshness-common';
 import { parseEntityRef } from '@backstage/catalog-model';
-import type { StoredContainer, StoredEntity } from '../database/FreshnessStore';
-import { redactImage } from '../service/redactImage';
+import type { StoredContainer, StoredEntity } from '../refresh/EntityStore';
+import { redactImage } from '../lib/redactImage';
 
 export { redactImage };
 

@@ -2,7 +2,7 @@ import type { DatabaseService } from '@backstage/backend-plugin-api';
 import type { ImageError } from 'backstage-plugin-image-freshness-common';
 import { Knex } from 'knex';
 import type { ScanSettings } from './config';
-import { DateValue, migratedClient, optionalDate } from '../database/dbValues';
+import { DateValue, migratedClient, optionalDate } from '../lib/dbValues';
 import {
   RepositoryScan,
   ScannedImage,

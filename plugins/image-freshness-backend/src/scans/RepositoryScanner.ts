@@ -4,10 +4,10 @@ import {
   semverCandidates,
   TagLister,
 } from '../baseImages/TagDiscovery';
-import type { ImageResolver } from '../service/ImageResolver';
-import { toImageError } from '../service/imageErrors';
+import type { ImageResolver } from '../registry/ImageResolver';
+import { toImageError } from '../registry/imageErrors';
 import { ScanTarget, scanSettings } from './config';
-import { mapLimit } from '../service/mapLimit';
+import { mapLimit } from '../lib/mapLimit';
 import type { RepositoryScan, ScannedImage } from './ScanStore';
 import {
   type Clock,

@@ -4,7 +4,7 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { repositoryKey } from '../baseImages/config';
-import type { VulnerabilityStore } from '../vulnerabilities/VulnerabilityStore';
+import type { VulnerabilityCountsLookup } from '../lib/featurePorts';
 import type { RepositoryScan, ScanStore } from './ScanStore';
 
 const repositoryParam = z.string().min(1).max(512);
@@ -28,7 +28,7 @@ function scanView(scan: RepositoryScan) {
 export function createScansRouter(options: {
   httpAuth: HttpAuthService;
   store: Pick<ScanStore, 'listScans' | 'getScans'>;
-  vulnerabilities?: Pick<VulnerabilityStore, 'getMany'>;
+  vulnerabilities?: VulnerabilityCountsLookup;
 }): express.Router {
   const { httpAuth, store, vulnerabilities } = options;
   const router = Router();
@@ -60,7 +60,7 @@ export function createScansRouter(options: {
       );
     }
     const counts = vulnerabilities
-      ? await vulnerabilities.getMany(
+      ? await vulnerabilities.countsOf(
           scans.flatMap(s =>
             s.images.flatMap(i => (i.digest ? [i.digest] : [])),
           ),
@@ -71,19 +71,8 @@ export function createScansRouter(options: {
       scans: scans.map(scan => ({
         ...scanView(scan),
         images: scan.images.map(image => {
-          const summary = image.digest
-            ? counts.get(image.digest)?.summary
-            : undefined;
-          return summary
-            ? {
-                ...image,
-                vulnerabilities: {
-                  counts: summary.counts,
-                  total: summary.total,
-                  scannedAt: summary.scannedAt.toISOString(),
-                },
-              }
-            : image;
+          const found = image.digest ? counts.get(image.digest) : undefined;
+          return found ? { ...image, vulnerabilities: found } : image;
         }),
       })),
     });

@@ -3,7 +3,7 @@ import type {
   BackstageCredentials,
 } from '@backstage/backend-plugin-api';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
-import type { FreshnessStore } from '../database/FreshnessStore';
+import type { EntityStore } from '../refresh/EntityStore';
 import type { ScanStore } from '../scans/ScanStore';
 
 /** Whether these credentials may read what the plugin knows of a digest. */
@@ -23,7 +23,7 @@ export type DigestAccess = (
 export function createDigestAccess(options: {
   auth: AuthService;
   catalog: CatalogService;
-  freshness: Pick<FreshnessStore, 'entityRefsWithDigest'>;
+  freshness: Pick<EntityStore, 'entityRefsWithDigest'>;
   scans: Pick<ScanStore, 'listScans'>;
 }): DigestAccess {
   const { auth, catalog, freshness, scans } = options;

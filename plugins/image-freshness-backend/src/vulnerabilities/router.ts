@@ -5,7 +5,7 @@ import Router from 'express-promise-router';
 import { z } from 'zod';
 import type { VulnerabilitySeverity as Severity } from 'backstage-plugin-image-freshness-node';
 import type { DigestAccess } from './digestAccess';
-import type { VulnerabilityAvailability } from './createVulnerabilityScanning';
+import type { VulnerabilityAvailability } from '../lib/featurePorts';
 import type {
   VulnerabilityRecord,
   VulnerabilityStore,

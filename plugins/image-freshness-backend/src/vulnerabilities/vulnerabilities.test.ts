@@ -5,12 +5,12 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import type { JsonObject } from '@backstage/types';
 import knexFactory, { Knex } from 'knex';
-import { readImageFreshnessConfig } from '../config';
-import type { EntityRefreshResult } from '../database/FreshnessStore';
-import { KnexFreshnessStore } from '../database/KnexFreshnessStore';
+import { readImageFreshnessConfig } from '../registry/config';
+import type { EntityRefreshResult } from '../refresh/EntityStore';
+import { KnexEntityStore } from '../refresh/KnexEntityStore';
 import { KnexScanStore } from '../scans/KnexScanStore';
 import type { RepositoryScan } from '../scans/ScanStore';
-import { HostPolicy } from '../service/HostPolicy';
+import { HostPolicy } from '../registry/HostPolicy';
 import {
   FakeTrivyDir,
   fakeTrivyDir,
@@ -99,7 +99,7 @@ describe('vulnerability summaries (a fake trivy in a temp dir; no real Trivy can
       },
     });
     const settings = readImageFreshnessConfig(config);
-    const freshness = await KnexFreshnessStore.create({ database });
+    const freshness = await KnexEntityStore.create({ database });
     const scans = await KnexScanStore.create({ database });
     const logger = mockServices.logger.mock();
     const vulnerabilities = await createVulnerabilityScanning({

@@ -5,14 +5,16 @@ import { ConfigReader } from '@backstage/config';
 import type { Entity } from '@backstage/catalog-model';
 import type { EntityImageReport } from 'backstage-plugin-image-freshness-common';
 import knexFactory from 'knex';
-import { readImageFreshnessConfig } from '../../config';
-import { KnexFreshnessStore } from '../../database/KnexFreshnessStore';
-import { AnnotationImageSource } from '../../service/AnnotationImageSource';
-import { createOciClient } from '../../service/createOciClient';
-import { EntityRefresher } from '../../service/EntityRefresher';
-import { HostPolicy } from '../../service/HostPolicy';
-import { ImageResolver } from '../../service/ImageResolver';
-import { ReportBuilder } from '../../service/ReportBuilder';
+import { readImageFreshnessConfig } from '../../registry/config';
+import { readRefreshConfig } from '../../refresh/config';
+import { KnexEntityStore } from '../../refresh/KnexEntityStore';
+import { KnexRegistryCache } from '../../registry/KnexRegistryCache';
+import { AnnotationImageSource } from '../../refresh/AnnotationImageSource';
+import { createOciClient } from '../../registry/createOciClient';
+import { EntityRefresher } from '../../refresh/EntityRefresher';
+import { HostPolicy } from '../../registry/HostPolicy';
+import { ImageResolver } from '../../registry/ImageResolver';
+import { ReportBuilder } from '../../refresh/ReportBuilder';
 import { createBaseImageTracking } from '../createBaseImageTracking';
 
 /** A clock the test moves. */
@@ -70,12 +72,13 @@ export async function createTestParts(options: {
   const logger = mockServices.logger.mock();
   const now = () => options.clock.now;
   const settings = readImageFreshnessConfig(config);
-  const freshnessStore = await KnexFreshnessStore.create({ database });
+  const freshnessStore = await KnexEntityStore.create({ database });
+  const registryCache = await KnexRegistryCache.create({ database });
   const hosts = new HostPolicy(settings);
   const client = createOciClient({ config: settings, hosts });
   const resolver = new ImageResolver({
     client,
-    store: freshnessStore,
+    cache: registryCache,
     hosts,
     cacheDuration: settings.cacheDuration,
     now,
@@ -88,7 +91,7 @@ export async function createTestParts(options: {
     client,
     hosts,
     resolver,
-    freshnessStore,
+    registryCache,
     cacheDuration: settings.cacheDuration,
     now,
   });
@@ -103,7 +106,7 @@ export async function createTestParts(options: {
   });
   const reports = new ReportBuilder({
     store: freshnessStore,
-    maxAge: settings.maxAge,
+    maxAge: readRefreshConfig(config).maxAge,
     baseImages: bases.reports,
     now,
   });

@@ -5,15 +5,11 @@ import {
   ANNOTATION_REBUILD_DELAY,
   ImageError,
 } from 'backstage-plugin-image-freshness-common';
-import {
-  EntityInfo,
-  FreshnessStore,
-  ResolveOutcome,
-} from '../database/FreshnessStore';
+import { EntityInfo, EntityStore, ResolveOutcome } from './EntityStore';
 import type { BaseImageTracker } from '../baseImages/BaseImageTracker';
-import { toImageError } from './imageErrors';
-import { ImageResolver } from './ImageResolver';
-import { redactImage } from './redactImage';
+import { toImageError } from '../registry/imageErrors';
+import { ImageResolver } from '../registry/ImageResolver';
+import { redactImage } from '../lib/redactImage';
 import {
   type Clock,
   systemClock,
@@ -52,7 +48,7 @@ export interface EntityRefreshSummary {
 export class EntityRefresher {
   private readonly sources: ContainerSource[];
   private readonly resolver: ImageResolver;
-  private readonly store: FreshnessStore;
+  private readonly store: EntityStore;
   private readonly logger: LoggerService;
   private readonly defaultPlatform: string;
   private readonly baseImages?: Pick<BaseImageTracker, 'track'>;
@@ -61,7 +57,7 @@ export class EntityRefresher {
   constructor(options: {
     sources: ContainerSource[];
     resolver: ImageResolver;
-    store: FreshnessStore;
+    store: EntityStore;
     logger: LoggerService;
     defaultPlatform: string;
     /** Tracks what the resolved images are built on; its failures never fail the refresh. */

@@ -28,7 +28,8 @@ import { DateTime, Duration } from 'luxon';
 import { formatPlatform, OciError, parsePlatform } from 'oci-client';
 import { BaseImageReports, toReport } from '../baseImages/BaseImageReports';
 import { KnexBaseImageStore } from '../baseImages/KnexBaseImageStore';
-import { KnexFreshnessStore } from '../database/KnexFreshnessStore';
+import { KnexRegistryCache } from '../registry/KnexRegistryCache';
+import { KnexEntityStore } from './KnexEntityStore';
 import { storeTestDatabases } from '../__testUtils__/testDatabases';
 import { AnnotationImageSource } from './AnnotationImageSource';
 import { ReportBuilder } from './ReportBuilder';
@@ -96,8 +97,10 @@ describe('entity annotations under fuzzing', () => {
 
   beforeAll(async () => {
     const database = await databases.database('SQLITE_3');
-    const store = await KnexFreshnessStore.create({ database });
-    await store.putMetadata(
+    const store = await KnexEntityStore.create({ database });
+    await (
+      await KnexRegistryCache.create({ database })
+    ).putMetadata(
       DIGEST,
       'linux/amd64',
       {

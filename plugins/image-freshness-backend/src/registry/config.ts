@@ -1,9 +1,5 @@
 import { Config, ConfigReader } from '@backstage/config';
 import {
-  SchedulerServiceTaskScheduleDefinition,
-  readSchedulerServiceTaskScheduleDefinitionFromConfig,
-} from '@backstage/backend-plugin-api';
-import {
   readCredentials,
   readDuration,
 } from 'backstage-plugin-image-freshness-node';
@@ -20,12 +16,10 @@ export interface RegistrySettings {
   timeout: Duration;
 }
 
-/** The plugin's configuration, read and checked once at start-up. */
+/** How the plugin reaches registries, read and checked once at start-up. */
 export interface ImageFreshnessConfig {
-  schedule: SchedulerServiceTaskScheduleDefinition;
   cacheDuration: Duration;
   platform: Platform;
-  maxAge: Duration;
   registries: RegistrySettings[];
   dockerConfigFile?: string;
   /** Hosts or CIDRs exempt from the block list. */
@@ -34,24 +28,12 @@ export interface ImageFreshnessConfig {
   blockedHosts: string[];
 }
 
-const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
-  frequency: { minutes: 30 },
-  timeout: { minutes: 10 },
-  initialDelay: { seconds: 15 },
-};
-
-/** Reads `imageFreshness` from the app config; throws on values it cannot use. */
+/** Reads the registry settings of `imageFreshness`; throws on values it cannot use. */
 export function readImageFreshnessConfig(root: Config): ImageFreshnessConfig {
   const config =
     root.getOptionalConfig('imageFreshness') ?? new ConfigReader({});
-  const schedule = config.has('schedule')
-    ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
-        config.getConfig('schedule'),
-      )
-    : DEFAULT_SCHEDULE;
   const platformText = config.getOptionalString('platform') ?? 'linux/amd64';
   return {
-    schedule,
     cacheDuration: readDuration(
       config,
       'cacheDuration',
@@ -59,7 +41,6 @@ export function readImageFreshnessConfig(root: Config): ImageFreshnessConfig {
       'imageFreshness',
     ),
     platform: parsePlatform(platformText),
-    maxAge: readDuration(config, 'maxAge', '30d', 'imageFreshness'),
     allowedHosts: config.getOptionalStringArray('allowedHosts') ?? [],
     blockedHosts: config.getOptionalStringArray('blockedHosts') ?? [],
     dockerConfigFile: config.getOptionalString('dockerConfigFile'),

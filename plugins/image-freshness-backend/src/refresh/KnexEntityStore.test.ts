@@ -1,14 +1,19 @@
 import type { TestDatabaseId } from '@backstage/backend-test-utils';
 import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
 import { storeTestDatabases } from '../__testUtils__/testDatabases';
-import { EntityRefreshResult } from './FreshnessStore';
-import { KnexFreshnessStore } from './KnexFreshnessStore';
+import { EntityRefreshResult } from './EntityStore';
+import { KnexEntityStore } from './KnexEntityStore';
+import { KnexRegistryCache } from '../registry/KnexRegistryCache';
 import type { FoundContainer } from 'backstage-plugin-image-freshness-node';
 
 const databases = storeTestDatabases();
 
-async function createStore(id: TestDatabaseId) {
-  return KnexFreshnessStore.create({ database: await databases.database(id) });
+async function createStores(id: TestDatabaseId) {
+  const database = await databases.database(id);
+  return {
+    store: await KnexEntityStore.create({ database }),
+    cache: await KnexRegistryCache.create({ database }),
+  };
 }
 
 const metadata: ImageMetadata = {
@@ -42,27 +47,10 @@ const container = (image: string): FoundContainer => ({
   platform: 'linux/amd64',
 });
 
-describe.each(databases.ids)('KnexFreshnessStore on %s', id => {
-  it('keeps tag answers until they expire', async () => {
-    const store = await createStore(id);
-    const t0 = new Date('2026-11-22T10:00:00Z');
-    await store.putTagDigest(
-      'r/a:1',
-      metadata.digest,
-      t0,
-      new Date('2026-11-22T11:00:00Z'),
-    );
-    expect(
-      await store.getTagDigest('r/a:1', new Date('2026-11-22T10:59:00Z')),
-    ).toBe(metadata.digest);
-    expect(
-      await store.getTagDigest('r/a:1', new Date('2026-11-22T11:01:00Z')),
-    ).toBeUndefined();
-  });
-
+describe.each(databases.ids)('KnexEntityStore on %s', id => {
   it('stores containers with their metadata, and keeps the last good digest beside a new error', async () => {
-    const store = await createStore(id);
-    await store.putMetadata(
+    const { store, cache } = await createStores(id);
+    await cache.putMetadata(
       metadata.digest,
       'linux/amd64',
       metadata,
@@ -137,8 +125,8 @@ describe.each(databases.ids)('KnexFreshnessStore on %s', id => {
   });
 
   it('keeps the containers of a source that could not be read, and removes the others no longer found', async () => {
-    const store = await createStore(id);
-    await store.putMetadata(
+    const { store, cache } = await createStores(id);
+    await cache.putMetadata(
       metadata.digest,
       'linux/amd64',
       metadata,
@@ -210,7 +198,7 @@ describe.each(databases.ids)('KnexFreshnessStore on %s', id => {
   });
 
   it('keeps when an error class was first seen while it repeats', async () => {
-    const store = await createStore(id);
+    const { store } = await createStores(id);
     const api = container('r/api:1');
     const fail = (errorClass: 'TIMEOUT' | 'NOT_FOUND', at: string) => ({
       ...api,
@@ -256,7 +244,7 @@ describe.each(databases.ids)('KnexFreshnessStore on %s', id => {
   });
 
   it('rate-limits manual refreshes per entity', async () => {
-    const store = await createStore(id);
+    const { store } = await createStores(id);
     const t0 = new Date('2026-11-22T10:00:00Z');
     const later = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
     expect(
@@ -277,7 +265,7 @@ describe.each(databases.ids)('KnexFreshnessStore on %s', id => {
   });
 
   it('lists and deletes entities', async () => {
-    const store = await createStore(id);
+    const { store } = await createStores(id);
     for (const ref of ['component:default/a', 'component:default/b']) {
       await store.saveEntity(entity(ref, [], [], new Date()));
     }
@@ -296,7 +284,7 @@ describe.each(databases.ids)('KnexFreshnessStore on %s', id => {
   });
 
   it('finds the entities whose containers point at or run a digest', async () => {
-    const store = await createStore(id);
+    const { store } = await createStores(id);
     const [d1, d2, d3] = ['1', '2', '3'].map(c => `sha256:${c.repeat(64)}`);
     const resolved = (image: string, digest: string, running?: string) => ({
       ...container(image),

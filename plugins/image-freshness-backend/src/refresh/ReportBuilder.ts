@@ -9,9 +9,11 @@ import {
 import { DateTime, Duration } from 'luxon';
 import { parseReference } from 'oci-client';
 import type { BaseImageReports } from '../baseImages/BaseImageReports';
-import { FreshnessStore } from '../database/FreshnessStore';
-import type { VulnerabilityAvailability } from '../vulnerabilities/createVulnerabilityScanning';
-import type { VulnerabilityStore } from '../vulnerabilities/VulnerabilityStore';
+import { EntityStore } from './EntityStore';
+import type {
+  VulnerabilityAvailability,
+  VulnerabilityCountsLookup,
+} from '../lib/featurePorts';
 import {
   type Clock,
   systemClock,
@@ -30,19 +32,19 @@ function tagOf(image: string): string | undefined {
 export interface VulnerabilitySource {
   availability: VulnerabilityAvailability;
   severities: readonly string[];
-  store: Pick<VulnerabilityStore, 'getMany'>;
+  lookup: VulnerabilityCountsLookup;
 }
 
 /** Builds an entity's report from the store; never calls a registry. */
 export class ReportBuilder {
-  private readonly store: FreshnessStore;
+  private readonly store: EntityStore;
   private readonly maxAge: Duration;
   private readonly baseImages?: Pick<BaseImageReports, 'build'>;
   private readonly vulnerabilities?: VulnerabilitySource;
   private readonly now: Clock;
 
   constructor(options: {
-    store: FreshnessStore;
+    store: EntityStore;
     maxAge: Duration;
     /** The base-images section, from its own store. */
     baseImages?: Pick<BaseImageReports, 'build'>;
@@ -104,26 +106,8 @@ export class ReportBuilder {
   private async vulnerabilityCounts(
     digests: string[],
   ): Promise<Map<string, VulnerabilityCounts>> {
-    const counts = new Map<string, VulnerabilityCounts>();
-    if (!this.vulnerabilities?.availability.available || !digests.length) {
-      return counts;
-    }
-    const records = await this.vulnerabilities.store.getMany([
-      ...new Set(digests),
-    ]);
-    for (const [digest, record] of records) {
-      if (!record.summary) continue;
-      counts.set(digest, {
-        counts: Object.fromEntries(
-          Object.entries(record.summary.counts).filter(
-            (entry): entry is [string, number] => entry[1] !== undefined,
-          ),
-        ),
-        total: record.summary.total,
-        scannedAt: record.summary.scannedAt.toISOString(),
-      });
-    }
-    return counts;
+    if (!this.vulnerabilities?.availability.available) return new Map();
+    return this.vulnerabilities.lookup.countsOf(digests);
   }
 
   private entityMaxAge(entity: Entity): {

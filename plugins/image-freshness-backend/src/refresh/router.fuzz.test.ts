@@ -14,7 +14,7 @@ import type { Entity } from '@backstage/catalog-model';
 import { fuzzRuns, CASE_LIMIT_MS } from '@internal/test/harness/fuzz';
 import fc from 'fast-check';
 import request from 'supertest';
-import { startPluginBackend } from './__testUtils__/pluginBackend';
+import { startPluginBackend } from '../__testUtils__/pluginBackend';
 
 const ENTITY: Entity = {
   apiVersion: 'backstage.io/v1alpha1',

@@ -1,5 +1,5 @@
 import { CredentialSource, OciClient, RequestObserver } from 'oci-client';
-import type { ImageFreshnessConfig, RegistrySettings } from '../config';
+import type { ImageFreshnessConfig, RegistrySettings } from './config';
 import type { HostPolicy } from './HostPolicy';
 import { configuredCredentials } from './registryAccess';
 

@@ -8,9 +8,9 @@ import type { CatalogService } from '@backstage/plugin-catalog-node';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
-import { FreshnessStore } from './database/FreshnessStore';
-import { EntityRefresher } from './service/EntityRefresher';
-import { ReportBuilder } from './service/ReportBuilder';
+import { EntityStore } from './EntityStore';
+import { EntityRefresher } from './EntityRefresher';
+import { ReportBuilder } from './ReportBuilder';
 import {
   type Clock,
   systemClock,
@@ -34,7 +34,7 @@ export async function createRouter(options: {
   catalog: CatalogService;
   reports: ReportBuilder;
   refresher: EntityRefresher;
-  store: FreshnessStore;
+  store: EntityStore;
   logger: LoggerService;
   now?: Clock;
 }): Promise<express.Router> {

@@ -6,7 +6,7 @@ import {
   RegistryCredentials,
   staticCredentials,
 } from 'oci-client';
-import type { ImageFreshnessConfig } from '../config';
+import type { ImageFreshnessConfig } from './config';
 
 /**
  * The credentials the plugin knows for a registry, in the order its own

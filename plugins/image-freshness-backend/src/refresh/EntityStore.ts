@@ -50,28 +50,11 @@ export interface StoredContainer extends FoundContainer {
   metadata?: ImageMetadata;
 }
 
-/** Persistence of everything the plugin learns; see KnexFreshnessStore. */
-export interface FreshnessStore {
-  /** The digest a reference pointed at, when the answer has not expired. */
-  getTagDigest(reference: string, now: Date): Promise<string | undefined>;
-  putTagDigest(
-    reference: string,
-    digest: string,
-    resolvedAt: Date,
-    expiresAt: Date,
-  ): Promise<void>;
-
-  getMetadata(
-    digest: string,
-    platform: string,
-  ): Promise<ImageMetadata | undefined>;
-  putMetadata(
-    digest: string,
-    platform: string,
-    metadata: ImageMetadata,
-    fetchedAt: Date,
-  ): Promise<void>;
-
+/**
+ * What the refresh stores about entities and their containers; see
+ * KnexEntityStore. Registry answers live in the RegistryCache.
+ */
+export interface EntityStore {
   /**
    * Replaces the entity's containers with `containers`: a resolved container
    * gets its new digest, a failed one keeps its last good digest beside the

@@ -5,7 +5,7 @@
  */
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import request from 'supertest';
-import { startPluginBackend } from './__testUtils__/pluginBackend';
+import { startPluginBackend } from '../__testUtils__/pluginBackend';
 
 jest.setTimeout(60_000);
 

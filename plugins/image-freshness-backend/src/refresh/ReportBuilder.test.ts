@@ -3,7 +3,9 @@ import type { Entity } from '@backstage/catalog-model';
 import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
 import knexFactory, { Knex } from 'knex';
 import { Duration } from 'luxon';
-import { KnexFreshnessStore } from '../database/KnexFreshnessStore';
+import { KnexRegistryCache } from '../registry/KnexRegistryCache';
+import { KnexEntityStore } from './KnexEntityStore';
+import { vulnerabilityCountsLookup } from '../vulnerabilities/countsLookup';
 import { KnexVulnerabilityStore } from '../vulnerabilities/KnexVulnerabilityStore';
 import { ReportBuilder } from './ReportBuilder';
 
@@ -35,7 +37,7 @@ const metadata = (digest: string, created: string): ImageMetadata => ({
 
 describe('ReportBuilder', () => {
   let knex: Knex;
-  let store: KnexFreshnessStore;
+  let store: KnexEntityStore;
   let vulnerabilityStore: KnexVulnerabilityStore;
 
   beforeEach(async () => {
@@ -45,15 +47,16 @@ describe('ReportBuilder', () => {
       useNullAsDefault: true,
     });
     const database: DatabaseService = { getClient: async () => knex };
-    store = await KnexFreshnessStore.create({ database });
+    store = await KnexEntityStore.create({ database });
+    const cache = await KnexRegistryCache.create({ database });
     vulnerabilityStore = await KnexVulnerabilityStore.create({ database });
-    await store.putMetadata(
+    await cache.putMetadata(
       DIGEST,
       'linux/amd64',
       metadata(DIGEST, '2026-11-20T12:00:00Z'),
       NOW,
     );
-    await store.putMetadata(
+    await cache.putMetadata(
       OTHER,
       'linux/amd64',
       metadata(OTHER, '2026-10-01T12:00:00Z'),
@@ -91,7 +94,7 @@ describe('ReportBuilder', () => {
           ? { available: true, scanner: 'trivy', version: '0.58.0' }
           : { available: false, reason: 'no trivy binary on the PATH' },
         severities: ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'],
-        store: vulnerabilityStore,
+        lookup: vulnerabilityCountsLookup(vulnerabilityStore),
       },
     });
 

@@ -8,7 +8,7 @@ import {
   parsePlatform,
   parseReference,
 } from 'oci-client';
-import { FreshnessStore } from '../database/FreshnessStore';
+import type { RegistryCache } from './RegistryCache';
 import { HostPolicy } from './HostPolicy';
 import {
   type Clock,
@@ -43,7 +43,7 @@ function toMetadata(details: ImageDetails): ImageMetadata {
  */
 export class ImageResolver {
   private readonly client: OciClient;
-  private readonly store: FreshnessStore;
+  private readonly cache: RegistryCache;
   private readonly hosts: HostPolicy;
   private readonly cacheDuration: Duration;
   private readonly now: Clock;
@@ -51,13 +51,13 @@ export class ImageResolver {
 
   constructor(options: {
     client: OciClient;
-    store: FreshnessStore;
+    cache: RegistryCache;
     hosts: HostPolicy;
     cacheDuration: Duration;
     now?: Clock;
   }) {
     this.client = options.client;
-    this.store = options.store;
+    this.cache = options.cache;
     this.hosts = options.hosts;
     this.cacheDuration = options.cacheDuration;
     this.now = options.now ?? systemClock;
@@ -77,7 +77,7 @@ export class ImageResolver {
     const ref = parseReference(image);
     await this.hosts.check(ref.registry);
     const digest = ref.digest ?? (await this.tagDigest(formatReference(ref)));
-    const known = await this.store.getMetadata(digest, platform);
+    const known = await this.cache.getMetadata(digest, platform);
     if (known) {
       return { digest, metadata: known };
     }
@@ -86,13 +86,13 @@ export class ImageResolver {
       { platform: parsePlatform(platform) },
     );
     const metadata = toMetadata(details);
-    await this.store.putMetadata(digest, platform, metadata, this.now());
+    await this.cache.putMetadata(digest, platform, metadata, this.now());
     return { digest, metadata };
   }
 
   private async tagDigest(reference: string): Promise<string> {
     const now = this.now();
-    const cached = await this.store.getTagDigest(reference, now);
+    const cached = await this.cache.getTagDigest(reference, now);
     if (cached) {
       return cached;
     }
@@ -101,7 +101,7 @@ export class ImageResolver {
     const expires = new Date(
       now.getTime() + this.cacheDuration.toMillis() * jitter,
     );
-    await this.store.putTagDigest(reference, digest, now, expires);
+    await this.cache.putTagDigest(reference, digest, now, expires);
     return digest;
   }
 }

@@ -8,7 +8,7 @@ import {
   ANNOTATION_KUBERNETES_LABEL_SELECTOR,
   isImageFreshnessAvailable,
 } from 'backstage-plugin-image-freshness-common';
-import { FreshnessStore } from '../database/FreshnessStore';
+import { EntityStore } from './EntityStore';
 import { EntityRefresher } from './EntityRefresher';
 
 /** Anything that keeps data per entity and must forget entities that left the catalog. */
@@ -28,7 +28,7 @@ export class RefreshTask {
   private readonly catalog: CatalogService;
   private readonly auth: AuthService;
   private readonly refresher: EntityRefresher;
-  private readonly store: FreshnessStore;
+  private readonly store: EntityStore;
   private readonly otherStores: EntityDataStore[];
   private readonly logger: LoggerService;
   private readonly sourceAnnotations: readonly string[];
@@ -37,7 +37,7 @@ export class RefreshTask {
     catalog: CatalogService;
     auth: AuthService;
     refresher: EntityRefresher;
-    store: FreshnessStore;
+    store: EntityStore;
     /** Other stores keyed by entity, cleaned up with the main one. */
     otherStores?: EntityDataStore[];
     /** Annotations registered container sources read (their `annotations`). */

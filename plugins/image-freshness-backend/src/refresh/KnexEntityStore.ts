@@ -5,13 +5,13 @@ import type {
   ImageMetadata,
 } from 'backstage-plugin-image-freshness-common';
 import { Knex } from 'knex';
-import { DateValue, migratedClient, toDate } from './dbValues';
+import { DateValue, migratedClient, toDate } from '../lib/dbValues';
 import {
   EntityRefreshResult,
-  FreshnessStore,
+  EntityStore,
   StoredContainer,
   StoredEntity,
-} from './FreshnessStore';
+} from './EntityStore';
 import type { FoundContainer } from 'backstage-plugin-image-freshness-node';
 
 type ContainerRow = {
@@ -42,64 +42,15 @@ type RefreshRow = {
 
 const DELETE_CHUNK = 500;
 
-/** The FreshnessStore on the plugin's database (SQLite or PostgreSQL). */
-export class KnexFreshnessStore implements FreshnessStore {
+/** The EntityStore on the plugin's database (SQLite or PostgreSQL). */
+export class KnexEntityStore implements EntityStore {
   static async create(options: {
     database: DatabaseService;
-  }): Promise<KnexFreshnessStore> {
-    return new KnexFreshnessStore(await migratedClient(options.database));
+  }): Promise<KnexEntityStore> {
+    return new KnexEntityStore(await migratedClient(options.database));
   }
 
   private constructor(private readonly knex: Knex) {}
-
-  async getTagDigest(reference: string, now: Date) {
-    const row = await this.knex('tag_digests')
-      .where({ reference })
-      .andWhere('expires_at', '>', now)
-      .first();
-    return row?.digest as string | undefined;
-  }
-
-  async putTagDigest(
-    reference: string,
-    digest: string,
-    resolvedAt: Date,
-    expiresAt: Date,
-  ) {
-    await this.knex('tag_digests')
-      .insert({
-        reference,
-        digest,
-        resolved_at: resolvedAt,
-        expires_at: expiresAt,
-      })
-      .onConflict('reference')
-      .merge();
-  }
-
-  async getMetadata(digest: string, platform: string) {
-    const row = await this.knex('image_metadata')
-      .where({ digest, platform })
-      .first();
-    return row ? (JSON.parse(row.metadata) as ImageMetadata) : undefined;
-  }
-
-  async putMetadata(
-    digest: string,
-    platform: string,
-    metadata: ImageMetadata,
-    fetchedAt: Date,
-  ) {
-    await this.knex('image_metadata')
-      .insert({
-        digest,
-        platform,
-        metadata: JSON.stringify(metadata),
-        fetched_at: fetchedAt,
-      })
-      .onConflict(['digest', 'platform'])
-      .ignore();
-  }
 
   async saveEntity(result: EntityRefreshResult) {
     const { entityRef, info, containers, sourceErrors, refreshedAt } = result;

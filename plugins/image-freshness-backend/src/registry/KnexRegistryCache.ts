@@ -1,0 +1,65 @@
+import type { DatabaseService } from '@backstage/backend-plugin-api';
+import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
+import { Knex } from 'knex';
+import { migratedClient } from '../lib/dbValues';
+import type { RegistryCache } from './RegistryCache';
+
+/** The RegistryCache on the plugin's database (SQLite or PostgreSQL). */
+export class KnexRegistryCache implements RegistryCache {
+  static async create(options: {
+    database: DatabaseService;
+  }): Promise<KnexRegistryCache> {
+    return new KnexRegistryCache(await migratedClient(options.database));
+  }
+
+  private constructor(private readonly knex: Knex) {}
+
+  async getTagDigest(reference: string, now: Date) {
+    const row = await this.knex('tag_digests')
+      .where({ reference })
+      .andWhere('expires_at', '>', now)
+      .first();
+    return row?.digest as string | undefined;
+  }
+
+  async putTagDigest(
+    reference: string,
+    digest: string,
+    resolvedAt: Date,
+    expiresAt: Date,
+  ) {
+    await this.knex('tag_digests')
+      .insert({
+        reference,
+        digest,
+        resolved_at: resolvedAt,
+        expires_at: expiresAt,
+      })
+      .onConflict('reference')
+      .merge();
+  }
+
+  async getMetadata(digest: string, platform: string) {
+    const row = await this.knex('image_metadata')
+      .where({ digest, platform })
+      .first();
+    return row ? (JSON.parse(row.metadata) as ImageMetadata) : undefined;
+  }
+
+  async putMetadata(
+    digest: string,
+    platform: string,
+    metadata: ImageMetadata,
+    fetchedAt: Date,
+  ) {
+    await this.knex('image_metadata')
+      .insert({
+        digest,
+        platform,
+        metadata: JSON.stringify(metadata),
+        fetched_at: fetchedAt,
+      })
+      .onConflict(['digest', 'platform'])
+      .ignore();
+  }
+}

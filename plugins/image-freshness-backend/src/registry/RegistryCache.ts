@@ -1,0 +1,28 @@
+import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
+
+/**
+ * What registries answered, kept so a refresh asks again only when an answer
+ * expires: tag → digest with an expiry, digest + platform → metadata (a digest
+ * never changes, so metadata is kept for good). See KnexRegistryCache.
+ */
+export interface RegistryCache {
+  /** The digest a reference pointed at, when the answer has not expired. */
+  getTagDigest(reference: string, now: Date): Promise<string | undefined>;
+  putTagDigest(
+    reference: string,
+    digest: string,
+    resolvedAt: Date,
+    expiresAt: Date,
+  ): Promise<void>;
+
+  getMetadata(
+    digest: string,
+    platform: string,
+  ): Promise<ImageMetadata | undefined>;
+  putMetadata(
+    digest: string,
+    platform: string,
+    metadata: ImageMetadata,
+    fetchedAt: Date,
+  ): Promise<void>;
+}
