@@ -3,13 +3,18 @@ import type {
   DiscoveryService,
   LoggerService,
 } from '@backstage/backend-plugin-api';
+import {
+  adviceFor,
+  classForStatus,
+  classOf,
+  type ErrorSubject,
+} from '../lib/errorClasses';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
 import {
   ANNOTATION_KUBERNETES_ID,
   ANNOTATION_KUBERNETES_LABEL_SELECTOR,
   ContainerKind,
-  ERROR_ADVICE,
   ErrorClass,
   ImageError,
 } from 'backstage-plugin-image-freshness-common';
@@ -234,7 +239,12 @@ export class KubernetesWorkloadSource implements ContainerSource {
       });
       return {
         containers: [],
-        errors: [{ ...this.error('UNKNOWN', message), source: 'kubernetes' }],
+        errors: [
+          {
+            ...this.error('UNKNOWN', 'kubernetes-backend', message),
+            source: 'kubernetes',
+          },
+        ],
         unread: isKubernetesContainer,
       };
     }
@@ -329,16 +339,17 @@ export class KubernetesWorkloadSource implements ContainerSource {
           ? '; is @backstage/plugin-kubernetes-backend installed, with a kubernetes config section?'
           : '';
       return this.error(
-        classifyStatus(error.statusCode),
+        classForStatus(error.statusCode),
+        'kubernetes-backend',
         `The Kubernetes backend answered ${status} to the workloads query for ${entityRef}${
           detail && detail !== error.message ? `: ${detail}` : ''
         }${hint}`,
       );
     }
-    const name = error instanceof Error ? error.name : '';
     const message = error instanceof Error ? error.message : String(error);
     return this.error(
-      name === 'TimeoutError' || name === 'AbortError' ? 'TIMEOUT' : 'UNKNOWN',
+      classOf(error),
+      'kubernetes-backend',
       `Could not query the Kubernetes backend for ${entityRef}: ${message}`,
     );
   }
@@ -361,15 +372,19 @@ export class KubernetesWorkloadSource implements ContainerSource {
       byClass.set(errorClass, [...(byClass.get(errorClass) ?? []), fetchError]);
     }
     return [...byClass].map(([errorClass, group]) =>
-      this.error(errorClass, describeClusterErrors(cluster, errorClass, group)),
+      this.error(errorClass, 'cluster', describeClusterErrors(cluster, group)),
     );
   }
 
-  private error(errorClass: ErrorClass, message: string): ImageError {
+  private error(
+    errorClass: ErrorClass,
+    subject: ErrorSubject,
+    message: string,
+  ): ImageError {
     return {
       class: errorClass,
       message,
-      advice: ERROR_ADVICE[errorClass],
+      advice: adviceFor(errorClass, subject),
       at: this.now().toISOString(),
     };
   }
@@ -459,20 +474,10 @@ function isWorkloadPath(resourcePath: string): boolean {
   return plural in WORKLOAD_TYPES;
 }
 
-function classifyStatus(status: number | undefined): ErrorClass {
-  if (status === 401 || status === 403) return 'AUTHENTICATION';
-  if (status === 404) return 'NOT_FOUND';
-  if (status === 408 || status === 504) return 'TIMEOUT';
-  if (status === 429) return 'RATE_LIMITED';
-  if (status !== undefined && status >= 500) return 'SERVER_ERROR';
-  if (status !== undefined && status >= 400) return 'INVALID_REQUEST';
-  return 'UNKNOWN';
-}
-
 /** Classifies the Kubernetes backend's per-cluster errors (`KubernetesErrorTypes`). */
 function classifyFetchError(fetchError: FetchError): ErrorClass {
   if (fetchError.statusCode !== undefined) {
-    return classifyStatus(fetchError.statusCode);
+    return classForStatus(fetchError.statusCode);
   }
   switch (fetchError.errorType) {
     case 'UNAUTHORIZED_ERROR':
@@ -492,19 +497,7 @@ function classifyFetchError(fetchError: FetchError): ErrorClass {
   }
 }
 
-const CLUSTER_HINTS: Partial<Record<ErrorClass, string>> = {
-  AUTHENTICATION:
-    'check the credentials the Kubernetes backend uses for this cluster (kubernetes.clusterLocatorMethods) and their RBAC permissions',
-  SERVER_ERROR:
-    'the cluster API server failed; it is retried on the next refresh',
-  NOT_FOUND: 'the cluster does not serve this API version',
-};
-
-function describeClusterErrors(
-  cluster: string,
-  errorClass: ErrorClass,
-  group: FetchError[],
-): string {
+function describeClusterErrors(cluster: string, group: FetchError[]): string {
   const first = group[0];
   const what =
     first.errorType === 'FETCH_ERROR'
@@ -519,8 +512,5 @@ function describeClusterErrors(
       : ` for ${paths.slice(0, 3).join(', ')}${
           paths.length > 3 ? ` and ${paths.length - 3} more` : ''
         }`;
-  const hint = CLUSTER_HINTS[errorClass];
-  return `Kubernetes cluster "${cluster}" ${what}${listed}${
-    hint ? `; ${hint}` : ''
-  }`;
+  return `Kubernetes cluster "${cluster}" ${what}${listed}`;
 }
