@@ -18,6 +18,15 @@ export { formatPlatform, parsePlatform, selectPlatform } from './platform';
 export type { Platform } from './platform';
 export { formatReference, parseReference, registryEndpoint } from './reference';
 export type { ImageReference } from './reference';
+export {
+  canonicalRegistry,
+  imageRegistry,
+  isDockerHub,
+  isLoopback,
+  isRegistryComponent,
+  parseHost,
+} from './registryHost';
+export type { RegistryHost } from './registryHost';
 export { parseChallenges } from './auth/challenge';
 export type { AuthChallenge } from './auth/challenge';
 export {
@@ -52,7 +61,6 @@ export type {
 } from './transport/observer';
 export type { RetryOptions } from './transport/retry';
 export { InFlight } from './transport/InFlight';
-export { isLoopback } from './transport/Transport';
 export type {
   PerRegistry,
   RegistryResponse,

@@ -1,9 +1,10 @@
 import { OciError } from './errors';
-
-/** Docker Hub's name in references. */
-export const DOCKER_HUB = 'docker.io';
-/** The host Docker Hub's API answers on. */
-export const DOCKER_HUB_ENDPOINT = 'registry-1.docker.io';
+import {
+  DOCKER_HUB,
+  DOCKER_HUB_ENDPOINT,
+  isDockerHub,
+  isRegistryComponent,
+} from './registryHost';
 
 /**
  * A parsed, normalised image reference.
@@ -82,7 +83,7 @@ export function parseReference(reference: string): ImageReference {
   const firstSlash = rest.indexOf('/');
   if (firstSlash > 0) {
     const first = rest.slice(0, firstSlash);
-    if (first.includes('.') || first.includes(':') || first === 'localhost') {
+    if (isRegistryComponent(first)) {
       registry = first;
       repository = rest.slice(firstSlash + 1);
       if (!HOST.test(registry)) {
@@ -93,7 +94,7 @@ export function parseReference(reference: string): ImageReference {
       }
     }
   }
-  if (registry === 'index.docker.io' || registry === DOCKER_HUB_ENDPOINT) {
+  if (isDockerHub(registry)) {
     registry = DOCKER_HUB;
   }
   if (!REPOSITORY.test(repository)) {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { OciError } from '../errors';
-import { DOCKER_HUB } from '../reference';
+import { canonicalRegistry } from '../registryHost';
 
 /** A username and password (or access token used as password): Basic auth, and the login at a token endpoint. @public */
 export interface BasicCredentials {
@@ -61,13 +61,6 @@ export interface KubernetesPullSecret {
   stringData?: Record<string, string>;
 }
 
-const DOCKER_HUB_ALIASES = new Set([
-  'docker.io',
-  'index.docker.io',
-  'registry-1.docker.io',
-  'registry.hub.docker.com',
-]);
-
 /**
  * Normalises a credentials key as Docker does: the scheme and API paths go
  * (`https://index.docker.io/v1/` is `docker.io`), Docker Hub's aliases become
@@ -82,12 +75,8 @@ export function normaliseRegistryKey(key: string): {
   let rest = key.trim().replace(/^[a-z]+:\/\//i, '');
   rest = rest.replace(/\/+$/, '').replace(/\/v[12]$/, '');
   const slash = rest.indexOf('/');
-  let registry = slash < 0 ? rest : rest.slice(0, slash);
+  const registry = canonicalRegistry(slash < 0 ? rest : rest.slice(0, slash));
   const namespace = slash < 0 ? undefined : rest.slice(slash + 1) || undefined;
-  registry = registry.toLowerCase();
-  if (DOCKER_HUB_ALIASES.has(registry)) {
-    registry = DOCKER_HUB;
-  }
   return { registry, namespace };
 }
 

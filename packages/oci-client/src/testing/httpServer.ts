@@ -16,11 +16,14 @@ export interface ReceivedRequest {
 }
 
 export interface TestServer {
-  /** `127.0.0.1:port` */
+  /** `127.0.0.1:port` (or the address it was started on) */
   host: string;
   /** `http://127.0.0.1:port` */
   origin: string;
+  port: number;
   requests: ReceivedRequest[];
+  /** TCP connections accepted so far, whether or not a request followed. */
+  connections(): number;
   /** Requests being answered right now. */
   active(): number;
   /** Resolves once `count` requests have arrived. */
@@ -33,10 +36,13 @@ export const stall = () => {};
 
 export async function startServer(
   handler: (req: IncomingMessage, res: ServerResponse) => void,
+  /** Where to listen: 127.0.0.1 on a free port by default. */
+  listen: { address?: string; port?: number } = {},
 ): Promise<TestServer> {
   const requests: ReceivedRequest[] = [];
   const waiters: Array<{ count: number; resolve: () => void }> = [];
   let active = 0;
+  let connections = 0;
   const server = createServer((req, res) => {
     requests.push({
       method: req.method ?? '',
@@ -53,12 +59,19 @@ export async function startServer(
     req.resume();
     handler(req, res);
   });
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  server.on('connection', () => connections++);
+  const address = listen.address ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port ?? 0, address, resolve);
+  });
   const { port } = server.address() as AddressInfo;
   return {
-    host: `127.0.0.1:${port}`,
-    origin: `http://127.0.0.1:${port}`,
+    host: `${address}:${port}`,
+    origin: `http://${address}:${port}`,
+    port,
     requests,
+    connections: () => connections,
     active: () => active,
     received: count =>
       requests.length >= count

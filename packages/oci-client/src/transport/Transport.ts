@@ -8,7 +8,9 @@ import {
 import { TokenCache } from '../auth/TokenCache';
 import { OciError } from '../errors';
 import { registryEndpoint } from '../reference';
+import { isLoopback } from '../registryHost';
 import { answerError, checked } from './check';
+import { addressCheckingDispatcher } from './connectCheck';
 import { hostCheckLayer } from './hostCheck';
 import { httpRoundTrip } from './httpFetch';
 import { InFlight } from './InFlight';
@@ -56,7 +58,26 @@ export interface TransportOptions {
    * OciError with code BLOCKED_HOST) to refuse; the error is passed on as is.
    */
   checkHost?: (host: string) => void | Promise<void>;
-  /** The fetch to use; Node's own by default. */
+  /**
+   * Called for every connection the client opens (to a registry, a token
+   * endpoint, a redirect target) with the URL's `host[:port]` and each
+   * address the socket may connect to, after DNS: the check is made where
+   * the socket gets its address, so a name that answers one address when
+   * `checkHost` asks and another when the connection is made (DNS
+   * rebinding) cannot get past it. Throw to refuse: the request fails with
+   * the thrown error as it is, without retries, as with `checkHost`.
+   */
+  checkAddress?: (
+    host: string,
+    address: string,
+    family: 4 | 6,
+  ) => void | Promise<void>;
+  /** Resolves host names for `checkAddress`'s connections to all their addresses; `dns.lookup` by default. */
+  resolveHost?: (hostname: string) => Promise<string[]>;
+  /**
+   * The fetch to use; Node's own by default. With `checkAddress`, it is
+   * passed undici's `dispatcher` option, which it must honour as Node's does.
+   */
   fetch?: typeof fetch;
   userAgent?: string;
 }
@@ -96,16 +117,6 @@ export interface RegistryResponse {
   url: string;
 }
 
-/** Whether a host is the local machine: localhost, 127.0.0.0/8 or [::1], with any port. @public */
-export function isLoopback(host: string): boolean {
-  const name = host.replace(/:\d+$/, '');
-  return (
-    name === 'localhost' ||
-    /^127\.\d+\.\d+\.\d+$/.test(name) ||
-    name === '[::1]'
-  );
-}
-
 function perRegistry<T>(
   setting: PerRegistry<T> | undefined,
   registry: string,
@@ -121,7 +132,7 @@ function perRegistry<T>(
  *
  * in-flight sharing and the final check (here) → auth → retry → per-host
  * limits → timeout → redirects → host check → observation → `fetch` with
- * body caps.
+ * body caps, its connections' addresses checked.
  *
  * The authenticator's pings and token requests enter below auth, so retries,
  * limits, timeouts, host checks and observation apply to them too.
@@ -159,7 +170,16 @@ export class Transport {
         hostCheckLayer(options.checkHost),
         observeLayer(options.observer),
       ],
-      httpRoundTrip({ fetch: options.fetch, userAgent }),
+      httpRoundTrip({
+        fetch: options.fetch,
+        userAgent,
+        dispatcher: options.checkAddress
+          ? addressCheckingDispatcher({
+              checkAddress: options.checkAddress,
+              resolve: options.resolveHost,
+            })
+          : undefined,
+      }),
     );
     const credentials = options.credentials;
     this.auth = new Authenticator({

@@ -15,13 +15,7 @@ export async function hostRefusal(
     await checkHost(url.host);
     return undefined;
   } catch (error) {
-    return new TransportFailure({
-      code: 'BLOCKED_HOST',
-      detail: String(error),
-      retryable: false,
-      server: url.host,
-      passOn: error,
-    });
+    return TransportFailure.blocked(url.host, error);
   }
 }
 

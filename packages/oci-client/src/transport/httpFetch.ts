@@ -1,4 +1,6 @@
+import { Dispatcher, fetch as undiciFetch } from 'undici';
 import { BodyTooLarge, readBody } from './body';
+import { addressRefusal } from './connectCheck';
 import { Answer, Exchange, RoundTrip, TransportFailure } from './roundTrip';
 import { AttemptTimeout } from './timeout';
 
@@ -37,9 +39,17 @@ async function readAnswer(
   );
 }
 
-/** Classifies what `fetch` or the body read threw. A caller's abort passes on as its reason. */
+/**
+ * Classifies what `fetch` or the body read threw: a connection
+ * `checkAddress` refused is BLOCKED_HOST, passing its refusal on. A caller's
+ * abort passes on as its reason.
+ */
 function failure(error: unknown, exchange: Exchange): unknown {
   const server = exchange.url.host;
+  const refused = addressRefusal(error);
+  if (refused) {
+    return TransportFailure.blocked(server, refused.refusal);
+  }
   if (error instanceof BodyTooLarge) {
     return new TransportFailure({
       code: 'TOO_LARGE',
@@ -66,24 +76,38 @@ function failure(error: unknown, exchange: Exchange): unknown {
   });
 }
 
+/** undici's fetch: Node's `fetch` is undici's, but its types (from `@types/node`) are declared apart from the package's. */
+const dispatcherFetch = undiciFetch as unknown as typeof fetch;
+
 /**
  * The innermost round trip: one HTTP exchange with `fetch`, redirects not
- * followed, the body read within its cap (declared or streamed).
+ * followed, the body read within its cap (declared or streamed). With a
+ * `dispatcher`, connections are made through it (a `fetch` of the caller's
+ * is passed it as undici's `dispatcher` option).
  */
 export function httpRoundTrip(options: {
   fetch?: typeof fetch;
   userAgent: string;
+  dispatcher?: Dispatcher;
 }): RoundTrip {
+  // A dispatcher goes with the fetch of its own undici: the pair works
+  // whichever undici a Node version bundles, and a refusal reaches `failure`
+  // as it was thrown (Node's fetch wraps a cause that is not an Error of its
+  // own realm anew, as under Jest).
+  const send =
+    options.fetch ?? (options.dispatcher ? dispatcherFetch : globalThis.fetch);
   return async exchange => {
     const { method, url } = exchange;
+    const init: RequestInit & { dispatcher?: Dispatcher } = {
+      method,
+      headers: { 'user-agent': options.userAgent, ...exchange.headers },
+      body: exchange.body,
+      redirect: 'manual',
+      signal: exchange.signal,
+      dispatcher: options.dispatcher,
+    };
     try {
-      const response = await (options.fetch ?? fetch)(url, {
-        method,
-        headers: { 'user-agent': options.userAgent, ...exchange.headers },
-        body: exchange.body,
-        redirect: 'manual',
-        signal: exchange.signal,
-      });
+      const response = await send(url, init);
       const body = await readAnswer(response, method, exchange.maxBytes);
       const answer: Answer = {
         status: response.status,

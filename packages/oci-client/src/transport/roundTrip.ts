@@ -56,7 +56,7 @@ export class TransportFailure extends Error {
   readonly retryable: boolean;
   /** The host that failed to answer: a registry, a token endpoint or a redirect target. */
   readonly server: string;
-  /** An error to pass on as it is (from `checkHost`). */
+  /** An error to pass on as it is (from `checkHost` or `checkAddress`). */
   readonly passOn?: unknown;
   /** For TIMEOUT: the limit that was hit. */
   readonly timeoutMs?: number;
@@ -80,5 +80,16 @@ export class TransportFailure extends Error {
     this.server = options.server;
     this.passOn = options.passOn;
     this.timeoutMs = options.timeoutMs;
+  }
+
+  /** A host `checkHost` or an address `checkAddress` refused: not retried, the refusal passed on as it is. */
+  static blocked(server: string, refusal: unknown): TransportFailure {
+    return new TransportFailure({
+      code: 'BLOCKED_HOST',
+      detail: String(refusal),
+      retryable: false,
+      server,
+      passOn: refusal,
+    });
   }
 }

@@ -6,7 +6,7 @@ import { storeTestDatabases } from '../__testUtils__/testDatabases';
 import { KnexRegistryCache } from '../registry/KnexRegistryCache';
 import { KnexEntityStore } from '../refresh/KnexEntityStore';
 import { MetricsCollector } from './MetricsCollector';
-import { MetricsSnapshot, registryHost } from './MetricsSnapshot';
+import { MetricsSnapshot } from './MetricsSnapshot';
 
 const databases = storeTestDatabases();
 
@@ -247,19 +247,5 @@ describe.each(databases.ids)('MetricsSnapshot on %s', (id: TestDatabaseId) => {
     expect(
       lines(await collector.render(), 'container_image_container_info{'),
     ).toHaveLength(1);
-  });
-});
-
-describe('registryHost', () => {
-  it.each([
-    ['ghcr.io/acme/api:1', 'ghcr.io'],
-    ['nginx:1.27', 'docker.io'],
-    ['library/nginx', 'docker.io'],
-    [`localhost:5000/a/b@sha256:${'1'.repeat(64)}`, 'localhost:5000'],
-    ['Bad/Name:1', 'docker.io'],
-    ['REGISTRY.example.com/Bad/Name', 'registry.example.com'],
-    ['user:token@registry.example.com/Bad Name', 'registry.example.com'],
-  ])('%s → %s', (image, host) => {
-    expect(registryHost(image)).toBe(host);
   });
 });

@@ -1,6 +1,6 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { Duration } from 'luxon';
-import { parseReference } from 'oci-client';
+import { imageRegistry } from 'oci-client';
 import type { EntityStore } from '../refresh/EntityStore';
 import type { SnapshotEntity } from './series';
 import type { BaseImageReport } from 'backstage-plugin-image-freshness-common';
@@ -9,21 +9,6 @@ import {
   type Clock,
   systemClock,
 } from 'backstage-plugin-image-freshness-common';
-
-/** The registry host of an image reference, best effort for malformed ones. */
-export function registryHost(image: string): string {
-  try {
-    return parseReference(image).registry;
-  } catch {
-    // The Docker rule: a first component with '.' or ':', or localhost, is a host.
-    const slash = image.indexOf('/');
-    const first = slash === -1 ? '' : image.slice(0, slash);
-    const host = first.slice(first.lastIndexOf('@') + 1);
-    return /[.:]/.test(host) || host === 'localhost'
-      ? host.toLowerCase()
-      : 'docker.io';
-  }
-}
 
 /** Where the snapshot reads base-image verdicts (the base-image report builder). */
 export interface BaseImagesSource {
@@ -170,7 +155,7 @@ export class MetricsSnapshot {
     for (const entity of entities) {
       for (const c of entity.containers) {
         if (c.error && within(c.error)) {
-          resolveErrors.push([registryHost(c.image), c.error.class]);
+          resolveErrors.push([imageRegistry(c.image), c.error.class]);
         }
       }
       for (const error of entity.errors) {

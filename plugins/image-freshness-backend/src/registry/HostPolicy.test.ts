@@ -60,3 +60,59 @@ describe('HostPolicy', () => {
     expect(await verdict(policy, 'evil.example.com:443')).toBe('BLOCKED_HOST');
   });
 });
+
+describe('HostPolicy.checkAddress (asked for each connection)', () => {
+  const policy = new HostPolicy({
+    allowedHosts: ['localhost:5000', '127.0.0.1:5000', '10.9.0.0/16'],
+    blockedHosts: ['10.0.0.0/8', 'evil.example.com', '192.0.2.7:8443'],
+    resolve,
+  });
+
+  function connectVerdict(host: string, address: string) {
+    try {
+      policy.checkAddress(host, address);
+      return 'allowed';
+    } catch (error) {
+      return (error as { code: string }).code;
+    }
+  }
+
+  it.each([
+    // a name in allowedHosts connects wherever it resolves
+    ['localhost:5000', '127.0.0.1', 'allowed'],
+    ['LOCALHOST:5000', '::1', 'allowed'],
+    ['127.0.0.1:5000', '127.0.0.1', 'allowed'],
+    ['localhost:6000', '127.0.0.1', 'BLOCKED_HOST'],
+    // otherwise the address decides: loopback, link-local, metadata, blockedHosts…
+    ['registry.example.com', '203.0.113.10', 'allowed'],
+    ['registry.example.com', '127.0.0.2', 'BLOCKED_HOST'],
+    ['registry.example.com:443', '169.254.169.254', 'BLOCKED_HOST'],
+    ['registry.example.com', '::ffff:127.0.0.1', 'BLOCKED_HOST'],
+    ['registry.example.com', 'fe80::1', 'BLOCKED_HOST'],
+    ['registry.example.com', '10.1.2.3', 'BLOCKED_HOST'],
+    // …unless an allowed CIDR holds it
+    ['registry.example.com', '10.9.8.7', 'allowed'],
+    // a blocked name or host:port is refused whatever its address
+    ['evil.example.com', '203.0.113.10', 'BLOCKED_HOST'],
+    ['metadata.google.internal', '203.0.113.10', 'BLOCKED_HOST'],
+    ['192.0.2.7:8443', '192.0.2.7', 'BLOCKED_HOST'],
+    ['192.0.2.7:443', '192.0.2.7', 'allowed'],
+  ])('a connection for %s to %s is %s', (host, address, expected) => {
+    expect(connectVerdict(host, address)).toBe(expected);
+  });
+
+  it('refuses a blocked address:port by name before any request too, and that port only', async () => {
+    await expect(policy.check('192.0.2.7:8443')).rejects.toMatchObject({
+      code: 'BLOCKED_HOST',
+    });
+    await expect(policy.check('192.0.2.7:443')).resolves.toBeUndefined();
+  });
+
+  it('names the host and the address, and the way out', () => {
+    expect(() =>
+      policy.checkAddress('registry.example.com:5000', '127.0.0.2'),
+    ).toThrow(
+      'Registry registry.example.com:5000 is blocked (127.0.0.2 is loopback, link-local, a metadata service or in imageFreshness.blockedHosts); add it to imageFreshness.allowedHosts if it is trusted',
+    );
+  });
+});

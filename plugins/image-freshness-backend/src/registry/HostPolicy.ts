@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
-import { OciError } from 'oci-client';
+import { OciError, parseHost } from 'oci-client';
 
 /** Names that always mean a cloud metadata service or this machine. */
 const BLOCKED_NAMES = [
@@ -27,12 +27,6 @@ const BLOCKED_RANGES: Array<[string, number, 'ipv4' | 'ipv6']> = [
 
 const DNS_CACHE_MS = 60_000;
 
-function hostOf(registry: string): string {
-  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(registry);
-  if (bracketed) return bracketed[1].toLowerCase();
-  return registry.replace(/:\d+$/, '').toLowerCase();
-}
-
 function addEntry(list: BlockList, names: Set<string>, entry: string) {
   const [address, bits] = entry.split('/');
   const family = isIP(address);
@@ -47,17 +41,22 @@ function addEntry(list: BlockList, names: Set<string>, entry: string) {
 }
 
 /**
- * Decides, before any request, whether a registry host may be contacted:
- * loopback, link-local and cloud metadata addresses are blocked (also when a
- * name resolves to them), plus `blockedHosts`; `allowedHosts` (names or
- * CIDRs) are exempt.
+ * Decides whether a registry host may be contacted: loopback, link-local and
+ * cloud metadata addresses are blocked (also when a name resolves to them),
+ * plus `blockedHosts`; `allowedHosts` (names, `host:port`s or CIDRs) are
+ * exempt. Asked twice: by name before a request (`check`, a cheap early
+ * refusal), and for each address a connection is about to be opened to
+ * (`checkAddress`, which the client asks where the socket gets its address,
+ * so a name cannot answer an allowed address to the first and a blocked one
+ * to the second).
  */
 export class HostPolicy {
   private readonly blocked = new BlockList();
   private readonly blockedNames = new Set(BLOCKED_NAMES);
   private readonly allowed = new BlockList();
   private readonly allowedNames = new Set<string>();
-  private readonly resolve: (host: string) => Promise<string[]>;
+  /** Resolves a name to its addresses: for the name check, and for the client's connections. */
+  readonly resolve: (host: string) => Promise<string[]>;
   private readonly dnsCache = new Map<
     string,
     { at: number; addresses: Promise<string[]> }
@@ -83,29 +82,45 @@ export class HostPolicy {
 
   /** Throws a BLOCKED_HOST OciError when `registry` (host[:port]) may not be contacted. */
   async check(registry: string): Promise<void> {
-    const host = hostOf(registry);
-    if (
-      this.allowedNames.has(host) ||
-      this.allowedNames.has(registry.toLowerCase())
-    )
-      return;
-    const family = isIP(host);
-    if (family !== 0) {
-      if (this.isAllowedAddress(host)) return;
-      if (this.isBlockedAddress(host)) throw this.error(registry, host);
-      return;
-    }
-    if (
-      this.blockedNames.has(host) ||
-      this.blockedNames.has(registry.toLowerCase())
-    ) {
-      throw this.error(registry, host);
-    }
-    const addresses = await this.addresses(host);
-    const bad = addresses.find(
-      a => this.isBlockedAddress(a) && !this.isAllowedAddress(a),
-    );
+    const { hostname } = parseHost(registry);
+    const byName = this.nameVerdict(registry);
+    if (byName === 'allowed') return;
+    if (byName === 'blocked') throw this.error(registry, hostname);
+    const addresses = isIP(hostname)
+      ? [hostname]
+      : await this.addresses(hostname);
+    const bad = addresses.find(a => this.refuses(a));
     if (bad) throw this.error(registry, bad);
+  }
+
+  /**
+   * Throws a BLOCKED_HOST OciError when a connection for `host` (host[:port])
+   * may not go to `address`. A host allowed by name may connect wherever it
+   * resolves; a blocked name nowhere.
+   */
+  checkAddress(host: string, address: string): void {
+    const byName = this.nameVerdict(host);
+    if (byName === 'allowed') return;
+    if (byName === 'blocked' || this.refuses(address)) {
+      throw this.error(host, address);
+    }
+  }
+
+  /** What `allowedHosts` and `blockedHosts` say of the name (`localhost`) or `host:port` itself. */
+  private nameVerdict(host: string): 'allowed' | 'blocked' | undefined {
+    const { hostname } = parseHost(host);
+    const withPort = host.toLowerCase();
+    if (this.allowedNames.has(hostname) || this.allowedNames.has(withPort)) {
+      return 'allowed';
+    }
+    if (this.blockedNames.has(hostname) || this.blockedNames.has(withPort)) {
+      return 'blocked';
+    }
+    return undefined;
+  }
+
+  private refuses(address: string): boolean {
+    return this.isBlockedAddress(address) && !this.isAllowedAddress(address);
   }
 
   private isBlockedAddress(address: string): boolean {

@@ -6,11 +6,13 @@ import { configuredCredentials } from './registryAccess';
 /**
  * The plugin's one OciClient: each registry's configured credentials, limits
  * and timeout; then a Docker config file's credentials; the host policy asked
- * before every host it contacts (registries, token endpoints, redirects).
+ * before every host it contacts (registries, token endpoints, redirects) by
+ * name, and for every connection it opens by address, names resolved with
+ * the policy's resolver.
  */
 export function createOciClient(options: {
   config: ImageFreshnessConfig;
-  hosts: Pick<HostPolicy, 'check'>;
+  hosts: Pick<HostPolicy, 'check' | 'checkAddress' | 'resolve'>;
   /** Default: the configured registries' and the Docker config file's. */
   credentials?: CredentialSource;
   observer?: RequestObserver;
@@ -27,6 +29,8 @@ export function createOciClient(options: {
     requestsPerSecond: registry => byHost.get(registry)?.requestsPerSecond,
     timeoutMs: registry => byHost.get(registry)?.timeout.toMillis(),
     checkHost: host => hosts.check(host),
+    checkAddress: (host, address) => hosts.checkAddress(host, address),
+    resolveHost: hostname => hosts.resolve(hostname),
     observer,
   });
 }
