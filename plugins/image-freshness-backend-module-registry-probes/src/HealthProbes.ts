@@ -93,7 +93,10 @@ export class HealthProbes {
           timeoutMs: probe.timeout.toMillis(),
           // The probe retries whole attempts itself, with its own backoff.
           retry: { retries: 0 },
+          // by name before each request, by address for each connection
           checkHost: (host: string) => access.checkHost(host),
+          checkAddress: access.checkAddress?.bind(access),
+          resolveHost: access.resolveHost?.bind(access),
           tokens,
         });
         return [

@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
-import { isLoopback, staticCredentials } from 'oci-client';
+import { isLoopback, OciError, staticCredentials } from 'oci-client';
 import { HealthProbes } from './HealthProbes';
 
 jest.setTimeout(60_000);
@@ -92,7 +92,11 @@ describe('registry health probes (real registries: anonymous, htpasswd basic, be
 
   function healthProbes(
     probes: JsonObject[],
-    options: { instance?: string; sleep?: (ms: number) => Promise<void> } = {},
+    options: {
+      instance?: string;
+      sleep?: (ms: number) => Promise<void>;
+      checkAddress?: (host: string, address: string) => void;
+    } = {},
   ) {
     const config = new ConfigReader({
       imageFreshness: { healthProbes: probes },
@@ -106,6 +110,7 @@ describe('registry health probes (real registries: anonymous, htpasswd basic, be
         checkHost: async () => undefined,
         credentials: staticCredentials({}),
         isInsecure: isLoopback,
+        checkAddress: options.checkAddress,
       },
       logger: mockServices.logger.mock(),
       instance: options.instance ?? 'instance-a',
@@ -259,6 +264,50 @@ describe('registry health probes (real registries: anonymous, htpasswd basic, be
     expect(text).toContain(
       'registry_exporter_error_count{tested_registry="basic-wrong",node="node-a",type="pull",error="SERVER_ERROR"} 0',
     );
+  });
+
+  it('asks the core for the address of every connection: a refused address is BLOCKED_HOST, and nothing connects', async () => {
+    let connections = 0;
+    const server = http.createServer((_req, res) => res.end());
+    server.on('connection', () => connections++);
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const refused: string[] = [];
+    try {
+      const probes = healthProbes(
+        [
+          {
+            ...probe('rebound', anonymous),
+            registry: `127.0.0.1:${port}`,
+          },
+        ],
+        {
+          sleep: async () => undefined,
+          checkAddress: (host, address) => {
+            refused.push(`${host} ${address}`);
+            throw new OciError(
+              'BLOCKED_HOST',
+              `Registry ${host} is blocked (${address})`,
+            );
+          },
+        },
+      );
+      const results = await probes.run('rebound');
+      // the exporter's error label has no BLOCKED_HOST: UNKNOWN, with the client's code
+      expect(
+        results.map(r => [r.type, r.success, r.error?.class, r.error?.code]),
+      ).toEqual([
+        ['pull', false, 'UNKNOWN', 'BLOCKED_HOST'],
+        ['push', false, 'UNKNOWN', 'BLOCKED_HOST'],
+        ['metadata', false, 'UNKNOWN', 'BLOCKED_HOST'],
+        ['authentication', false, 'UNKNOWN', 'BLOCKED_HOST'],
+      ]);
+      expect(refused.length).toBeGreaterThan(0);
+      expect(refused.every(r => r.endsWith(' 127.0.0.1'))).toBe(true);
+      expect(connections).toBe(0);
+    } finally {
+      await new Promise(r => server.close(r));
+    }
   });
 
   it('classifies a stopped registry as SERVER_ERROR after retries with exponential backoff, and keeps going', async () => {

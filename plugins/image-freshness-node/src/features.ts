@@ -51,6 +51,14 @@ export interface ImageFreshnessFeature {
 export interface ImageFreshnessFeatureContext {
   /** Rejects (an `OciError` with code `BLOCKED_HOST`) for a host the allow/block lists refuse; resolves otherwise. */
   checkHost(host: string): Promise<void>;
+  /**
+   * Throws (an `OciError` with code `BLOCKED_HOST`) when a connection to
+   * `host` may not go to `address`; for oci-client's `checkAddress`, which
+   * asks it for every socket it opens (DNS rebinding cannot pass).
+   */
+  checkAddress?(host: string, address: string): void;
+  /** The resolver `checkAddress`'s connections use; oci-client's `resolveHost`. */
+  resolveHost?(hostname: string): Promise<string[]>;
   /** Credentials for a registry: `imageFreshness.registries[]`, the Docker config file, then credential providers. */
   credentials: CredentialSource;
   /** Whether a registry speaks plain HTTP: as configured, else only loopback hosts. */

@@ -272,6 +272,8 @@ export async function createCoreFeatures(options: {
 
   const context: ImageFreshnessFeatureContext = {
     checkHost: host => hosts.check(host),
+    checkAddress: (host, address) => hosts.checkAddress(host, address),
+    resolveHost: hostname => hosts.resolve(hostname),
     credentials,
     isInsecure: registry => isInsecureRegistry(config, registry),
   };
