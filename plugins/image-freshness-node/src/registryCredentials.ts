@@ -22,13 +22,22 @@ export interface ProvidedCredentials {
 export interface RegistryCredentialProvider {
   /** Names the provider in logs and errors. */
   readonly name: string;
+  /**
+   * Whether one answer serves a whole registry (`registry`: a cloud token for
+   * ECR, Artifact Registry, ACR, GHCR, minted once per registry) or each
+   * repository gets its own (`repository`, the default).
+   */
+  readonly scope?: 'registry' | 'repository';
   /** Whether this provider speaks for the host (e.g. `*.dkr.ecr.*.amazonaws.com`). Asked before any lookup. */
   matches(registry: string): boolean;
   /**
    * The credentials for `registry` (and `repository`, when they differ per
    * repository); undefined to let the next source answer. The core caches an
    * answer until shortly before `expiresAt` and shares one lookup among
-   * concurrent requests.
+   * concurrent requests. Throw when credentials cannot be had (no role,
+   * wrong tenant, API refused) with a message that says what to configure and
+   * carries no secret: when no other provider answers, the image fails with
+   * AUTHENTICATION naming this provider, the host and that message.
    */
   getCredentials(request: {
     registry: string;
