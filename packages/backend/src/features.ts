@@ -36,5 +36,7 @@ export function backendFeatures() {
     import('backstage-plugin-image-freshness-backend'),
     import('backstage-plugin-image-freshness-backend-module-trivy'),
     import('backstage-plugin-image-freshness-backend-module-registry-probes'),
+    // registry credentials from the clouds, each off unless configured
+    import('backstage-plugin-image-freshness-backend-module-ecr'),
   ];
 }
