@@ -38,5 +38,6 @@ export function backendFeatures() {
     import('backstage-plugin-image-freshness-backend-module-registry-probes'),
     // registry credentials from the clouds, each off unless configured
     import('backstage-plugin-image-freshness-backend-module-ecr'),
+    import('backstage-plugin-image-freshness-backend-module-gcp'),
   ];
 }

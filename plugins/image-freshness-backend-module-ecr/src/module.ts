@@ -1,9 +1,5 @@
-import {
-  coreServices,
-  createBackendModule,
-} from '@backstage/backend-plugin-api';
 import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
-import { imageFreshnessRegistryCredentialsExtensionPoint } from 'backstage-plugin-image-freshness-node';
+import { createRegistryCredentialsModule } from 'backstage-plugin-image-freshness-node';
 import { readEcrConfig } from './config';
 import { EcrCredentialProvider } from './EcrCredentialProvider';
 
@@ -14,30 +10,16 @@ import { EcrCredentialProvider } from './EcrCredentialProvider';
  *
  * @public
  */
-export const imageFreshnessModuleEcr = createBackendModule({
-  pluginId: 'image-freshness',
+export const imageFreshnessModuleEcr = createRegistryCredentialsModule({
   moduleId: 'ecr',
-  register(reg) {
-    reg.registerInit({
-      deps: {
-        config: coreServices.rootConfig,
-        logger: coreServices.logger,
-        credentials: imageFreshnessRegistryCredentialsExtensionPoint,
-      },
-      async init({ config, logger, credentials }) {
-        const ecr = readEcrConfig(config);
-        if (!ecr) return;
-        credentials.addCredentialProvider(
-          new EcrCredentialProvider({
-            config: ecr,
-            aws: DefaultAwsCredentialsManager.fromConfig(config),
-          }),
-        );
-        logger.info('ECR registry credentials enabled', {
-          registries: [...ecr.registries.keys()].join(',') || 'by hostname',
-          public: ecr.public,
-        });
-      },
-    });
+  create(config) {
+    const ecr = readEcrConfig(config);
+    return (
+      ecr &&
+      new EcrCredentialProvider({
+        config: ecr,
+        aws: DefaultAwsCredentialsManager.fromConfig(config),
+      })
+    );
   },
 });

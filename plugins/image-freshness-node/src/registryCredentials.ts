@@ -1,4 +1,9 @@
-import { createExtensionPoint } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+  createExtensionPoint,
+  type RootConfigService,
+} from '@backstage/backend-plugin-api';
 import type { RegistryCredentials } from 'oci-client';
 
 /**
@@ -65,3 +70,38 @@ export const imageFreshnessRegistryCredentialsExtensionPoint =
   createExtensionPoint<ImageFreshnessRegistryCredentialsExtensionPoint>({
     id: 'image-freshness.registry-credentials',
   });
+
+/**
+ * A module of the image-freshness plugin that adds one credential provider
+ * when its configuration is there: `create` reads the root config and
+ * answers the provider, or undefined to add nothing (the section is absent).
+ * The provider's name is logged at start-up, never its settings.
+ *
+ * @public
+ */
+export function createRegistryCredentialsModule(options: {
+  moduleId: string;
+  create(config: RootConfigService): RegistryCredentialProvider | undefined;
+}) {
+  return createBackendModule({
+    pluginId: 'image-freshness',
+    moduleId: options.moduleId,
+    register(reg) {
+      reg.registerInit({
+        deps: {
+          config: coreServices.rootConfig,
+          logger: coreServices.logger,
+          credentials: imageFreshnessRegistryCredentialsExtensionPoint,
+        },
+        async init({ config, logger, credentials }) {
+          const provider = options.create(config);
+          if (!provider) return;
+          credentials.addCredentialProvider(provider);
+          logger.info('Registry credential provider added', {
+            provider: provider.name,
+          });
+        },
+      });
+    },
+  });
+}
