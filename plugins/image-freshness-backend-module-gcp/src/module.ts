@@ -1,8 +1,4 @@
-import {
-  coreServices,
-  createBackendModule,
-} from '@backstage/backend-plugin-api';
-import { imageFreshnessRegistryCredentialsExtensionPoint } from 'backstage-plugin-image-freshness-node';
+import { createRegistryCredentialsModule } from 'backstage-plugin-image-freshness-node';
 import {
   GoogleCredentialProvider,
   readGoogleConfig,
@@ -15,26 +11,10 @@ import {
  *
  * @public
  */
-export const imageFreshnessModuleGcp = createBackendModule({
-  pluginId: 'image-freshness',
+export const imageFreshnessModuleGcp = createRegistryCredentialsModule({
   moduleId: 'gcp',
-  register(reg) {
-    reg.registerInit({
-      deps: {
-        config: coreServices.rootConfig,
-        logger: coreServices.logger,
-        credentials: imageFreshnessRegistryCredentialsExtensionPoint,
-      },
-      async init({ config, logger, credentials }) {
-        const gcp = readGoogleConfig(config);
-        if (!gcp) return;
-        credentials.addCredentialProvider(
-          new GoogleCredentialProvider({ config: gcp }),
-        );
-        logger.info('Google registry credentials enabled', {
-          hosts: gcp.hosts.join(',') || 'by hostname',
-        });
-      },
-    });
+  create(config) {
+    const gcp = readGoogleConfig(config);
+    return gcp && new GoogleCredentialProvider({ config: gcp });
   },
 });
