@@ -39,5 +39,6 @@ export function backendFeatures() {
     // registry credentials from the clouds, each off unless configured
     import('backstage-plugin-image-freshness-backend-module-ecr'),
     import('backstage-plugin-image-freshness-backend-module-gcp'),
+    import('backstage-plugin-image-freshness-backend-module-azure'),
   ];
 }
