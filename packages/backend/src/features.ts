@@ -40,5 +40,6 @@ export function backendFeatures() {
     import('backstage-plugin-image-freshness-backend-module-ecr'),
     import('backstage-plugin-image-freshness-backend-module-gcp'),
     import('backstage-plugin-image-freshness-backend-module-azure'),
+    import('backstage-plugin-image-freshness-backend-module-github'),
   ];
 }
