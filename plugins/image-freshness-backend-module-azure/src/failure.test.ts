@@ -41,4 +41,27 @@ describe('ACR credentials for the wrong tenant', () => {
       await backend.stop();
     }
   });
+
+  it('sends no Entra ID token to a registry host the policy blocks', async () => {
+    const issued = parts.acr.issued().length;
+    const exchanges = parts.acr.exchanges().length;
+    const backend = await startCredentialBackend({
+      features: [imageFreshnessModuleAzure],
+      // loopback is blocked by default
+      config: {
+        ...parts.config,
+        imageFreshness: { ...parts.config.imageFreshness, allowedHosts: [] },
+      },
+      images: parts.images.slice(0, 1),
+      entities: 1,
+    });
+    try {
+      const report = await backend.resolve();
+      expect(report.containers[0].error?.class).toBe('BLOCKED_HOST');
+      expect(parts.acr.issued()).toHaveLength(issued);
+      expect(parts.acr.exchanges()).toHaveLength(exchanges);
+    } finally {
+      await backend.stop();
+    }
+  });
 });

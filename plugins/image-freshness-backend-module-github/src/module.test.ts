@@ -2,6 +2,9 @@ import { startCredentialBackend } from '@internal/test/harness/credentialBackend
 import { pushImage } from '@internal/test/harness/images';
 import { startRegistry, TestRegistry } from '@internal/test/harness/registry';
 import type { JsonObject } from '@backstage/types';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { GithubStandIn, startGithubStandIn } from '../test/githubStandIn';
 import { GHCR_APP_TOKEN_ADVICE, GHCR_USER } from './GhcrCredentialProvider';
 import { imageFreshnessModuleGithub } from './module';
@@ -41,7 +44,11 @@ describe('GHCR credentials from the GitHub integration', () => {
     await registry?.stop();
   });
 
-  async function resolveWith(integration: JsonObject, module = true) {
+  async function resolveWith(
+    integration: JsonObject,
+    module = true,
+    imageFreshness: JsonObject = {},
+  ) {
     const backend = await startCredentialBackend({
       features: [imageFreshnessModuleGithub],
       config: {
@@ -57,6 +64,7 @@ describe('GHCR credentials from the GitHub integration', () => {
         ...(module
           ? {
               imageFreshness: {
+                ...imageFreshness,
                 github: {
                   hosts: [registry.host],
                   integrationHost: github.host,
@@ -128,6 +136,50 @@ describe('GHCR credentials from the GitHub integration', () => {
         `the github-ghcr credential provider: the GitHub integration for ${github.host} has no token for ${registry.host}/team; configure integrations.github for ${github.host} with a classic personal access token with read:packages`,
       ),
     });
+  });
+
+  it('comes after registries[] credentials and the Docker config file: neither asks the provider', async () => {
+    const app = {
+      apps: [
+        {
+          appId: 1,
+          clientId: 'stand-in-client',
+          clientSecret: 'stand-in-client-secret',
+          webhookSecret: 'stand-in-webhook-secret',
+          privateKey: github.privateKey,
+        },
+      ],
+    };
+    const before = github.requests().length;
+    const configured = await resolveWith(app, true, {
+      registries: [
+        {
+          host: registry.host,
+          credentials: { username: GHCR_USER, password: PAT },
+        },
+      ],
+    });
+    expect(configured.report.containers[0].metadata?.digest).toBe(digest);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ghcr-docker-config-'));
+    try {
+      const file = path.join(dir, 'config.json');
+      fs.writeFileSync(
+        file,
+        JSON.stringify({
+          auths: {
+            [registry.host]: {
+              auth: Buffer.from(`${GHCR_USER}:${PAT}`).toString('base64'),
+            },
+          },
+        }),
+      );
+      const fromFile = await resolveWith(app, true, { dockerConfigFile: file });
+      expect(fromFile.report.containers[0].metadata?.digest).toBe(digest);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    // the App's installation token was never asked for
+    expect(github.requests()).toHaveLength(before);
   });
 
   it('adds nothing without imageFreshness.github, even with an integration', async () => {

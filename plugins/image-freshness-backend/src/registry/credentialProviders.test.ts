@@ -200,6 +200,32 @@ describe('credentialsFromProviders', () => {
     expect(await source('docker.io', 'library/node')).toBeUndefined();
   });
 
+  it('asks no provider for a host the policy blocks, and passes the policy error on', async () => {
+    const metadata = minting('169.254.169.254', () => T0, 3600_000);
+    const checked: string[] = [];
+    const blocked = new OciError(
+      'BLOCKED_HOST',
+      'Registry 169.254.169.254 is blocked',
+      {
+        host: '169.254.169.254',
+      },
+    );
+    const source = credentialsFromProviders({
+      providers: [metadata.provider],
+      logger: mockServices.logger.mock(),
+      checkHost: async host => {
+        checked.push(host);
+        if (host === '169.254.169.254') throw blocked;
+      },
+      now: () => T0,
+    })!;
+    await expect(source('169.254.169.254', 'x/y')).rejects.toBe(blocked);
+    expect(metadata.calls).toEqual([]);
+    // hosts no provider speaks for are not its business
+    expect(await source('docker.io', 'library/node')).toBeUndefined();
+    expect(checked).toEqual(['169.254.169.254']);
+  });
+
   it('is no source at all without providers', () => {
     expect(
       credentialsFromProviders({

@@ -22,10 +22,17 @@ export const RENEW_BEFORE_EXPIRY_MS = 5 * 60_000;
  * credentials) and the next one is asked; when none answers, the lookup fails
  * with an AUTHENTICATION error naming the failed providers, the host and their
  * messages (which say what to configure), rather than going on anonymously.
+ * A host the policy blocks is refused before any provider is asked.
  */
 export function credentialsFromProviders(options: {
   providers: readonly RegistryCredentialProvider[];
   logger: LoggerService;
+  /**
+   * The host policy, asked before any provider is: providers may send
+   * secrets to the registry host itself (ACR's `/oauth2/exchange`, a probe
+   * with a fresh token), so a blocked host is refused first.
+   */
+  checkHost?: (host: string) => Promise<void>;
   now?: Clock;
 }): CredentialSource | undefined {
   const { providers, logger } = options;
@@ -65,9 +72,12 @@ export function credentialsFromProviders(options: {
   };
 
   return async (registry, repository) => {
+    const matching = providers.filter(provider => provider.matches(registry));
+    if (matching.length === 0) return undefined;
+    // the policy's own error (BLOCKED_HOST) passes on as it is
+    await options.checkHost?.(registry);
     const failures: string[] = [];
-    for (const provider of providers) {
-      if (!provider.matches(registry)) continue;
+    for (const provider of matching) {
       try {
         const answer = await ask(provider, registry, repository);
         if (answer) return answer.credentials;
