@@ -44,6 +44,21 @@ describe('GHCR credentials from the GitHub integration', () => {
     await registry?.stop();
   });
 
+  /** An integration with the stand-in's App instead of a token. */
+  function appIntegration(): JsonObject {
+    return {
+      apps: [
+        {
+          appId: 1,
+          clientId: 'stand-in-client',
+          clientSecret: 'stand-in-client-secret',
+          webhookSecret: 'stand-in-webhook-secret',
+          privateKey: github.privateKey,
+        },
+      ],
+    };
+  }
+
   async function resolveWith(
     integration: JsonObject,
     module = true,
@@ -96,17 +111,7 @@ describe('GHCR credentials from the GitHub integration', () => {
   });
 
   it('says that GHCR takes only classic personal access tokens when the registry refuses an App installation token', async () => {
-    const { report, text } = await resolveWith({
-      apps: [
-        {
-          appId: 1,
-          clientId: 'stand-in-client',
-          clientSecret: 'stand-in-client-secret',
-          webhookSecret: 'stand-in-webhook-secret',
-          privateKey: github.privateKey,
-        },
-      ],
-    });
+    const { report, text } = await resolveWith(appIntegration());
     expect(github.requests()).toEqual(
       expect.arrayContaining([
         'GET /app/installations 200',
@@ -139,17 +144,7 @@ describe('GHCR credentials from the GitHub integration', () => {
   });
 
   it('comes after registries[] credentials and the Docker config file: neither asks the provider', async () => {
-    const app = {
-      apps: [
-        {
-          appId: 1,
-          clientId: 'stand-in-client',
-          clientSecret: 'stand-in-client-secret',
-          webhookSecret: 'stand-in-webhook-secret',
-          privateKey: github.privateKey,
-        },
-      ],
-    };
+    const app = appIntegration();
     const before = github.requests().length;
     const configured = await resolveWith(app, true, {
       registries: [
