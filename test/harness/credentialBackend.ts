@@ -27,6 +27,8 @@ export interface CredentialBackend {
   resolve(): Promise<EntityImageReport>;
   /** every log line so far, as JSON, errors with their message and stack */
   logs(): string[];
+  /** `/api/image-freshness/metrics` as Prometheus text (the route is public here) */
+  metrics(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -94,6 +96,7 @@ export async function startCredentialBackend(options: {
             cacheDuration: '0s',
             // the test registries and stand-ins listen on loopback
             allowedHosts: ['127.0.0.0/8'],
+            metrics: { public: true },
             ...(options.config.imageFreshness as JsonObject | undefined),
           },
         },
@@ -124,6 +127,8 @@ export async function startCredentialBackend(options: {
   return {
     resolve,
     logs: () => [...lines],
+    metrics: async () =>
+      (await request(backend.server).get('/api/image-freshness/metrics')).text,
     stop: () => backend.stop(),
   };
 }

@@ -177,7 +177,14 @@ describe('ECR credentials, 12-hour tokens', () => {
         expect(digestsOf(await backend.resolve())).toEqual(digestsOf(first));
       }
       expect(standIn.calls()).toHaveLength(1);
-      expectNoSecret(standIn, backend.logs().join('\n'), JSON.stringify(first));
+      const metrics = await backend.metrics();
+      expect(metrics).toContain('image_freshness_registry_requests_total{');
+      expectNoSecret(
+        standIn,
+        backend.logs().join('\n'),
+        JSON.stringify(first),
+        metrics,
+      );
     } finally {
       await backend.stop();
     }
