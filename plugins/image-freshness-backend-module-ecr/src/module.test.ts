@@ -289,6 +289,61 @@ describe('ECR credentials that cannot be had', () => {
     }
   });
 
+  it('names the account to configure when the aws config has no credentials for it', async () => {
+    const { publicRegistry, standIn } = parts;
+    // the account's credentials would come from STS (a role of the main account): refused here
+    process.env.AWS_ENDPOINT_URL_STS = standIn.url;
+    const before = standIn.calls().length;
+    const backend = await startCredentialBackend({
+      features: [imageFreshnessModuleEcr],
+      config: {
+        aws: config(parts.privateRegistry, publicRegistry).aws,
+        imageFreshness: {
+          ecr: {
+            registries: [
+              {
+                host: publicRegistry.host,
+                accountId: '210987654321',
+                region: 'eu-west-1',
+              },
+            ],
+          },
+        },
+      },
+      images: parts.images.slice(2),
+      entities: 1,
+    });
+    try {
+      const report = await backend.resolve();
+      const error = report.containers[0].error;
+      expect(error?.class).toBe('AUTHENTICATION');
+      expect(error?.message).toContain(
+        `No credentials for ${publicRegistry.host}: the aws-ecr credential provider: `,
+      );
+      expect(error?.message).toContain(
+        `${publicRegistry.host} (account 210987654321, region eu-west-1)`,
+      );
+      expect(error?.message).toContain(
+        'configure AWS credentials for account 210987654321 in the aws section of app-config (aws.accounts, aws.mainAccount)',
+      );
+      // no token was minted for it
+      expect(
+        standIn
+          .calls()
+          .slice(before)
+          .map(c => c.status),
+      ).not.toContain(200);
+      expectNoSecret(
+        standIn,
+        backend.logs().join('\n'),
+        JSON.stringify(report),
+      );
+    } finally {
+      await backend.stop();
+      delete process.env.AWS_ENDPOINT_URL_STS;
+    }
+  });
+
   it('adds nothing without imageFreshness.ecr: the registry refuses the anonymous request and the ECR API is never called', async () => {
     const { privateRegistry, standIn } = parts;
     const before = standIn.calls().length;
