@@ -35,6 +35,14 @@ export interface TestRegistry {
   storageDir: string;
   /** lines the registry logged so far (access log included), for asserting which requests it received */
   logs(): string[];
+  /**
+   * With `basicAuth`: from now on the registry accepts only this user and password (the htpasswd
+   * file is replaced; docker-registry re-reads it when its mtime changes), e.g. a token just minted.
+   */
+  acceptOnly(credentials: {
+    username: string;
+    password: string;
+  }): Promise<void>;
   /** kills the process, removes temp dirs */
   stop(): Promise<void>;
 }
@@ -100,9 +108,26 @@ export async function startRegistry(
   fs.mkdirSync(storageDir);
 
   let auth: object | undefined;
+  const htpasswdPath = path.join(rootDir, 'htpasswd');
+  const acceptOnly = async (credentials: {
+    username: string;
+    password: string;
+  }) => {
+    if (!options.basicAuth) {
+      throw new Error('acceptOnly needs a registry started with basicAuth');
+    }
+    // written beside it and renamed, so the registry never reads half a file
+    const next = `${htpasswdPath}.next`;
+    await promisify(execFile)('htpasswd', [
+      '-Bbc',
+      next,
+      credentials.username,
+      credentials.password,
+    ]);
+    fs.renameSync(next, htpasswdPath);
+  };
   if (options.basicAuth) {
     requireBinaries('htpasswd');
-    const htpasswdPath = path.join(rootDir, 'htpasswd');
     const { username, password } = options.basicAuth;
     await promisify(execFile)('htpasswd', [
       '-Bbc',
@@ -184,7 +209,14 @@ export async function startRegistry(
     const host = await waitForListening(child, lines, onLine, deadline);
     const url = `http://${host}`;
     await waitForApi(url, lines, deadline);
-    return { host, url, storageDir, logs: () => [...lines], stop };
+    return {
+      host,
+      url,
+      storageDir,
+      logs: () => [...lines],
+      acceptOnly,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

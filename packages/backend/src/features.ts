@@ -36,5 +36,10 @@ export function backendFeatures() {
     import('backstage-plugin-image-freshness-backend'),
     import('backstage-plugin-image-freshness-backend-module-trivy'),
     import('backstage-plugin-image-freshness-backend-module-registry-probes'),
+    // registry credentials from the clouds, each off unless configured
+    import('backstage-plugin-image-freshness-backend-module-ecr'),
+    import('backstage-plugin-image-freshness-backend-module-gcp'),
+    import('backstage-plugin-image-freshness-backend-module-azure'),
+    import('backstage-plugin-image-freshness-backend-module-github'),
   ];
 }

@@ -94,6 +94,7 @@ export async function createCoreFeatures(options: {
     credentialsFromProviders({
       providers: options.credentialProviders,
       logger,
+      checkHost: host => hosts.check(host),
     }),
   );
   const client = createOciClient({

@@ -1,5 +1,6 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import type { RegistryCredentialProvider } from 'backstage-plugin-image-freshness-node';
+import { OciError } from 'oci-client';
 import {
   credentialsFromProviders,
   RENEW_BEFORE_EXPIRY_MS,
@@ -71,6 +72,40 @@ describe('credentialsFromProviders', () => {
     ]);
   });
 
+  it('mints one 12-hour token per lifetime over 1,000 lookups spread across a day', async () => {
+    let now = T0;
+    const ecr = minting('ecr.example', () => now, 12 * 3600_000);
+    const source = credentialsFromProviders({
+      providers: [{ ...ecr.provider, scope: 'registry' }],
+      logger: mockServices.logger.mock(),
+      now: () => now,
+    })!;
+    for (let i = 0; i < 1000; i++) {
+      now = new Date(T0.getTime() + i * 86_400);
+      await source('ecr.example', `team/app-${i % 7}`);
+    }
+    // at 0 h, at 11 h 55 min and at 23 h 50 min
+    expect(ecr.calls).toHaveLength(3);
+  });
+
+  it('keeps one answer per registry for providers of registry scope', async () => {
+    const ecr = minting('ecr.example', () => T0, 12 * 3600_000);
+    const source = credentialsFromProviders({
+      providers: [{ ...ecr.provider, scope: 'registry' }],
+      logger: mockServices.logger.mock(),
+      now: () => T0,
+    })!;
+    const answers = await Promise.all(
+      ['team/api', 'team/web', 'team/db', 'team/api'].map(repository =>
+        source('ecr.example', repository),
+      ),
+    );
+    expect(answers).toEqual(
+      Array(4).fill(expect.objectContaining({ password: 'pass-1' })),
+    );
+    expect(ecr.calls).toEqual(['ecr.example/team/api']);
+  });
+
   it('keeps an answer without expiry for good', async () => {
     let now = T0;
     const forever = minting('static.example', () => now);
@@ -92,7 +127,7 @@ describe('credentialsFromProviders', () => {
     const asked: string[] = [];
     const failing: RegistryCredentialProvider = {
       name: 'broken',
-      matches: () => true,
+      matches: registry => registry === 'gar.example',
       async getCredentials({ registry }) {
         asked.push(`broken ${registry}`);
         throw new Error('token service unreachable');
@@ -129,6 +164,66 @@ describe('credentialsFromProviders', () => {
 
     expect(await source('quay.example')).toBeUndefined();
     expect(gar.calls).toHaveLength(1);
+  });
+
+  it('fails with AUTHENTICATION naming the provider, the host and its advice when no matching provider answers', async () => {
+    const logger = mockServices.logger.mock();
+    let calls = 0;
+    const refused: RegistryCredentialProvider = {
+      name: 'aws-ecr',
+      matches: registry => registry === 'ecr.example',
+      async getCredentials() {
+        calls += 1;
+        throw new Error(
+          'GetAuthorizationToken was refused (AccessDeniedException); grant ecr:GetAuthorizationToken to the role in aws.accounts',
+        );
+      },
+    };
+    const source = credentialsFromProviders({
+      providers: [refused],
+      logger,
+      now: () => T0,
+    })!;
+    const failure = await Promise.resolve(source('ecr.example', 'team/api'))
+      .then(() => undefined)
+      .catch(e => e);
+    expect(failure).toBeInstanceOf(OciError);
+    expect(failure).toMatchObject({
+      code: 'AUTHENTICATION',
+      host: 'ecr.example',
+      message:
+        'No credentials for ecr.example: the aws-ecr credential provider: GetAuthorizationToken was refused (AccessDeniedException); grant ecr:GetAuthorizationToken to the role in aws.accounts',
+    });
+    // the failure is not kept; hosts the provider does not speak for stay anonymous
+    await expect(source('ecr.example', 'team/api')).rejects.toThrow(OciError);
+    expect(calls).toBe(2);
+    expect(await source('docker.io', 'library/node')).toBeUndefined();
+  });
+
+  it('asks no provider for a host the policy blocks, and passes the policy error on', async () => {
+    const metadata = minting('169.254.169.254', () => T0, 3600_000);
+    const checked: string[] = [];
+    const blocked = new OciError(
+      'BLOCKED_HOST',
+      'Registry 169.254.169.254 is blocked',
+      {
+        host: '169.254.169.254',
+      },
+    );
+    const source = credentialsFromProviders({
+      providers: [metadata.provider],
+      logger: mockServices.logger.mock(),
+      checkHost: async host => {
+        checked.push(host);
+        if (host === '169.254.169.254') throw blocked;
+      },
+      now: () => T0,
+    })!;
+    await expect(source('169.254.169.254', 'x/y')).rejects.toBe(blocked);
+    expect(metadata.calls).toEqual([]);
+    // hosts no provider speaks for are not its business
+    expect(await source('docker.io', 'library/node')).toBeUndefined();
+    expect(checked).toEqual(['169.254.169.254']);
   });
 
   it('is no source at all without providers', () => {

@@ -1,0 +1,369 @@
+import { startCredentialBackend } from '@internal/test/harness/credentialBackend';
+import { pushImage } from '@internal/test/harness/images';
+import { startRegistry, TestRegistry } from '@internal/test/harness/registry';
+import type { EntityImageReport } from 'backstage-plugin-image-freshness-common';
+import { EcrStandIn, startEcrStandIn } from '../test/ecrStandIn';
+import { imageFreshnessModuleEcr } from './module';
+
+jest.setTimeout(120_000);
+
+const ACCOUNT = '123456789012';
+const ACCESS_KEY = 'AKIASTANDIN000000001';
+const SECRET_KEY = 'stand-in-secret-access-key-never-shown';
+const INITIAL = 'initial-password-nobody-is-given';
+
+/** The test's two registries (private and public) and the ECR API stand-in whose tokens they accept. */
+async function startParts(lifetimeSeconds: number) {
+  const privateRegistry = await startRegistry({
+    basicAuth: { username: 'AWS', password: INITIAL },
+  });
+  const publicRegistry = await startRegistry({
+    basicAuth: { username: 'AWS', password: INITIAL },
+  });
+  const auth = { username: 'AWS', password: INITIAL };
+  const api = await pushImage(
+    privateRegistry.url,
+    'team/api',
+    '1.0',
+    { created: '2026-11-01T08:00:00.000Z' },
+    auth,
+  );
+  const web = await pushImage(
+    privateRegistry.url,
+    'team/web',
+    '1.0',
+    { created: '2026-11-02T08:00:00.000Z' },
+    auth,
+  );
+  const base = await pushImage(
+    publicRegistry.url,
+    'library/base',
+    '1.0',
+    { created: '2026-11-03T08:00:00.000Z' },
+    auth,
+  );
+  // each mint replaces the password its registry accepts: only the newest token works
+  let publicMint = false;
+  const standIn = await startEcrStandIn({
+    accessKeyId: ACCESS_KEY,
+    lifetimeSeconds,
+    onMint: password =>
+      (publicMint ? publicRegistry : privateRegistry).acceptOnly({
+        username: 'AWS',
+        password,
+      }),
+  });
+  process.env.AWS_ENDPOINT_URL_ECR = standIn.url;
+  process.env.AWS_ENDPOINT_URL_ECR_PUBLIC = standIn.url;
+  return {
+    privateRegistry,
+    publicRegistry,
+    standIn,
+    digests: { api: api.digest, web: web.digest, base: base.digest },
+    images: [
+      `${privateRegistry.host}/team/api:1.0`,
+      `${privateRegistry.host}/team/web:1.0`,
+      `${publicRegistry.host}/library/base:1.0`,
+    ],
+    /** which registry the next mint is for */
+    mintFor(which: 'private' | 'public') {
+      publicMint = which === 'public';
+    },
+    async stop() {
+      await standIn.stop();
+      await privateRegistry.stop();
+      await publicRegistry.stop();
+    },
+  };
+}
+
+function config(privateRegistry: TestRegistry, publicRegistry: TestRegistry) {
+  return {
+    aws: {
+      mainAccount: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
+      accounts: [
+        {
+          accountId: ACCOUNT,
+          accessKeyId: ACCESS_KEY,
+          secretAccessKey: SECRET_KEY,
+        },
+      ],
+    },
+    imageFreshness: {
+      ecr: {
+        registries: [
+          {
+            host: privateRegistry.host,
+            accountId: ACCOUNT,
+            region: 'eu-west-1',
+          },
+          { host: publicRegistry.host, public: true },
+        ],
+      },
+    },
+  };
+}
+
+/** Nothing secret anywhere: not the minted passwords, their base64 tokens, nor the AWS secret key. */
+function expectNoSecret(standIn: EcrStandIn, ...texts: string[]) {
+  const secrets = [
+    SECRET_KEY,
+    ...standIn
+      .minted()
+      .flatMap(password => [
+        password,
+        Buffer.from(`AWS:${password}`).toString('base64'),
+      ]),
+  ];
+  for (const text of texts) {
+    for (const secret of secrets) expect(text).not.toContain(secret);
+  }
+}
+
+/** A manifest read the registry answered (its access log). */
+const MANIFEST_READ =
+  /"(GET|HEAD) \/v2\/team\/api\/manifests\/1\.0 HTTP\/1\.1" 200/;
+
+/** How the registry answers `GET /v2/` with user AWS and `password`. */
+async function v2Status(registry: TestRegistry, password: string) {
+  const basic = Buffer.from(`AWS:${password}`).toString('base64');
+  const answer = await fetch(`${registry.url}/v2/`, {
+    headers: { authorization: `Basic ${basic}` },
+  });
+  return answer.status;
+}
+
+function digestsOf(report: EntityImageReport) {
+  return report.containers.map(c => [c.image, c.metadata?.digest, c.error]);
+}
+
+describe('ECR credentials, 12-hour tokens', () => {
+  let parts: Awaited<ReturnType<typeof startParts>>;
+  beforeAll(async () => {
+    parts = await startParts(12 * 3600);
+  });
+  afterAll(() => parts?.stop());
+
+  it('resolves images on ECR and ECR Public with the tokens minted for them, one mint per registry, kept while fresh', async () => {
+    const { privateRegistry, publicRegistry, standIn } = parts;
+    // the private registry's token is minted first (two images, one mint), then the public one's
+    parts.mintFor('private');
+    const backend = await startCredentialBackend({
+      features: [imageFreshnessModuleEcr],
+      config: config(privateRegistry, publicRegistry),
+      images: parts.images.slice(0, 2),
+      entities: 4,
+    });
+    try {
+      const first = await backend.resolve();
+      expect(digestsOf(first)).toEqual([
+        [parts.images[0], parts.digests.api, undefined],
+        [parts.images[1], parts.digests.web, undefined],
+      ]);
+      expect(standIn.calls()).toEqual([
+        {
+          api: 'ecr',
+          accessKeyId: ACCESS_KEY,
+          region: 'eu-west-1',
+          status: 200,
+        },
+      ]);
+      // the registry answered the manifests, and takes the minted password only
+      expect(privateRegistry.logs().join('\n')).toMatch(MANIFEST_READ);
+      expect(await v2Status(privateRegistry, standIn.minted()[0])).toBe(200);
+      expect(await v2Status(privateRegistry, INITIAL)).toBe(401);
+      // three more refreshes (cacheDuration 0s: every tag asked again) reuse the token
+      for (let i = 0; i < 3; i++) {
+        expect(digestsOf(await backend.resolve())).toEqual(digestsOf(first));
+      }
+      expect(standIn.calls()).toHaveLength(1);
+      const metrics = await backend.metrics();
+      expect(metrics).toContain('image_freshness_registry_requests_total{');
+      expectNoSecret(
+        standIn,
+        backend.logs().join('\n'),
+        JSON.stringify(first),
+        metrics,
+      );
+    } finally {
+      await backend.stop();
+    }
+
+    parts.mintFor('public');
+    const publicBackend = await startCredentialBackend({
+      features: [imageFreshnessModuleEcr],
+      config: config(privateRegistry, publicRegistry),
+      images: parts.images.slice(2),
+      entities: 1,
+    });
+    try {
+      expect(digestsOf(await publicBackend.resolve())).toEqual([
+        [parts.images[2], parts.digests.base, undefined],
+      ]);
+      expect(standIn.calls().slice(1)).toEqual([
+        {
+          api: 'ecr-public',
+          accessKeyId: ACCESS_KEY,
+          region: 'us-east-1',
+          status: 200,
+        },
+      ]);
+      expectNoSecret(standIn, publicBackend.logs().join('\n'));
+    } finally {
+      await publicBackend.stop();
+    }
+  });
+});
+
+describe('ECR credentials, tokens about to expire', () => {
+  let parts: Awaited<ReturnType<typeof startParts>>;
+  beforeAll(async () => {
+    // fresh for 2 s: the core mints again 5 minutes before expiry
+    parts = await startParts(5 * 60 + 2);
+  });
+  afterAll(() => parts?.stop());
+
+  it('mints a new token once the old one is inside the renewal margin, and the registry takes only the new one', async () => {
+    const { privateRegistry, publicRegistry, standIn } = parts;
+    const backend = await startCredentialBackend({
+      features: [imageFreshnessModuleEcr],
+      config: config(privateRegistry, publicRegistry),
+      images: parts.images.slice(0, 1),
+      entities: 2,
+    });
+    try {
+      const first = await backend.resolve();
+      expect(first.containers[0].metadata?.digest).toBe(parts.digests.api);
+      expect(standIn.minted()).toHaveLength(1);
+      await new Promise(r => setTimeout(r, 2500));
+      const second = await backend.resolve();
+      expect(second.containers[0].error).toBeUndefined();
+      expect(second.containers[0].metadata?.digest).toBe(parts.digests.api);
+      expect(standIn.minted()).toHaveLength(2);
+      const [old, renewed] = standIn.minted();
+      expect(await v2Status(privateRegistry, renewed)).toBe(200);
+      expect(await v2Status(privateRegistry, old)).toBe(401);
+    } finally {
+      await backend.stop();
+    }
+  });
+});
+
+describe('ECR credentials that cannot be had', () => {
+  let parts: Awaited<ReturnType<typeof startParts>>;
+  beforeAll(async () => {
+    parts = await startParts(12 * 3600);
+  });
+  afterAll(() => parts?.stop());
+
+  it('fails the image with AUTHENTICATION naming the provider, the registry and the permission to grant, showing no secret', async () => {
+    const { privateRegistry, publicRegistry, standIn } = parts;
+    standIn.refuse(true);
+    const backend = await startCredentialBackend({
+      features: [imageFreshnessModuleEcr],
+      config: config(privateRegistry, publicRegistry),
+      images: parts.images.slice(0, 1),
+      entities: 1,
+    });
+    try {
+      const report = await backend.resolve();
+      const error = report.containers[0].error;
+      expect(error?.class).toBe('AUTHENTICATION');
+      expect(error?.message).toContain(
+        `No credentials for ${privateRegistry.host}: the aws-ecr credential provider: GetAuthorizationToken for ${privateRegistry.host} (account ${ACCOUNT}, region eu-west-1) failed (AccessDeniedException: User: arn:aws:iam::123456789012:user/portal is not authorized to perform: ecr:GetAuthorizationToken`,
+      );
+      expect(error?.message).toContain(
+        `configure AWS credentials for account ${ACCOUNT} in the aws section of app-config`,
+      );
+      expect(standIn.calls().map(c => c.status)).toEqual([400]);
+      // the registry never answered a manifest
+      expect(privateRegistry.logs().join('\n')).not.toMatch(MANIFEST_READ);
+      expectNoSecret(
+        standIn,
+        backend.logs().join('\n'),
+        JSON.stringify(report),
+      );
+    } finally {
+      await backend.stop();
+      standIn.refuse(false);
+    }
+  });
+
+  it('names the account to configure when the aws config has no credentials for it', async () => {
+    const { publicRegistry, standIn } = parts;
+    // the account's credentials would come from STS (a role of the main account): refused here
+    process.env.AWS_ENDPOINT_URL_STS = standIn.url;
+    const before = standIn.calls().length;
+    const backend = await startCredentialBackend({
+      features: [imageFreshnessModuleEcr],
+      config: {
+        aws: config(parts.privateRegistry, publicRegistry).aws,
+        imageFreshness: {
+          ecr: {
+            registries: [
+              {
+                host: publicRegistry.host,
+                accountId: '210987654321',
+                region: 'eu-west-1',
+              },
+            ],
+          },
+        },
+      },
+      images: parts.images.slice(2),
+      entities: 1,
+    });
+    try {
+      const report = await backend.resolve();
+      const error = report.containers[0].error;
+      expect(error?.class).toBe('AUTHENTICATION');
+      expect(error?.message).toContain(
+        `No credentials for ${publicRegistry.host}: the aws-ecr credential provider: `,
+      );
+      expect(error?.message).toContain(
+        `${publicRegistry.host} (account 210987654321, region eu-west-1)`,
+      );
+      expect(error?.message).toContain(
+        'configure AWS credentials for account 210987654321 in the aws section of app-config (aws.accounts, aws.mainAccount)',
+      );
+      // no token was minted for it
+      expect(
+        standIn
+          .calls()
+          .slice(before)
+          .map(c => c.status),
+      ).not.toContain(200);
+      expectNoSecret(
+        standIn,
+        backend.logs().join('\n'),
+        JSON.stringify(report),
+      );
+    } finally {
+      await backend.stop();
+      delete process.env.AWS_ENDPOINT_URL_STS;
+    }
+  });
+
+  it('adds nothing without imageFreshness.ecr: the registry refuses the anonymous request and the ECR API is never called', async () => {
+    const { privateRegistry, standIn } = parts;
+    const before = standIn.calls().length;
+    const backend = await startCredentialBackend({
+      features: [imageFreshnessModuleEcr],
+      config: { imageFreshness: {} },
+      images: parts.images.slice(0, 1),
+      entities: 1,
+    });
+    try {
+      const report = await backend.resolve();
+      expect(report.containers[0].error).toMatchObject({
+        class: 'AUTHENTICATION',
+        message: expect.stringContaining(
+          `no credentials are configured for ${privateRegistry.host}`,
+        ),
+      });
+      expect(standIn.calls()).toHaveLength(before);
+    } finally {
+      await backend.stop();
+    }
+  });
+});

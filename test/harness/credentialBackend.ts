@@ -1,0 +1,134 @@
+/*
+ * The core plugin in an in-process test backend with credential modules beside it, for the
+ * cloud credential modules' tests: entities whose `image-freshness/images` annotation lists the
+ * images, refreshed one by one through the API, every log line kept for secret searches.
+ * Loopback is allowed (the test registries listen there) and tag answers are not cached.
+ */
+import {
+  BackendFeature,
+  coreServices,
+  createServiceFactory,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import type { JsonObject } from '@backstage/types';
+import imageFreshnessPlugin from 'backstage-plugin-image-freshness-backend';
+import type { EntityImageReport } from 'backstage-plugin-image-freshness-common';
+import request from 'supertest';
+
+/** A backend started by {@link startCredentialBackend}. */
+export interface CredentialBackend {
+  /**
+   * Refreshes the next unused entity (each entity can be refreshed by hand once a minute, so
+   * every call takes a fresh one) and answers its report once every image has its metadata or
+   * its error.
+   */
+  resolve(): Promise<EntityImageReport>;
+  /** every log line so far, as JSON, errors with their message and stack */
+  logs(): string[];
+  /** `/api/image-freshness/metrics` as Prometheus text (the route is public here) */
+  metrics(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+function recordingLogger(
+  lines: string[],
+  fields: Record<string, unknown>,
+): LoggerService {
+  const log =
+    (level: string) =>
+    (message: string, meta?: Error | Record<string, unknown>) => {
+      lines.push(
+        JSON.stringify({ level, message, ...fields, ...meta }, (_key, value) =>
+          value instanceof Error
+            ? { name: value.name, message: value.message, stack: value.stack }
+            : value,
+        ),
+      );
+    };
+  return {
+    error: log('error'),
+    warn: log('warn'),
+    info: log('info'),
+    debug: log('debug'),
+    child: meta => recordingLogger(lines, { ...fields, ...meta }),
+  };
+}
+
+/**
+ * Starts the core plugin with `features` (the modules under test), `config` as the root config
+ * and `entities` components (`app-1`, `app-2`...), each annotated with all of `images`.
+ */
+export async function startCredentialBackend(options: {
+  features: BackendFeature[];
+  config: JsonObject;
+  images: string[];
+  entities?: number;
+}): Promise<CredentialBackend> {
+  const lines: string[] = [];
+  const count = options.entities ?? 5;
+  const entities = Array.from({ length: count }, (_, i) => ({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name: `app-${i + 1}`,
+      namespace: 'default',
+      annotations: { 'image-freshness/images': options.images.join(',') },
+    },
+    spec: { type: 'service', lifecycle: 'production', owner: 'team-a' },
+  }));
+  const backend = await startTestBackend({
+    features: [
+      createServiceFactory({
+        service: coreServices.rootLogger,
+        deps: {},
+        factory: () => recordingLogger(lines, {}),
+      }),
+      mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
+      catalogServiceMock.factory({ entities }),
+      imageFreshnessPlugin,
+      ...options.features,
+      mockServices.rootConfig.factory({
+        data: {
+          ...options.config,
+          imageFreshness: {
+            cacheDuration: '0s',
+            // the test registries and stand-ins listen on loopback
+            allowedHosts: ['127.0.0.0/8'],
+            metrics: { public: true },
+            ...(options.config.imageFreshness as JsonObject | undefined),
+          },
+        },
+      }),
+    ],
+  });
+  let next = 0;
+  const resolve = async (): Promise<EntityImageReport> => {
+    next += 1;
+    if (next > count) {
+      throw new Error(`only ${count} entities: start with more`);
+    }
+    const path = `/api/image-freshness/entities/component/default/app-${next}`;
+    const accepted = await request(backend.server).post(`${path}/refresh`);
+    if (accepted.status !== 202) {
+      throw new Error(`refresh answered ${accepted.status}: ${accepted.text}`);
+    }
+    for (let i = 0; i < 200; i++) {
+      const report: EntityImageReport = (
+        await request(backend.server).get(path)
+      ).body;
+      const done = report.containers?.filter(c => c.metadata || c.error);
+      if (done && done.length === options.images.length) return report;
+      await new Promise(r => setTimeout(r, 100));
+    }
+    throw new Error(`app-${next} was never refreshed`);
+  };
+  return {
+    resolve,
+    logs: () => [...lines],
+    metrics: async () =>
+      (await request(backend.server).get('/api/image-freshness/metrics')).text,
+    stop: () => backend.stop(),
+  };
+}
