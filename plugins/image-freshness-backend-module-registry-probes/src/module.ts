@@ -2,6 +2,7 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
+import { imageFreshnessHealthProbesReadPermission } from 'backstage-plugin-image-freshness-common';
 import { imageFreshnessFeaturesExtensionPoint } from 'backstage-plugin-image-freshness-node';
 import { HealthProbes } from './HealthProbes';
 import { createHealthProbesRouter } from './router';
@@ -11,7 +12,9 @@ import { createHealthProbesRouter } from './router';
  * exporter runs them: every backend instance pulls, pushes, reads metadata
  * and logs in to each configured registry (`imageFreshness.healthProbes`)
  * and exports `registry_exporter_*` on `/metrics`; `GET /health-probes`
- * shows this instance's last results. At shutdown it deletes its own tags.
+ * shows this instance's last results to callers allowed
+ * `image-freshness.health-probes.read`, the permission it registers. At
+ * shutdown it deletes its own tags.
  *
  * @public
  */
@@ -24,9 +27,21 @@ export const imageFreshnessModuleRegistryProbes = createBackendModule({
         config: coreServices.rootConfig,
         logger: coreServices.logger,
         httpAuth: coreServices.httpAuth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
         features: imageFreshnessFeaturesExtensionPoint,
       },
-      async init({ config, logger, httpAuth, features }) {
+      async init({
+        config,
+        logger,
+        httpAuth,
+        permissions,
+        permissionsRegistry,
+        features,
+      }) {
+        permissionsRegistry.addPermissions([
+          imageFreshnessHealthProbesReadPermission,
+        ]);
         features.addFeature(access => {
           const probes = HealthProbes.create({ config, access, logger });
           return {
@@ -38,7 +53,11 @@ export const imageFreshnessModuleRegistryProbes = createBackendModule({
               scope: 'local',
               fn: () => task.fn(),
             })),
-            router: createHealthProbesRouter({ httpAuth, probes }),
+            router: createHealthProbesRouter({
+              httpAuth,
+              permissions,
+              probes,
+            }),
             metrics: probes.metrics.registry,
             shutdown: () => probes.shutdown(),
           };

@@ -3,6 +3,7 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { imageFreshnessScansReadPermission } from 'backstage-plugin-image-freshness-common';
 import {
   type ContainerSource,
   type ImageFreshnessFeatureFactory,
@@ -70,11 +71,15 @@ export const imageFreshnessPlugin = createBackendPlugin({
         discovery: coreServices.discovery,
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
         urlReader: coreServices.urlReader,
         lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
       },
-      async init(deps) {
+      async init({ permissionsRegistry, ...deps }) {
+        // the registry-probes module registers its own permission
+        permissionsRegistry.addPermissions([imageFreshnessScansReadPermission]);
         const { features, context, metrics } = await createCoreFeatures({
           ...deps,
           sources,

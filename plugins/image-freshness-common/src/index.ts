@@ -8,5 +8,6 @@ export * from './annotations';
 export * from './api';
 export * from './clock';
 export * from './errors';
+export * from './permissions';
 export * from './policy';
 export * from './basePolicy';

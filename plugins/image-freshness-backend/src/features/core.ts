@@ -5,6 +5,7 @@ import type {
   HttpAuthService,
   HttpRouterService,
   LoggerService,
+  PermissionsService,
   RootConfigService,
   UrlReaderService,
 } from '@backstage/backend-plugin-api';
@@ -69,6 +70,7 @@ export async function createCoreFeatures(options: {
   discovery: DiscoveryService;
   httpAuth: HttpAuthService;
   httpRouter: HttpRouterService;
+  permissions: PermissionsService;
   urlReader: UrlReaderService;
   catalog: CatalogService;
   sources: readonly ContainerSource[];
@@ -235,6 +237,7 @@ export async function createCoreFeatures(options: {
     ],
     router: createScansRouter({
       httpAuth,
+      permissions: options.permissions,
       store: scans.store,
       vulnerabilities: vulnerabilities.lookup,
     }),

@@ -1,5 +1,10 @@
-import type { HttpAuthService } from '@backstage/backend-plugin-api';
-import { InputError, NotFoundError } from '@backstage/errors';
+import type {
+  HttpAuthService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { imageFreshnessScansReadPermission } from 'backstage-plugin-image-freshness-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
@@ -23,24 +28,42 @@ function scanView(scan: RepositoryScan) {
  * (`Success` or `Failed`), message and kept tags (digest, size, build time).
  * `GET /scans/:repository*` (e.g. `/scans/ghcr.io/acme/api`): that
  * repository's scans, each kept tag with its vulnerability counts when
- * known. Both need user or service credentials.
+ * known. Both need user or service credentials allowed
+ * `image-freshness.scans.read` (403 otherwise).
  */
 export function createScansRouter(options: {
   httpAuth: HttpAuthService;
+  permissions: PermissionsService;
   store: Pick<ScanStore, 'listScans' | 'getScans'>;
   vulnerabilities?: VulnerabilityCountsLookup;
 }): express.Router {
-  const { httpAuth, store, vulnerabilities } = options;
+  const { httpAuth, permissions, store, vulnerabilities } = options;
   const router = Router();
 
+  /** Every scans route: the caller's credentials, then the permission. */
+  async function authorize(req: express.Request) {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const [decision] = await permissions.authorize(
+      [{ permission: imageFreshnessScansReadPermission }],
+      { credentials },
+    );
+    if (decision.result === AuthorizeResult.DENY) {
+      throw new NotAllowedError(
+        `Reading repository scans needs the ${imageFreshnessScansReadPermission.name} permission`,
+      );
+    }
+  }
+
   router.get('/scans', async (req, res) => {
-    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    await authorize(req);
     const scans = await store.listScans();
     res.json({ items: scans.map(scanView) });
   });
 
   router.get('/scans/:repository(*)', async (req, res) => {
-    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    await authorize(req);
     const parsed = repositoryParam.safeParse(req.params.repository);
     if (!parsed.success) {
       throw new InputError(

@@ -1,0 +1,36 @@
+import { createPermission } from '@backstage/plugin-permission-common';
+
+/**
+ * Read the repository scans: `GET /scans` and `GET /scans/:repository`
+ * (repositories, their tags, digests and vulnerability counts).
+ *
+ * @public
+ */
+export const imageFreshnessScansReadPermission = createPermission({
+  name: 'image-freshness.scans.read',
+  attributes: { action: 'read' },
+});
+
+/**
+ * Read the registry health probes: `GET /health-probes` (registries,
+ * repositories, probe tags and the last result of each check). Registered by
+ * the registry-probes module.
+ *
+ * @public
+ */
+export const imageFreshnessHealthProbesReadPermission = createPermission({
+  name: 'image-freshness.health-probes.read',
+  attributes: { action: 'read' },
+});
+
+/**
+ * Every permission of the image-freshness plugin, for permission policies.
+ * Entity reports are not among them: they follow the catalog's
+ * `catalog.entity.read`.
+ *
+ * @public
+ */
+export const imageFreshnessPermissions = [
+  imageFreshnessScansReadPermission,
+  imageFreshnessHealthProbesReadPermission,
+];
