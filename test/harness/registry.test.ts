@@ -211,6 +211,28 @@ describe('a registry with basic auth', () => {
     expect(inspect.Digest).toBe(pushed.digest);
     await expect(skopeoInspect(ref)).rejects.toThrow(/unauthorized/);
   });
+
+  it('accepts only the newest password after acceptOnly (a minted token), at once', async () => {
+    const status = async (password: string) =>
+      (
+        await fetch(`${registry.url}/v2/`, {
+          headers: {
+            authorization: `Basic ${Buffer.from(`pusher:${password}`).toString(
+              'base64',
+            )}`,
+          },
+        })
+      ).status;
+    await registry.acceptOnly({ username: 'pusher', password: 'minted-1' });
+    expect(await status('minted-1')).toBe(200);
+    expect(await status('s3cret pass')).toBe(401);
+    await registry.acceptOnly({ username: 'pusher', password: 'minted-2' });
+    expect(await status('minted-2')).toBe(200);
+    expect(await status('minted-1')).toBe(401);
+    // back to the first, so the other tests' credentials hold whatever the order
+    await registry.acceptOnly(basicAuth);
+    expect(await status('s3cret pass')).toBe(200);
+  });
 });
 
 describe('requireBinaries', () => {

@@ -215,6 +215,53 @@ describe('ECR credentials, 12-hour tokens', () => {
   });
 });
 
+describe('ECR credentials the registry stops taking', () => {
+  let parts: Awaited<ReturnType<typeof startParts>>;
+  beforeAll(async () => {
+    parts = await startParts(12 * 3600);
+  });
+  afterAll(() => parts?.stop());
+
+  it('mints again after the registry refuses the token, once per token: a registry that refuses everything costs no mint per request', async () => {
+    const { privateRegistry, publicRegistry, standIn } = parts;
+    parts.mintFor('private');
+    const backend = await startCredentialBackend({
+      features: [imageFreshnessModuleEcr],
+      config: config(privateRegistry, publicRegistry),
+      images: parts.images.slice(0, 1),
+      entities: 5,
+    });
+    const revoke = () =>
+      privateRegistry.acceptOnly({ username: 'AWS', password: INITIAL });
+    try {
+      expect((await backend.resolve()).containers[0].error).toBeUndefined();
+      expect(standIn.minted()).toHaveLength(1);
+
+      // the token is revoked: this refresh is refused (a Basic-auth
+      // registry gives no second chance), the next one mints again
+      await revoke();
+      const refused = await backend.resolve();
+      expect(refused.containers[0].error?.class).toBe('AUTHENTICATION');
+      const recovered = await backend.resolve();
+      expect(recovered.containers[0].error).toBeUndefined();
+      expect(recovered.containers[0].metadata?.digest).toBe(parts.digests.api);
+      expect(standIn.minted()).toHaveLength(2);
+
+      // revoked again: the re-minted token is kept until it expires
+      await revoke();
+      for (let i = 0; i < 2; i++) {
+        expect((await backend.resolve()).containers[0].error?.class).toBe(
+          'AUTHENTICATION',
+        );
+      }
+      expect(standIn.minted()).toHaveLength(2);
+      expectNoSecret(standIn, backend.logs().join('\n'));
+    } finally {
+      await backend.stop();
+    }
+  });
+});
+
 describe('ECR credentials, tokens about to expire', () => {
   let parts: Awaited<ReturnType<typeof startParts>>;
   beforeAll(async () => {

@@ -38,7 +38,10 @@ export async function startEcrStandIn(options: {
   accessKeyId: string;
   lifetimeSeconds: number;
   onMint: (password: string) => Promise<void>;
+  /** the clock `expiresAt` is counted from (a benchmark's simulated day); default the wall clock */
+  now?: () => number;
 }): Promise<EcrStandIn> {
+  const now = options.now ?? (() => Date.now());
   const calls: MintCall[] = [];
   const minted: string[] = [];
   let lifetime = options.lifetimeSeconds;
@@ -92,7 +95,7 @@ export async function startEcrStandIn(options: {
       const authorizationToken = Buffer.from(`AWS:${password}`).toString(
         'base64',
       );
-      const expiresAt = Math.floor(Date.now() / 1000) + lifetime;
+      const expiresAt = Math.floor(now() / 1000) + lifetime;
       answer(
         200,
         api === 'ecr'

@@ -39,7 +39,8 @@ export interface RegistryCredentialProvider {
    * The credentials for `registry` (and `repository`, when they differ per
    * repository); undefined to let the next source answer. The core caches an
    * answer until shortly before `expiresAt` and shares one lookup among
-   * concurrent requests. Throw when credentials cannot be had (no role,
+   * concurrent requests; when a registry answers 401 to it, it is asked
+   * again (once per answer). Throw when credentials cannot be had (no role,
    * wrong tenant, API refused) with a message that says what to configure and
    * carries no secret: when no other provider answers, the image fails with
    * AUTHENTICATION naming this provider, the host and that message.

@@ -91,26 +91,32 @@ export async function createCoreFeatures(options: {
   const hosts = new HostPolicy(config);
   // One credential chain for every request the plugin makes: configured
   // registries, the Docker config file, then the registered providers.
+  const provided = credentialsFromProviders({
+    providers: options.credentialProviders,
+    logger,
+    checkHost: host => hosts.check(host),
+  });
   const credentials = chainCredentials(
     configuredCredentials(config),
-    credentialsFromProviders({
-      providers: options.credentialProviders,
-      logger,
-      checkHost: host => hosts.check(host),
-    }),
+    provided?.lookup,
   );
   const client = createOciClient({
     config,
     hosts,
     credentials,
-    observer: event =>
+    observer: event => {
+      // a refusal of minted credentials has them minted again (once)
+      if (event.status === 401 && event.kind !== 'ping') {
+        provided?.refused(event.registry);
+      }
       metrics.observeRegistryRequest({
         host: event.host,
         method: event.method,
         status: event.status,
         error: event.error,
         durationSeconds: event.durationMs / 1000,
-      }),
+      });
+    },
   });
   const resolver = new ImageResolver({
     client,

@@ -37,7 +37,7 @@ describe('credentialsFromProviders', () => {
       providers: [ecr.provider],
       logger: mockServices.logger.mock(),
       now: clock,
-    })!;
+    })!.lookup;
 
     const burst = await Promise.all(
       Array.from({ length: 10 }, () => source('ecr.example', 'team/api')),
@@ -79,7 +79,7 @@ describe('credentialsFromProviders', () => {
       providers: [{ ...ecr.provider, scope: 'registry' }],
       logger: mockServices.logger.mock(),
       now: () => now,
-    })!;
+    })!.lookup;
     for (let i = 0; i < 1000; i++) {
       now = new Date(T0.getTime() + i * 86_400);
       await source('ecr.example', `team/app-${i % 7}`);
@@ -94,7 +94,7 @@ describe('credentialsFromProviders', () => {
       providers: [{ ...ecr.provider, scope: 'registry' }],
       logger: mockServices.logger.mock(),
       now: () => T0,
-    })!;
+    })!.lookup;
     const answers = await Promise.all(
       ['team/api', 'team/web', 'team/db', 'team/api'].map(repository =>
         source('ecr.example', repository),
@@ -106,6 +106,33 @@ describe('credentialsFromProviders', () => {
     expect(ecr.calls).toEqual(['ecr.example/team/api']);
   });
 
+  it('mints again once after a refusal, then keeps the new answer however often the registry refuses it', async () => {
+    const ecr = minting('ecr.example', () => T0, 12 * 3600_000);
+    const gar = minting('gar.example', () => T0, 3600_000);
+    const provided = credentialsFromProviders({
+      providers: [{ ...ecr.provider, scope: 'registry' }, gar.provider],
+      logger: mockServices.logger.mock(),
+      now: () => T0,
+    })!;
+    await provided.lookup('ecr.example', 'team/api');
+    await provided.lookup('gar.example', 'p/r/img');
+    provided.refused('ecr.example');
+    expect(await provided.lookup('ecr.example', 'team/api')).toMatchObject({
+      password: 'pass-2',
+    });
+    // the re-minted answer is kept: no mint per refused request
+    for (let i = 0; i < 5; i++) provided.refused('ecr.example');
+    expect(await provided.lookup('ecr.example', 'team/web')).toMatchObject({
+      password: 'pass-2',
+    });
+    expect(ecr.calls).toHaveLength(2);
+    // other registries keep theirs
+    expect(await provided.lookup('gar.example', 'p/r/img')).toMatchObject({
+      password: 'pass-1',
+    });
+    expect(gar.calls).toHaveLength(1);
+  });
+
   it('keeps an answer without expiry for good', async () => {
     let now = T0;
     const forever = minting('static.example', () => now);
@@ -113,7 +140,7 @@ describe('credentialsFromProviders', () => {
       providers: [forever.provider],
       logger: mockServices.logger.mock(),
       now: () => now,
-    })!;
+    })!.lookup;
     await source('static.example');
     now = new Date(T0.getTime() + 365 * 86_400_000);
     expect(await source('static.example')).toMatchObject({
@@ -146,7 +173,7 @@ describe('credentialsFromProviders', () => {
       providers: [failing, empty, gar.provider],
       logger,
       now: () => T0,
-    })!;
+    })!.lookup;
 
     expect(await source('gar.example')).toMatchObject({ password: 'pass-1' });
     expect(asked).toEqual(['broken gar.example', 'empty gar.example']);
@@ -183,7 +210,7 @@ describe('credentialsFromProviders', () => {
       providers: [refused],
       logger,
       now: () => T0,
-    })!;
+    })!.lookup;
     const failure = await Promise.resolve(source('ecr.example', 'team/api'))
       .then(() => undefined)
       .catch(e => e);
@@ -218,7 +245,7 @@ describe('credentialsFromProviders', () => {
         if (host === '169.254.169.254') throw blocked;
       },
       now: () => T0,
-    })!;
+    })!.lookup;
     await expect(source('169.254.169.254', 'x/y')).rejects.toBe(blocked);
     expect(metadata.calls).toEqual([]);
     // hosts no provider speaks for are not its business

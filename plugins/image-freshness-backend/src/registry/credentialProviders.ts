@@ -9,6 +9,19 @@ import type {
 } from 'backstage-plugin-image-freshness-node';
 import { type CredentialSource, OciError } from 'oci-client';
 
+/** The registered providers as one credential source, and what the client tells them. */
+export interface ProviderCredentials {
+  lookup: CredentialSource;
+  /**
+   * A registry (or its token endpoint) answered 401: its provided answers
+   * are dropped, so the next lookup (the client's own retry, for registries
+   * with token auth) mints afresh. Once per answer: an answer minted after a
+   * refusal is kept until it expires, so a registry that refuses everything
+   * costs one extra mint per token lifetime, not one per request.
+   */
+  refused(registry: string): void;
+}
+
 /** How long before its expiry an answer is minted again. */
 export const RENEW_BEFORE_EXPIRY_MS = 5 * 60_000;
 
@@ -34,11 +47,20 @@ export function credentialsFromProviders(options: {
    */
   checkHost?: (host: string) => Promise<void>;
   now?: Clock;
-}): CredentialSource | undefined {
+}): ProviderCredentials | undefined {
   const { providers, logger } = options;
   if (providers.length === 0) return undefined;
   const now = options.now ?? systemClock;
-  const answers = new Map<string, Promise<ProvidedCredentials | undefined>>();
+  /** Per provider, registry and repository: the answer, and whether it was minted because its predecessor was refused. */
+  const answers = new Map<
+    string,
+    {
+      pending: Promise<ProvidedCredentials | undefined>;
+      afterRefusal: boolean;
+    }
+  >();
+  /** Keys whose answer a registry refused: their next answer is minted after a refusal. */
+  const refusedKeys = new Set<string>();
 
   const fresh = (answer: ProvidedCredentials | undefined) =>
     !answer?.expiresAt ||
@@ -54,13 +76,13 @@ export function credentialsFromProviders(options: {
     }`;
     const cached = answers.get(key);
     if (cached) {
-      const answer = await cached.catch(() => undefined);
+      const answer = await cached.pending.catch(() => undefined);
       if (answer && fresh(answer)) return answer;
       if (answers.get(key) !== cached)
         return ask(provider, registry, repository);
     }
     const pending = provider.getCredentials({ registry, repository });
-    answers.set(key, pending);
+    answers.set(key, { pending, afterRefusal: refusedKeys.delete(key) });
     try {
       const answer = await pending;
       if (!answer) answers.delete(key);
@@ -71,7 +93,22 @@ export function credentialsFromProviders(options: {
     }
   };
 
-  return async (registry, repository) => {
+  const refused = (registry: string) => {
+    let dropped = 0;
+    for (const [key, entry] of answers) {
+      if (key.split('\n')[1] !== registry || entry.afterRefusal) continue;
+      answers.delete(key);
+      refusedKeys.add(key);
+      dropped += 1;
+    }
+    if (dropped > 0) {
+      logger.info('Registry refused provided credentials; minting again', {
+        registry,
+      });
+    }
+  };
+
+  const lookup: CredentialSource = async (registry, repository) => {
     const matching = providers.filter(provider => provider.matches(registry));
     if (matching.length === 0) return undefined;
     // the policy's own error (BLOCKED_HOST) passes on as it is
@@ -100,4 +137,6 @@ export function credentialsFromProviders(options: {
     }
     return undefined;
   };
+
+  return { lookup, refused };
 }
