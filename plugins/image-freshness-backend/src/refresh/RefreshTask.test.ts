@@ -158,6 +158,49 @@ describe('RefreshTask (real registry, store and Refresh route, pinned clock)', (
     }
   });
 
+  it('refreshes a catalog of several pages whole, and each entity as the catalog has it', async () => {
+    clock.set('2026-11-24T10:00:00Z');
+    const parts = await createTestParts({
+      registryHost: registry.host,
+      clock,
+    });
+    // 450 entities (three pages of the catalog) declaring a malformed image:
+    // each is refreshed and stored with its error, without asking a registry
+    const entities = Array.from({ length: 450 }, (_, i) =>
+      entity(`svc-${String(i).padStart(3, '0')}`, [`Bad Ref ${i}`]),
+    );
+    const task = new RefreshTask({
+      catalog: catalogServiceMock({ entities }),
+      auth: mockServices.auth(),
+      refresher: parts.refresher,
+      store: parts.freshnessStore,
+      logger: parts.logger,
+      interval: INTERVAL,
+      now: () => clock.now,
+    });
+    try {
+      expect(await task.run()).toMatchObject({
+        entities: 450,
+        refreshed: 450,
+        failed: 0,
+      });
+      const stored = await parts.freshnessStore.getAllEntities();
+      expect(stored.map(e => e.entityRef)).toEqual(
+        entities.map(e => stringifyEntityRef(e)),
+      );
+      expect(
+        stored.every(
+          (e, i) =>
+            e.containers.length === 1 &&
+            e.containers[0].image === `Bad Ref ${i}` &&
+            e.containers[0].error?.class === 'INVALID_REQUEST',
+        ),
+      ).toBe(true);
+    } finally {
+      await parts.close();
+    }
+  });
+
   it('does not redo an entity refreshed with the Refresh button', async () => {
     const { parts, catalog, task, refreshedAt } = await setup(['a', 'b']);
     try {

@@ -4,7 +4,7 @@ import type {
   LoggerService,
 } from '@backstage/backend-plugin-api';
 import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
-import { stringifyEntityRef } from '@backstage/catalog-model';
+import { type Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   ANNOTATION_IMAGES,
@@ -125,12 +125,16 @@ export class RefreshTask {
       const dueBefore = new Date(
         startedAt.getTime() - this.interval.toMillis() + DUE_MARGIN.toMillis(),
       );
+      let entityAt: (index: number) => Promise<Entity | undefined>;
       result = await runWorkLoop({
-        listDue: ({ limit }) =>
-          this.store.listDueEntities({ dueBefore, limit }),
-        process: (entityRef, { now }) =>
-          this.refreshOne(entityRef, credentials, now),
-        onError: (entityRef, error) =>
+        listDue: async ({ limit }) => {
+          const refs = await this.store.listDueEntities({ dueBefore, limit });
+          entityAt = this.pagedEntities(refs, credentials);
+          return refs.map((entityRef, index) => ({ entityRef, index }));
+        },
+        process: ({ entityRef, index }, { now }) =>
+          this.refreshOne(entityRef, () => entityAt(index), now),
+        onError: ({ entityRef }, error) =>
           this.logger.warn('Could not refresh entity images', {
             entityRef,
             error: (error as Error).message,
@@ -210,20 +214,50 @@ export class RefreshTask {
   }
 
   /**
+   * The due entities as the catalog has them now, read a page at a time as
+   * the loop reaches them: one catalog request per page, not per entity, and
+   * two pages in memory, not the whole batch. A page that fails to load is
+   * asked for again by the next entity on it.
+   */
+  private pagedEntities(
+    refs: readonly string[],
+    credentials: BackstageCredentials,
+  ): (index: number) => Promise<Entity | undefined> {
+    const pages = new Map<number, Promise<Array<Entity | undefined>>>();
+    return async index => {
+      const page = Math.floor(index / PAGE_SIZE);
+      let entities = pages.get(page);
+      if (!entities) {
+        // The loop starts entities in order, fewer at once than a page.
+        pages.delete(page - 2);
+        entities = this.catalog
+          .getEntitiesByRefs(
+            {
+              entityRefs: refs.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE),
+            },
+            { credentials },
+          )
+          .then(response => response.items);
+        pages.set(page, entities);
+        entities.catch(() => pages.delete(page));
+      }
+      return (await entities)[index % PAGE_SIZE];
+    };
+  }
+
+  /**
    * Refreshes one due entity as the catalog has it now, and records it as
    * processed at the run's start, refreshed or failed, so it waits its turn.
    */
   private async refreshOne(
     entityRef: string,
-    credentials: BackstageCredentials,
+    entity: () => Promise<Entity | undefined>,
     runStartedAt: Date,
   ): Promise<void> {
     try {
-      const entity = await this.catalog.getEntityByRef(entityRef, {
-        credentials,
-      });
+      const current = await entity();
       // Gone since the paging: the next run removes its data.
-      if (entity) await this.refresher.refresh(entity);
+      if (current) await this.refresher.refresh(current);
     } finally {
       await this.store.markEntityProcessed(entityRef, runStartedAt);
     }
