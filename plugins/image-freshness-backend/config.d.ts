@@ -28,13 +28,33 @@ export interface Config {
       };
     };
     /**
-     * When the refresh task runs (one replica at a time).
+     * When the refresh task runs (one replica at a time). Each entity is
+     * refreshed once per `frequency`: a run refreshes the entities due (never
+     * refreshed, or last refreshed a frequency ago, less a minute), so one
+     * refreshed with the Refresh button in between is not redone. With a cron
+     * or `{ trigger: manual }` frequency every run refreshes every entity. A
+     * run stopped at `timeout` or by a shutdown starts no entity after that.
      * @default { frequency: { minutes: 30 }, timeout: { minutes: 10 }, initialDelay: { seconds: 15 } }
      */
     schedule?: {
-      frequency: HumanDuration | string;
+      frequency:
+        | HumanDuration
+        | string
+        | { cron: string }
+        | { trigger: 'manual' };
       timeout: HumanDuration | string;
       initialDelay?: HumanDuration | string;
+    };
+    /** How much one scheduled refresh does. */
+    refresh?: {
+      /**
+       * The most entities one run refreshes: the due ones, never refreshed
+       * first, then the longest ago; the rest come first at the next run. The
+       * default is large enough that a normal catalog is refreshed whole at
+       * every run.
+       * @default 10000
+       */
+      batchSize?: number;
     };
     /**
      * How long a tag's digest is trusted before it is asked again (plus up to 10% jitter).

@@ -188,10 +188,16 @@ describe('load during a refresh of a large catalog', () => {
               allowedHosts: [proxy.host],
               // Tags are asked again at every refresh, as after the cache expires.
               cacheDuration: '0s',
-              // Once at start-up (with whatever the catalog holds then), then
-              // when the test triggers it. (A worker sleeps through its
-              // initialDelay in-process, deaf to triggers, so none is set.)
-              schedule: { frequency: { hours: 1 }, timeout: { minutes: 5 } },
+              // Only when the test triggers it, and then the whole catalog:
+              // a manually triggered schedule has no interval, so every run
+              // refreshes every entity (with an interval, the run under load
+              // would find nothing due right after the first). (A worker
+              // sleeps through its initialDelay in-process, deaf to
+              // triggers, so none is set.)
+              schedule: {
+                frequency: { trigger: 'manual' },
+                timeout: { minutes: 5 },
+              },
               metrics: { reloadInterval: '1h' },
             },
           },

@@ -21,6 +21,12 @@ import {
 
 jest.setTimeout(120_000);
 
+/** Runs only when triggered; every run refreshes every entity (no interval to wait). */
+const MANUAL_SCHEDULE = {
+  frequency: { trigger: 'manual' },
+  timeout: { minutes: 1 },
+};
+
 const entityYaml = (images: string) => `
 apiVersion: backstage.io/v1alpha1
 kind: Component
@@ -98,13 +104,13 @@ describe('image-freshness backend plugin (real catalog, real registry)', () => {
     const blocked = '127.0.0.2:5000/demo/api:1.0'; // loopback, not in allowedHosts
     // someone pasted a token in front of the host: never valid, never shown
     const withToken = `deploy:tok3n-s3cret@${registry.host}/demo/api:1.0`;
-    const { backend, scheduler } = await startBackend([
-      good,
-      missing,
-      malformed,
-      blocked,
-      withToken,
-    ]);
+    const { backend, scheduler } = await startBackend(
+      [good, missing, malformed, blocked, withToken],
+      // The test triggers each run itself, the second right after the first:
+      // a manually triggered schedule has no interval, so every run
+      // refreshes every entity.
+      { imageFreshness: { schedule: MANUAL_SCHEDULE } },
+    );
     try {
       await waitForComponent(backend.server, 'api');
       // Run the scheduled task now rather than waiting for its schedule.

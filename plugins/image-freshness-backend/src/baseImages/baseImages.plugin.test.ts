@@ -135,6 +135,13 @@ describe('base images in the real backend (real catalog, registry, UrlReader)', 
           cacheDuration: '0s',
           allowedHosts: [h],
           rebuildDelay: '7d',
+          // The test triggers each run itself, the second right after the
+          // first: a manually triggered schedule has no interval, so every
+          // run refreshes every entity.
+          schedule: {
+            frequency: { trigger: 'manual' },
+            timeout: { minutes: 1 },
+          },
           baseImages: {
             tracking: [
               {

@@ -55,6 +55,7 @@ import {
 } from '../vulnerabilities/createVulnerabilityScanning';
 import { createDigestAccess } from '../vulnerabilities/digestAccess';
 import { createVulnerabilitiesRouter } from '../vulnerabilities/router';
+import { scheduleInterval } from '../lib/workLoop';
 
 /**
  * The core's parts and its built-in features: the refresh (the default
@@ -163,7 +164,13 @@ export async function createCoreFeatures(options: {
     otherStores: [baseImages.store],
     sourceAnnotations: options.sources.flatMap(s => s.annotations ?? []),
     logger,
+    interval: refreshConfig.interval,
+    batchSize: refreshConfig.batchSize,
   });
+  const schedules = options.config.getOptionalConfig(
+    'imageFreshness.schedules',
+  );
+  const scanSchedule = readTaskSchedule(schedules, 'scans', SCAN_TASK_SCHEDULE);
   const scans = await createRepositoryScans({
     config: options.config,
     database: options.database,
@@ -174,6 +181,7 @@ export async function createCoreFeatures(options: {
     platform,
     cacheDuration: config.cacheDuration,
     discoveries: baseImages.store,
+    period: scheduleInterval(scanSchedule.frequency),
   });
   const vulnerabilities = await createVulnerabilityScanning({
     scanner: options.scanner,
@@ -185,9 +193,6 @@ export async function createCoreFeatures(options: {
     freshness: store,
     scans: scans.store,
   });
-  const schedules = options.config.getOptionalConfig(
-    'imageFreshness.schedules',
-  );
 
   const refresh: ImageFreshnessFeature = {
     name: 'refresh',
@@ -197,8 +202,8 @@ export async function createCoreFeatures(options: {
         schedule: refreshConfig.schedule,
         // one replica at a time, whatever the configured schedule says
         scope: 'global',
-        fn: async () => {
-          await metricsSnapshot.recordRefresh(() => refreshTask.run());
+        fn: async signal => {
+          await metricsSnapshot.recordRefresh(() => refreshTask.run(signal));
         },
       },
     ],
@@ -236,7 +241,7 @@ export async function createCoreFeatures(options: {
     tasks: [
       {
         id: 'image-freshness-scans',
-        schedule: readTaskSchedule(schedules, 'scans', SCAN_TASK_SCHEDULE),
+        schedule: scanSchedule,
         scope: 'global',
         fn: signal => scans.task.run(signal).then(() => undefined),
       },

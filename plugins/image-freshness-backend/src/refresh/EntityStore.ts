@@ -59,7 +59,8 @@ export interface EntityStore {
    * Replaces the entity's containers with `containers`: a resolved container
    * gets its new digest, a failed one keeps its last good digest beside the
    * error, and containers no longer found are removed unless `unread` says
-   * their source could not list them.
+   * their source could not list them. The entity counts as processed at
+   * `refreshedAt` (see `markEntityProcessed`).
    */
   saveEntity(result: EntityRefreshResult): Promise<void>;
 
@@ -79,9 +80,34 @@ export interface EntityStore {
     minIntervalMs: number,
   ): Promise<{ claimed: true } | { claimed: false; retryAfterMs: number }>;
 
-  /** All entity refs that have data. */
+  /** All entity refs the store knows: with data, or in the refresh's work list. */
   listEntityRefs(): Promise<string[]>;
+
+  /**
+   * Puts entities the catalog lists into the refresh's work list, never
+   * refreshed (due at once); those already there keep their processed time.
+   */
+  queueEntities(entityRefs: string[]): Promise<void>;
+
+  /**
+   * The entities due for a refresh: never processed, or last processed at or
+   * before `dueBefore`; never processed first, then the longest ago, at most
+   * `limit`.
+   */
+  listDueEntities(options: {
+    dueBefore: Date;
+    limit: number;
+  }): Promise<string[]>;
+
+  /**
+   * Records when the scheduled refresh processed an entity (refreshed or
+   * failed): its next due time counts from `at`. `saveEntity` records its
+   * `refreshedAt` the same way, so a refresh outside the schedule counts too.
+   */
+  markEntityProcessed(entityRef: string, at: Date): Promise<void>;
+
   /** The entities with a container whose image points at, or runs, this digest. */
   entityRefsWithDigest(digest: string): Promise<string[]>;
+  /** Forgets the entities: their data and their place in the work list. */
   deleteEntities(entityRefs: string[]): Promise<void>;
 }

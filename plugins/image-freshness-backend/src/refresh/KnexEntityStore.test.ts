@@ -1,3 +1,4 @@
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import type { TestDatabaseId } from '@backstage/backend-test-utils';
 import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
 import { storeTestDatabases } from '../__testUtils__/testDatabases';
@@ -312,5 +313,74 @@ describe.each(databases.ids)('KnexEntityStore on %s', id => {
     expect(
       await store.entityRefsWithDigest(`sha256:${'9'.repeat(64)}`),
     ).toEqual([]);
+  });
+
+  it('keeps the refresh work list: new entities first, then the longest since processed, a refresh counting as processed', async () => {
+    const { store } = await createStores(id);
+    const at = (iso: string) => new Date(`2026-11-24T${iso}Z`);
+    const due = (iso: string, limit = 10) =>
+      store.listDueEntities({ dueBefore: at(iso), limit });
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(
+      n => `component:default/${n}`,
+    );
+    await store.markEntityProcessed(a, at('09:00:00'));
+    await store.saveEntity(entity(b, [], [], at('08:00:00')));
+    await store.queueEntities([d, c, a, b]);
+    // queueing again keeps the processed times; c and d are new
+    expect(await due('10:00:00')).toEqual([c, d, b, a]);
+    expect(await due('10:00:00', 3)).toEqual([c, d, b]);
+    expect(await due('08:59:59')).toEqual([c, d, b]);
+    expect(await due('07:59:59')).toEqual([c, d]);
+    // processed at the boundary is due; processing moves an entity back in line
+    await store.markEntityProcessed(c, at('09:30:00'));
+    expect(await due('09:30:00')).toEqual([d, b, a, c]);
+    await store.saveEntity(entity(d, [], [], at('09:45:00')));
+    expect(await due('09:40:00')).toEqual([b, a, c]);
+    expect(await store.listEntityRefs()).toEqual([a, b, c, d]);
+    // deleted entities leave the work list too
+    await store.deleteEntities([a, c]);
+    expect(await due('10:00:00')).toEqual([b, d]);
+    expect(await store.listEntityRefs()).toEqual([b, d]);
+    // more than one insert's worth at once
+    const many = Array.from(
+      { length: 1000 },
+      (_, i) => `component:default/m${String(i).padStart(4, '0')}`,
+    );
+    await store.queueEntities(many);
+    expect(await due('10:00:00', 2000)).toEqual([...many, b, d]);
+  });
+
+  it('migrates: entities refreshed before the work list keep their last refresh, and down removes it', async () => {
+    const database = await databases.database(id);
+    const knex = await database.getClient();
+    const directory = resolvePackagePath(
+      'backstage-plugin-image-freshness-backend',
+      'migrations',
+    );
+    const name = '20261124000000_entity_refresh_queue.js';
+    await KnexEntityStore.create({ database });
+    await knex.migrate.down({ directory, name });
+    expect(await knex.schema.hasTable('entity_refresh_queue')).toBe(false);
+    const refreshedAt = new Date('2026-11-23T12:00:00Z');
+    await knex('entity_refreshes').insert({
+      entity_ref: 'component:default/old',
+      refreshed_at: refreshedAt,
+      errors: '[]',
+    });
+    await knex.migrate.up({ directory, name });
+    const store = await KnexEntityStore.create({ database });
+    await store.queueEntities([
+      'component:default/new',
+      'component:default/old',
+    ]);
+    const due = (iso: string) =>
+      store.listDueEntities({ dueBefore: new Date(iso), limit: 10 });
+    expect(await due('2026-11-23T11:59:59Z')).toEqual([
+      'component:default/new',
+    ]);
+    expect(await due('2026-11-23T12:00:00Z')).toEqual([
+      'component:default/new',
+      'component:default/old',
+    ]);
   });
 });

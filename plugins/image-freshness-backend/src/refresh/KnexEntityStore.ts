@@ -41,6 +41,8 @@ type RefreshRow = {
 };
 
 const DELETE_CHUNK = 500;
+/** Rows per insert: two values each, well under SQLite's 999 bound parameters. */
+const INSERT_CHUNK = 400;
 
 /** The EntityStore on the plugin's database (SQLite or PostgreSQL). */
 export class KnexEntityStore implements EntityStore {
@@ -151,6 +153,10 @@ export class KnexEntityStore implements EntityStore {
         })
         .onConflict('entity_ref')
         .merge();
+      await tx('entity_refresh_queue')
+        .insert({ entity_ref: entityRef, processed_at: refreshedAt })
+        .onConflict('entity_ref')
+        .merge();
     });
   }
 
@@ -229,8 +235,46 @@ export class KnexEntityStore implements EntityStore {
   }
 
   async listEntityRefs() {
-    const rows = await this.knex('entity_refreshes').select('entity_ref');
-    return rows.map(r => r.entity_ref as string);
+    const rows = await this.knex('entity_refreshes')
+      .select('entity_ref')
+      .union(q => q.select('entity_ref').from('entity_refresh_queue'));
+    return rows.map(r => r.entity_ref as string).sort();
+  }
+
+  async queueEntities(entityRefs: string[]) {
+    for (let i = 0; i < entityRefs.length; i += INSERT_CHUNK) {
+      await this.knex('entity_refresh_queue')
+        .insert(
+          entityRefs
+            .slice(i, i + INSERT_CHUNK)
+            .map(entityRef => ({ entity_ref: entityRef, processed_at: null })),
+        )
+        .onConflict('entity_ref')
+        .ignore();
+    }
+  }
+
+  async listDueEntities(options: { dueBefore: Date; limit: number }) {
+    const rows = (await this.knex('entity_refresh_queue')
+      .where(q =>
+        q
+          .whereNull('processed_at')
+          .orWhere('processed_at', '<=', options.dueBefore),
+      )
+      // Never processed first, in SQL both databases order alike (knex's
+      // `nulls: 'first'` leaves the column itself out on SQLite).
+      .orderByRaw('CASE WHEN processed_at IS NULL THEN 0 ELSE 1 END')
+      .orderBy(['processed_at', 'entity_ref'])
+      .limit(options.limit)
+      .select('entity_ref')) as Array<{ entity_ref: string }>;
+    return rows.map(r => r.entity_ref);
+  }
+
+  async markEntityProcessed(entityRef: string, at: Date) {
+    await this.knex('entity_refresh_queue')
+      .insert({ entity_ref: entityRef, processed_at: at })
+      .onConflict('entity_ref')
+      .merge();
   }
 
   async entityRefsWithDigest(digest: string) {
@@ -249,6 +293,7 @@ export class KnexEntityStore implements EntityStore {
         await tx('entity_containers').whereIn('entity_ref', chunk).delete();
         await tx('entity_refreshes').whereIn('entity_ref', chunk).delete();
         await tx('manual_refreshes').whereIn('entity_ref', chunk).delete();
+        await tx('entity_refresh_queue').whereIn('entity_ref', chunk).delete();
       });
     }
   }

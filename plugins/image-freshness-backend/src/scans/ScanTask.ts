@@ -1,8 +1,10 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import { Duration } from 'luxon';
 import type {
   BaseImageStore,
   TagCandidate,
 } from '../baseImages/BaseImageStore';
+import { runWorkLoop } from '../lib/workLoop';
 import type { ScanTarget } from './config';
 import type { RepositoryScanner } from './RepositoryScanner';
 import type { RepositoryScan, ScanStore } from './ScanStore';
@@ -11,17 +13,14 @@ import {
   systemClock,
 } from 'backstage-plugin-image-freshness-common';
 
-/** How often the scan task looks for repositories that are due. */
-export const SCAN_TASK_PERIOD_MS = 5 * 60_000;
-
-/** A failed scan is tried again after this long, or its interval when shorter. */
-const FAILED_RETRY_MS = SCAN_TASK_PERIOD_MS;
+/** How often the scan task looks for due repositories by default (its schedule's frequency). */
+export const DEFAULT_SCAN_TASK_PERIOD = Duration.fromObject({ minutes: 5 });
 
 /**
- * The scheduled scan loop (one replica at a time): forgets scans no longer
- * configured, scans every repository whose last scan is older than its
- * interval (a failed one sooner), one repository after another, stores each
- * result, and hands a base image's result to TagDiscovery as that tracking
+ * The scheduled scan loop (one replica at a time), in the work-loop shape:
+ * forgets scans no longer configured, then scans every repository whose last
+ * scan is older than its interval (a failed one sooner; never scanned first,
+ * then the longest ago), one repository after another, stores each result, and hands a base image's result to TagDiscovery as that tracking
  * policy's discovery, so the base-image "newest allowed tag" comes from the
  * scan and the refresh lists no tags of its own while scans keep it fresh.
  */
@@ -34,6 +33,7 @@ export class ScanTask {
     'getTagDiscovery' | 'putTagDiscovery'
   >;
   private readonly logger: LoggerService;
+  private readonly period: Duration;
   private readonly now: Clock;
 
   constructor(options: {
@@ -43,9 +43,16 @@ export class ScanTask {
     /** Where TagDiscovery keeps discoveries (the base-image store). */
     discoveries?: Pick<BaseImageStore, 'getTagDiscovery' | 'putTagDiscovery'>;
     logger: LoggerService;
+    /**
+     * How often the task runs (its schedule's frequency): a failed scan is
+     * tried again a period later (or after its interval, when shorter), and a
+     * discovery is trusted a period past its next scan.
+     */
+    period?: Duration;
     now?: Clock;
   }) {
     this.targets = options.targets;
+    this.period = options.period ?? DEFAULT_SCAN_TASK_PERIOD;
     this.scanner = options.scanner;
     this.store = options.store;
     this.discoveries = options.discoveries;
@@ -69,55 +76,77 @@ export class ScanTask {
     const stored = new Map(
       (await this.store.listScans()).map(s => [`${s.repository}|${s.key}`, s]),
     );
-    let scanned = 0;
-    let failed = 0;
-    for (const target of this.targets) {
-      if (signal?.aborted) break;
-      const previous = stored.get(
-        `${target.policy.repository}|${target.policy.key}`,
-      );
-      if (!this.isDue(target, previous)) continue;
-      const started = performance.now();
-      const scan = await this.scanner.scan(target, previous);
-      await this.store.saveScan(scan);
-      scanned++;
-      if (scan.lastScanStatus === 'Failed') {
-        failed++;
-        this.logger.warn(
-          'Repository scan failed; the last good result is kept',
-          {
-            repository: target.policy.repository,
-            source: target.source,
-            errorClass: scan.error?.class ?? 'UNKNOWN',
-            error: scan.message ?? '',
-          },
-        );
-        continue;
-      }
-      this.logger.info('Scanned repository', {
-        repository: target.policy.repository,
-        source: target.source,
-        sort: target.sort,
-        tags: scan.tagCount ?? 0,
-        kept: scan.images.length,
-        unreadable: scan.images.filter(i => i.error).length,
-        durationMs: Math.round(performance.now() - started),
-      });
-      if (target.source === 'base-image') {
-        await this.feedDiscovery(target, scan);
-      }
-    }
-    return { scanned, failed };
+    const previousOf = (target: ScanTarget) =>
+      stored.get(`${target.policy.repository}|${target.policy.key}`);
+    const { processed, failed } = await runWorkLoop({
+      listDue: async ({ now, limit }) =>
+        this.targets
+          .map(target => ({ target, previous: previousOf(target) }))
+          .filter(({ target, previous }) => this.isDue(target, now, previous))
+          .sort(
+            (a, b) =>
+              (a.previous?.lastScanTime?.getTime() ?? -1) -
+              (b.previous?.lastScanTime?.getTime() ?? -1),
+          )
+          .slice(0, limit),
+      process: ({ target, previous }) => this.scanOne(target, previous),
+      onError: ({ target }, error) =>
+        this.logger.warn('Could not scan repository', {
+          repository: target.policy.repository,
+          source: target.source,
+          error: String(error),
+        }),
+      batchSize: this.targets.length,
+      signal,
+      now: this.now,
+    });
+    return { scanned: processed + failed, failed };
   }
 
-  private isDue(target: ScanTarget, previous?: RepositoryScan): boolean {
+  /** Scans one repository and stores the result; answers `'failed'` for a failed scan, stored as such. */
+  private async scanOne(
+    target: ScanTarget,
+    previous?: RepositoryScan,
+  ): Promise<'failed' | undefined> {
+    const started = performance.now();
+    const scan = await this.scanner.scan(target, previous);
+    await this.store.saveScan(scan);
+    if (scan.lastScanStatus === 'Failed') {
+      this.logger.warn('Repository scan failed; the last good result is kept', {
+        repository: target.policy.repository,
+        source: target.source,
+        errorClass: scan.error?.class ?? 'UNKNOWN',
+        error: scan.message ?? '',
+      });
+      return 'failed';
+    }
+    this.logger.info('Scanned repository', {
+      repository: target.policy.repository,
+      source: target.source,
+      sort: target.sort,
+      tags: scan.tagCount ?? 0,
+      kept: scan.images.length,
+      unreadable: scan.images.filter(i => i.error).length,
+      durationMs: Math.round(performance.now() - started),
+    });
+    if (target.source === 'base-image') {
+      await this.feedDiscovery(target, scan);
+    }
+    return undefined;
+  }
+
+  private isDue(
+    target: ScanTarget,
+    now: Date,
+    previous?: RepositoryScan,
+  ): boolean {
     if (!previous?.lastScanTime) return true;
     const interval = target.interval.toMillis();
     const wait =
       previous.lastScanStatus === 'Failed'
-        ? Math.min(interval, FAILED_RETRY_MS)
+        ? Math.min(interval, this.period.toMillis())
         : interval;
-    return this.now().getTime() - previous.lastScanTime.getTime() >= wait;
+    return now.getTime() - previous.lastScanTime.getTime() >= wait;
   }
 
   /**
@@ -153,7 +182,7 @@ export class ScanTask {
       candidates,
       checkedAt: at,
       expiresAt: new Date(
-        at.getTime() + target.interval.toMillis() + SCAN_TASK_PERIOD_MS,
+        at.getTime() + target.interval.toMillis() + this.period.toMillis(),
       ),
     });
   }

@@ -13,12 +13,12 @@ import type { ImageResolver } from '../registry/ImageResolver';
 import { readScansConfig } from './config';
 import { KnexScanStore } from './KnexScanStore';
 import { RepositoryScanner } from './RepositoryScanner';
-import { SCAN_TASK_PERIOD_MS, ScanTask } from './ScanTask';
+import { DEFAULT_SCAN_TASK_PERIOD, ScanTask } from './ScanTask';
 import { type Clock } from 'backstage-plugin-image-freshness-common';
 
 /** When the scan task looks for repositories that are due (one replica at a time). */
 export const SCAN_TASK_SCHEDULE = {
-  frequency: { milliseconds: SCAN_TASK_PERIOD_MS },
+  frequency: DEFAULT_SCAN_TASK_PERIOD.toObject(),
   timeout: { minutes: 30 },
   initialDelay: { seconds: 30 },
 };
@@ -42,6 +42,8 @@ export async function createRepositoryScans(options: {
   cacheDuration: Duration;
   /** Where TagDiscovery keeps discoveries; a base repository's scan is stored there. */
   discoveries: Pick<BaseImageStore, 'getTagDiscovery' | 'putTagDiscovery'>;
+  /** How often the scan task runs (its schedule's frequency); default 5 minutes. */
+  period?: Duration;
   now?: Clock;
 }) {
   const { targets } = readScansConfig(options.config, {
@@ -60,6 +62,7 @@ export async function createRepositoryScans(options: {
     store,
     discoveries: options.discoveries,
     logger: options.logger,
+    period: options.period,
     now: options.now,
   });
   return { targets, store, task };

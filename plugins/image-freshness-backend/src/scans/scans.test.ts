@@ -69,6 +69,7 @@ describe('repository scans (real registry)', () => {
   async function setup(
     imageFreshness: JsonObject,
     registryHost = registry.host,
+    period?: Duration,
   ) {
     const parts = await createTestParts({
       registryHost,
@@ -92,6 +93,7 @@ describe('repository scans (real registry)', () => {
       platform: 'linux/amd64',
       cacheDuration: Duration.fromMillis(0),
       discoveries: parts.store,
+      period,
       now: () => clock.now,
     });
     return { parts, scans };
@@ -176,7 +178,11 @@ describe('repository scans (real registry)', () => {
     }
   });
 
-  it('keeps the last good result and records the error when a scan fails', async () => {
+  /**
+   * A repository on a registry of its own, scanned once (interval 10m), then
+   * the registry goes down; `period` is the scan schedule's frequency.
+   */
+  async function scannedThenDown(period?: Duration) {
     const other = await startRegistry();
     try {
       await pushImage(other.url, 'team/web', '1.0.0', { files: { v: '1' } });
@@ -184,34 +190,98 @@ describe('repository scans (real registry)', () => {
       const { parts, scans } = await setup(
         { scans: [{ repository, sort: 'semver', interval: '10m' }] },
         other.host,
+        period,
       );
-      try {
-        const scannedAt = clock.now;
-        await scans.task.run();
-        await other.stop();
-        clock.advance(11 * 60_000);
-        expect(await scans.task.run()).toEqual({ scanned: 1, failed: 1 });
-        const [scan] = await scans.store.getScans(repository);
-        expect(scan).toMatchObject({
-          lastScanStatus: 'Failed',
-          lastScanTime: clock.now,
-          lastSuccessTime: scannedAt,
-          error: { class: 'SERVER_ERROR' },
-          tagCount: 1,
-        });
-        expect(scan.message).toContain(other.host);
-        expect(tagsOf(scan)).toEqual(['1.0.0']);
-        expect(scan.images[0].digest).toMatch(/^sha256:/);
-        // a failed scan is tried again after 5 minutes, not the full interval
-        clock.advance(4 * 60_000);
-        expect((await scans.task.run()).scanned).toBe(0);
-        clock.advance(60_000);
-        expect((await scans.task.run()).scanned).toBe(1);
-      } finally {
-        await parts.close();
-      }
+      const scannedAt = clock.now;
+      const first = await scans.task.run();
+      await other.stop();
+      return {
+        repository,
+        scans,
+        scannedAt,
+        first,
+        host: other.host,
+        close: () => parts.close(),
+      };
     } finally {
       await other.stop();
+    }
+  }
+
+  it('keeps the last good result and records the error when a scan fails', async () => {
+    const { repository, scans, scannedAt, host, close } =
+      await scannedThenDown();
+    try {
+      clock.advance(11 * 60_000);
+      expect(await scans.task.run()).toEqual({ scanned: 1, failed: 1 });
+      const [scan] = await scans.store.getScans(repository);
+      expect(scan).toMatchObject({
+        lastScanStatus: 'Failed',
+        lastScanTime: clock.now,
+        lastSuccessTime: scannedAt,
+        error: { class: 'SERVER_ERROR' },
+        tagCount: 1,
+      });
+      expect(scan.message).toContain(host);
+      expect(tagsOf(scan)).toEqual(['1.0.0']);
+      expect(scan.images[0].digest).toMatch(/^sha256:/);
+      // a failed scan is tried again after 5 minutes, not the full interval
+      clock.advance(4 * 60_000);
+      expect((await scans.task.run()).scanned).toBe(0);
+      clock.advance(60_000);
+      expect((await scans.task.run()).scanned).toBe(1);
+    } finally {
+      await close();
+    }
+  });
+
+  it('tries a failed scan again one period of its schedule later', async () => {
+    const { scans, first, close } = await scannedThenDown(
+      Duration.fromObject({ minutes: 2 }),
+    );
+    try {
+      expect(first).toEqual({ scanned: 1, failed: 0 });
+      clock.advance(10 * 60_000);
+      expect(await scans.task.run()).toEqual({ scanned: 1, failed: 1 });
+      clock.advance(119_000);
+      expect((await scans.task.run()).scanned).toBe(0);
+      clock.advance(1000);
+      expect(await scans.task.run()).toEqual({ scanned: 1, failed: 1 });
+    } finally {
+      await close();
+    }
+  });
+
+  it("trusts a base repository's scan as its discovery until one period of the schedule past its next scan", async () => {
+    await pushImage(registry.url, 'base/python', '3.12.0', {
+      files: { v: '3.12.0' },
+    });
+    const base = `${registry.host}/base/python`;
+    const { parts, scans } = await setup(
+      {
+        baseImages: {
+          tracking: [
+            { repository: base, strategy: 'SemVer', constraint: '^3' },
+          ],
+        },
+      },
+      registry.host,
+      Duration.fromObject({ minutes: 2 }),
+    );
+    try {
+      const scannedAt = clock.now;
+      expect(await scans.task.run()).toEqual({ scanned: 1, failed: 0 });
+      const discovery = await parts.store.getTagDiscovery(
+        base,
+        scans.targets[0].policy.key,
+      );
+      // base repositories are scanned every cacheDuration (0s here)
+      expect(discovery?.checkedAt).toEqual(scannedAt);
+      expect(discovery?.expiresAt).toEqual(
+        new Date(scannedAt.getTime() + 2 * 60_000),
+      );
+    } finally {
+      await parts.close();
     }
   });
 

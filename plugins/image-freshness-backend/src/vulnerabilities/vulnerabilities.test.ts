@@ -219,6 +219,49 @@ describe('vulnerability summaries (a fake trivy in a temp dir; no real Trivy can
     ]);
   });
 
+  it('stops between digests when the scheduler aborts the run; the rest are scanned first next time', async () => {
+    // each scan takes a moment, so the run is stopped during the first one
+    fake.write(
+      'trivy',
+      `sleep 0.3\n${printReport(trivyReport([{ severities: ['LOW'] }]))}`,
+    );
+    const { vulnerabilities, freshness } = await setup({
+      pathDirs: [fake.dir, '/usr/bin', '/bin'],
+    });
+    await freshness.saveEntity(
+      resolvedEntity([
+        ['registry.example.com/team/api:1', digest('a')],
+        ['registry.example.com/team/api:2', digest('b')],
+        ['registry.example.com/team/api:3', digest('c')],
+      ]),
+    );
+    const before = fake.calls('trivy').length;
+    const scanned = () =>
+      fake
+        .calls('trivy')
+        .slice(before)
+        .map(c => c.args[c.args.length - 1]);
+    const controller = new AbortController();
+    const run = vulnerabilities.task!.run(controller.signal);
+    for (let i = 0; i < 200 && scanned().length === 0; i++) {
+      await new Promise(r => setTimeout(r, 10));
+    }
+    controller.abort();
+    expect(await run).toEqual({ scanned: 1, skipped: 0, failed: 0 });
+    const first = scanned();
+    expect(first).toHaveLength(1);
+
+    expect(await vulnerabilities.task!.run()).toEqual({
+      scanned: 2,
+      skipped: 0,
+      failed: 0,
+    });
+    expect(scanned().sort()).toEqual(
+      ['a', 'b', 'c'].map(c => `registry.example.com/team/api@${digest(c)}`),
+    );
+    expect(scanned().slice(1)).not.toContain(first[0]);
+  });
+
   it('hands Trivy the credentials kept for the image repository only', async () => {
     fake.write('trivy', printReport(trivyReport([{ severities: ['LOW'] }])));
     const dockerConfigFile = path.join(fake.dir, 'docker-config.json');
