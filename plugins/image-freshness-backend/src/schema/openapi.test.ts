@@ -149,11 +149,12 @@ describe('the OpenAPI spec against the running plugin', () => {
   async function call(
     operation: string,
     url: string,
-    options: { auth?: string; status: number },
+    options: { auth?: string; accept?: string; status: number },
   ): Promise<request.Response> {
     const method = operation.split(' ')[0].toLowerCase() as 'get' | 'post';
     let req = request(backend.server)[method](`${API}${url}`);
     if (options.auth) req = req.set('authorization', options.auth);
+    if (options.accept) req = req.set('accept', options.accept);
     const res = await req;
     expect([operation, url, res.status]).toEqual([
       operation,
@@ -191,11 +192,12 @@ describe('the OpenAPI spec against the running plugin', () => {
     expect(contract.operations().length).toBeGreaterThan(0);
   });
 
-  it('lists exactly the routes the plugin and the registry-probes module mount', () => {
+  it('lists exactly the routes the plugin and the registry-probes and kargo modules mount', () => {
     expect(mountedRoutes(backend.server, API)).toEqual(contract.operations());
     expect(contract.operations()).toEqual([
       'GET /entities/{kind}/{namespace}/{name}',
       'GET /health-probes',
+      'GET /kargo/warehouses',
       'GET /metrics',
       'GET /scans',
       'GET /scans/{repository}',
@@ -266,6 +268,36 @@ describe('the OpenAPI spec against the running plugin', () => {
       LOW: 1,
     });
 
+    const warehouses = await call(
+      'GET /kargo/warehouses',
+      '/kargo/warehouses',
+      {
+        auth: service,
+        accept: 'application/json',
+        status: 200,
+      },
+    );
+    expect(
+      warehouses.body.items.map(
+        (w: { spec: { subscriptions: Array<{ image: object }> } }) =>
+          w.spec.subscriptions[0].image,
+      ),
+    ).toEqual([
+      expect.objectContaining({
+        repoURL: `${h}/acme/api`,
+        constraint: '1.0.0',
+      }),
+      expect.objectContaining({
+        repoURL: `${h}/runtime/base`,
+        constraint: '1',
+      }),
+    ]);
+    const yaml = await call('GET /kargo/warehouses', '/kargo/warehouses', {
+      auth: service,
+      status: 200,
+    });
+    expect(yaml.text.match(/^kind: Warehouse$/gm)).toHaveLength(2);
+
     const probes = await call('GET /health-probes', '/health-probes', {
       status: 200,
     });
@@ -290,6 +322,7 @@ describe('the OpenAPI spec against the running plugin', () => {
       'GET /scans',
       'GET /scans/{repository}',
       'GET /health-probes',
+      'GET /kargo/warehouses',
     ]) {
       const denied = await call(operation, sampleUrl(operation), {
         auth: outsider,
