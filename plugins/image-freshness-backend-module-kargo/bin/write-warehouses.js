@@ -68,12 +68,11 @@ async function main() {
     } catch {
       // not a Backstage error body: show its start
     }
-    const hint =
-      res.status === 401
-        ? ' (the token was refused: check BACKSTAGE_TOKEN against backend.auth.externalAccess)'
-        : res.status === 404
-        ? ' (is backstage-plugin-image-freshness-backend-module-kargo installed?)'
-        : '';
+    const hints = {
+      401: ' (the token was refused: check BACKSTAGE_TOKEN against backend.auth.externalAccess)',
+      404: ' (is backstage-plugin-image-freshness-backend-module-kargo installed?)',
+    };
+    const hint = hints[res.status] ?? '';
     // whatever the portal answered, the token is not repeated
     message = message.split(token).join('***');
     process.stderr.write(`${url} answered ${res.status}: ${message}${hint}\n`);

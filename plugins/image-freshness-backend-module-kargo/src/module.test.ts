@@ -13,10 +13,10 @@ import {
 } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { pushImage } from '@internal/test/harness/images';
+import { allowAllBut, OUTSIDER } from '@internal/test/harness/permissions';
 import { startRegistry, TestRegistry } from '@internal/test/harness/registry';
-import imageFreshnessPlugin from 'backstage-plugin-image-freshness-backend';
+import { imageFreshnessPlugin } from '@internal/test/harness/corePlugin';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -35,7 +35,6 @@ import type { KargoWarehouse } from './warehouses';
 jest.setTimeout(120_000);
 
 const API = '/api/image-freshness';
-const OUTSIDER = 'user:default/outsider';
 const SCRIPT = path.resolve(__dirname, '../bin/write-warehouses.js');
 
 const component = (
@@ -48,17 +47,8 @@ const component = (
   spec: { type: 'service', owner: 'team-a', lifecycle: 'production' },
 });
 
-/** Allows everyone but OUTSIDER. */
-const permissions = mockServices.permissions.mock({
-  async authorize(requests, { credentials }) {
-    const denied =
-      (credentials.principal as { userEntityRef?: string }).userEntityRef ===
-      OUTSIDER;
-    return requests.map(() => ({
-      result: denied ? AuthorizeResult.DENY : AuthorizeResult.ALLOW,
-    }));
-  },
-});
+/** Denies OUTSIDER everything; every other caller is allowed. */
+const permissions = allowAllBut(OUTSIDER);
 
 describe('the kargo module', () => {
   let registry: TestRegistry;

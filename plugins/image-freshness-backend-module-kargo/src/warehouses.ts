@@ -186,7 +186,8 @@ export function buildWarehouses(options: {
     if (use.base) watch(use, use.base.reference, 'base');
   }
   const warehouses = [...watches.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    // by code point, the same on every machine (not localeCompare)
+    .sort(([a], [b]) => Number(a > b) - Number(a < b))
     .map(([name, w]) => toWarehouse(name, w, options));
   return { warehouses, skipped };
 }

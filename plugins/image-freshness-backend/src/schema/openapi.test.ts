@@ -9,10 +9,9 @@
  * adding it to the spec fails here.
  */
 import { createBackendModule } from '@backstage/backend-plugin-api';
-import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   FakeTrivyDir,
   fakeTrivyDir,
@@ -20,6 +19,7 @@ import {
   trivyReport,
 } from '@internal/test/harness/fakeTrivy';
 import { pushImage } from '@internal/test/harness/images';
+import { allowAllBut, OUTSIDER } from '@internal/test/harness/permissions';
 import { startRegistry, TestRegistry } from '@internal/test/harness/registry';
 import { imageFreshnessFeaturesExtensionPoint } from 'backstage-plugin-image-freshness-node';
 import Router from 'express-promise-router';
@@ -33,8 +33,6 @@ import { startPluginBackend } from '../__testUtils__/pluginBackend';
 jest.setTimeout(120_000);
 
 const API = '/api/image-freshness';
-/** Denied by the test's permission policy; every other caller is allowed. */
-const OUTSIDER = 'user:default/outsider';
 
 const entity = (images: string[]): Entity => ({
   apiVersion: 'backstage.io/v1alpha1',
@@ -47,17 +45,8 @@ const entity = (images: string[]): Entity => ({
   spec: { type: 'service', owner: 'team-a', lifecycle: 'production' },
 });
 
-/** Allows everyone but OUTSIDER. */
-const permissions = mockServices.permissions.mock({
-  async authorize(requests, { credentials }) {
-    const denied =
-      (credentials.principal as { userEntityRef?: string }).userEntityRef ===
-      OUTSIDER;
-    return requests.map(() => ({
-      result: denied ? AuthorizeResult.DENY : AuthorizeResult.ALLOW,
-    }));
-  },
-});
+/** Denies OUTSIDER everything; every other caller is allowed. */
+const permissions = allowAllBut(OUTSIDER);
 
 describe('the OpenAPI spec against the running plugin', () => {
   let registry: TestRegistry;
