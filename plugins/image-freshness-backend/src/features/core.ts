@@ -20,6 +20,8 @@ import type {
 import { readTaskSchedule } from 'backstage-plugin-image-freshness-node';
 import { chainCredentials, formatPlatform } from 'oci-client';
 import { createBaseImageTracking } from '../baseImages/createBaseImageTracking';
+import { readBaseImagesConfig } from '../baseImages/config';
+import { baseImageFacts } from './baseImageFacts';
 import { readImageFreshnessConfig } from '../registry/config';
 import { readRefreshConfig } from '../refresh/config';
 import { KnexEntityStore } from '../refresh/KnexEntityStore';
@@ -291,6 +293,10 @@ export async function createCoreFeatures(options: {
     resolveHost: hostname => hosts.resolve(hostname),
     credentials,
     isInsecure: registry => isInsecureRegistry(config, registry),
+    baseImages: baseImageFacts({
+      store: baseImages.store,
+      config: readBaseImagesConfig(options.config),
+    }),
   };
   return {
     features: [refresh, metricsRoute, repositoryScans, vulnerabilitySummaries],
