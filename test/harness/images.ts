@@ -50,7 +50,7 @@ export interface PushAuth {
   password: string;
 }
 
-const MEDIA_TYPES = {
+export const MEDIA_TYPES = {
   manifest: 'application/vnd.oci.image.manifest.v1+json',
   index: 'application/vnd.oci.image.index.v1+json',
   config: 'application/vnd.oci.image.config.v1+json',
@@ -63,7 +63,7 @@ const DEFAULT_FILES = { 'hello.txt': 'hello from the test harness\n' };
 const DEFAULT_PLATFORM: Platform = { os: 'linux', architecture: 'amd64' };
 
 /** A manifest and its blobs, built in memory and not pushed yet. */
-interface BuiltImage {
+export interface BuiltImage {
   manifest: Buffer;
   digest: string;
   configDigest: string;
@@ -177,7 +177,7 @@ export async function deleteManifest(
   });
 }
 
-function buildImage(spec: ImageSpec): BuiltImage {
+export function buildImage(spec: ImageSpec): BuiltImage {
   const platform = spec.platform ?? DEFAULT_PLATFORM;
   const tar = makeTar(spec.files ?? DEFAULT_FILES);
   const created = spec.created !== undefined ? { created: spec.created } : {};
@@ -234,7 +234,7 @@ function buildAttestation(
   ]);
 }
 
-function buildManifest(
+export function buildManifest(
   config: object,
   layers: Array<{
     mediaType: string;
@@ -274,7 +274,7 @@ function buildManifest(
   };
 }
 
-function toPushed(image: BuiltImage): PushedImage {
+export function toPushed(image: BuiltImage): PushedImage {
   return {
     digest: image.digest,
     configDigest: image.configDigest,
@@ -283,7 +283,7 @@ function toPushed(image: BuiltImage): PushedImage {
   };
 }
 
-async function pushBuilt(
+export async function pushBuilt(
   registryUrl: string,
   repository: string,
   reference: string,
@@ -337,7 +337,7 @@ async function pushBlob(
   });
 }
 
-async function putManifest(
+export async function putManifest(
   registryUrl: string,
   repository: string,
   reference: string,
@@ -430,12 +430,12 @@ function makeTar(files: Record<string, string>): Buffer {
   return Buffer.concat(blocks);
 }
 
-function sha256(data: Buffer): string {
+export function sha256(data: Buffer): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
 /** A copy with keys in sorted order, as Go's encoding/json writes maps. */
-function sorted(record: Record<string, string>): Record<string, string> {
+export function sorted(record: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
     Object.keys(record)
       .sort()

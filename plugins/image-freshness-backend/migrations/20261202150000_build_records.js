@@ -21,7 +21,9 @@ exports.up = async function up(knex) {
     table
       .text('outcome')
       .notNullable()
-      .comment('JSON: the base found, or why none was (no attestation, cannot tell, malformed, too large)');
+      .comment(
+        'JSON: the base found, or why none was (no attestation, cannot tell, malformed, too large)',
+      );
     table.dateTime('read_at').notNullable();
   });
   await knex.schema.createTable('dockerfile_reads', table => {

@@ -115,7 +115,13 @@ export async function readAttestations(
   const statements: AttestationStatement[] = [];
   for (const layer of layers) {
     if (layer.size > maxBytes) {
-      throw tooLarge(name, layer.digest, `${layer.size} bytes`, maxBytes, index);
+      throw tooLarge(
+        name,
+        layer.digest,
+        `${layer.size} bytes`,
+        maxBytes,
+        index,
+      );
     }
     let raw: Buffer;
     try {

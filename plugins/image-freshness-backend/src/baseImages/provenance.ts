@@ -133,7 +133,9 @@ function partsOf(s: ProvenanceStatement) {
       materials: definition.resolvedDependencies,
       request: obj(obj(definition.externalParameters).request),
       buildConfig: obj(obj(definition.internalParameters).buildConfig),
-      sourceMap: obj(obj(obj(obj(p.runDetails).metadata).buildkit_metadata).source),
+      sourceMap: obj(
+        obj(obj(obj(p.runDetails).metadata).buildkit_metadata).source,
+      ),
     };
   }
   return {
@@ -223,13 +225,18 @@ export function finalRoot(definition: unknown): Root {
       }
       return {
         kind: 'unknown',
-        why: `the final stage starts from ${identifier || 'a source'}, not an image`,
+        why: `the final stage starts from ${
+          identifier || 'a source'
+        }, not an image`,
       };
     } else if (kind === 'exec') {
       const mounts = Array.isArray(op.mounts) ? op.mounts.map(obj) : [];
       const mount = mounts.find(m => numberOr(m.output, 0) === input.output);
       if (!mount) {
-        return { kind: 'unknown', why: `${step.id} has no output ${input.output}` };
+        return {
+          kind: 'unknown',
+          why: `${step.id} has no output ${input.output}`,
+        };
       }
       chosen = follow(numberOr(mount.input, 0));
     } else if (kind === 'file') {
@@ -244,7 +251,10 @@ export function finalRoot(definition: unknown): Root {
         action = actions[from - step.inputs.length];
       }
       if (!action) {
-        return { kind: 'unknown', why: `${step.id}'s output ${input.output} has no source` };
+        return {
+          kind: 'unknown',
+          why: `${step.id}'s output ${input.output} has no source`,
+        };
       }
     } else if (kind === 'merge') {
       const inputs = Array.isArray(op.inputs) ? op.inputs.map(obj) : [];
@@ -255,7 +265,9 @@ export function finalRoot(definition: unknown): Root {
     } else {
       return {
         kind: 'unknown',
-        why: `the final stage passes through a ${kind ?? 'empty'} step (${step.id}), which is not followed`,
+        why: `the final stage passes through a ${kind ?? 'empty'} step (${
+          step.id
+        }), which is not followed`,
       };
     }
     if (chosen === 'scratch') return { kind: 'scratch' };
@@ -356,7 +368,8 @@ function fromStatement(s: ProvenanceStatement): ProvenanceFinding {
     }
   }
   const images = list.filter(m => m !== frontend);
-  const field = s.predicateType === SLSA_V1 ? 'resolvedDependencies' : 'materials';
+  const field =
+    s.predicateType === SLSA_V1 ? 'resolvedDependencies' : 'materials';
   const base = (
     material: ImageMaterial,
     determinedBy: ProvenanceSourceInfo['determinedBy'],
@@ -435,7 +448,9 @@ function fromStatement(s: ProvenanceStatement): ProvenanceFinding {
         kind: 'unknown',
         reason: `the final stage's base cannot be told from the build steps (${
           root.kind === 'unknown' ? root.why : 'unreadable image reference'
-        }), and the ${field} list ${images.length} images (${describe(images) || 'none'})`,
+        }), and the ${field} list ${images.length} images (${
+          describe(images) || 'none'
+        })`,
       };
     }
   }
