@@ -106,14 +106,25 @@ describe('base images recorded by real builders: buildah, and BuildKit provenanc
         image: { created: '2026-11-20T10:01:00Z', files: { v: 'api' } },
         provenance: {
           version: 'v1',
-          frontend: { ref: `${h}/docker/dockerfile:1`, digest: frontend.digest },
+          frontend: {
+            ref: `${h}/docker/dockerfile:1`,
+            digest: frontend.digest,
+          },
           images: [
             { ref: `${h}/base/golang:1.23`, digest: golang.digest },
             { ref: `${h}/base/runtime:1`, digest: base1 },
           ],
           stages: [
-            { from: { image: 0 }, line: 2, steps: [{ run: 'go build -o /api .' }] },
-            { from: { image: 1 }, line: 4, steps: [{ copy: '/api', from: { stage: 0 } }] },
+            {
+              from: { image: 0 },
+              line: 2,
+              steps: [{ run: 'go build -o /api .' }],
+            },
+            {
+              from: { image: 1 },
+              line: 4,
+              steps: [{ copy: '/api', from: { stage: 0 } }],
+            },
           ],
           dockerfile: apiDockerfile,
         },
@@ -169,7 +180,9 @@ describe('base images recorded by real builders: buildah, and BuildKit provenanc
         report = (await res.json()) as EntityImageReport;
         if (
           report.baseImages.length === 3 &&
-          report.baseImages.every(b => b.verdict.verdict !== 'unknown' || !b.base)
+          report.baseImages.every(
+            b => b.verdict.verdict !== 'unknown' || !b.base,
+          )
         ) {
           break;
         }
@@ -187,14 +200,17 @@ describe('base images recorded by real builders: buildah, and BuildKit provenanc
 
   const row = (image: string): BaseImageReport => {
     const found = report.baseImages.find(b => b.image === `${h}/${image}`);
-    if (!found) throw new Error(`no base row for ${image}: ${JSON.stringify(report)}`);
+    if (!found)
+      throw new Error(`no base row for ${image}: ${JSON.stringify(report)}`);
     return found;
   };
 
   it('buildah (OCI format) records the final FROM and the base manifest digest as annotations, inherits labels, nanosecond created, a history per step', async () => {
     const image = `${h}/shop/worker-oci:1.0`;
     const manifest = await skopeoInspect(image, { raw: true });
-    expect(manifest.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
+    expect(manifest.mediaType).toBe(
+      'application/vnd.oci.image.manifest.v1+json',
+    );
     expect(manifest.annotations).toEqual({
       'org.opencontainers.image.base.name': `${h}/base/runtime:1`,
       'org.opencontainers.image.base.digest': base1,
@@ -206,7 +222,10 @@ describe('base images recorded by real builders: buildah, and BuildKit provenanc
       'org.example.base': 'runtime',
       'org.opencontainers.image.title': 'worker',
     });
-    const history = config.history as Array<{ created_by: string; comment?: string }>;
+    const history = config.history as Array<{
+      created_by: string;
+      comment?: string;
+    }>;
     expect(history.at(-1)).toMatchObject({
       created_by: expect.stringContaining('COPY'),
       comment: `FROM ${h}/base/runtime:1`,
@@ -217,7 +236,9 @@ describe('base images recorded by real builders: buildah, and BuildKit provenanc
 
     // ...and the plugin reads exactly that.
     const container = report.containers.find(c => c.image === image)!;
-    expect(container.metadata?.created).toBe(new Date(config.created).toISOString());
+    expect(container.metadata?.created).toBe(
+      new Date(config.created).toISOString(),
+    );
     expect(container.metadata?.labels['io.buildah.version']).toBeDefined();
     const base = row('shop/worker-oci:1.0');
     expect(base.base).toMatchObject({
@@ -231,8 +252,12 @@ describe('base images recorded by real builders: buildah, and BuildKit provenanc
   });
 
   it('buildah (Docker format) records no base: the report says so', async () => {
-    const manifest = await skopeoInspect(`${h}/shop/worker-docker:1.0`, { raw: true });
-    expect(manifest.mediaType).toBe('application/vnd.docker.distribution.manifest.v2+json');
+    const manifest = await skopeoInspect(`${h}/shop/worker-docker:1.0`, {
+      raw: true,
+    });
+    expect(manifest.mediaType).toBe(
+      'application/vnd.docker.distribution.manifest.v2+json',
+    );
     expect(manifest.annotations).toBeUndefined();
     const base = row('shop/worker-docker:1.0');
     expect(base.base).toBeUndefined();
@@ -255,7 +280,11 @@ describe('base images recorded by real builders: buildah, and BuildKit provenanc
           attestation: api.attestations[0].digest,
           predicateType: 'https://slsa.dev/provenance/v1',
           determinedBy: 'build-steps',
-          dockerfile: { path: 'Dockerfile', line: 4, text: `FROM ${h}/base/runtime:1` },
+          dockerfile: {
+            path: 'Dockerfile',
+            line: 4,
+            text: `FROM ${h}/base/runtime:1`,
+          },
         },
       },
     });
@@ -265,12 +294,20 @@ describe('base images recorded by real builders: buildah, and BuildKit provenanc
 
     fs.mkdirSync(OUTPUT, { recursive: true });
     const browser = await launchChromium();
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const page = await browser.newPage({
+      viewport: { width: 1600, height: 1000 },
+    });
     try {
       await page.goto(`${backend.url}/catalog/default/component/builders`);
-      await page.getByRole('button', { name: 'Enter' }).click({ timeout: 60_000 });
-      await page.getByText('Base images', { exact: true }).click({ timeout: 30_000 });
-      const apiRow = page.getByRole('row').filter({ hasText: `${h}/shop/api:1.0` });
+      await page
+        .getByRole('button', { name: 'Enter' })
+        .click({ timeout: 60_000 });
+      await page
+        .getByText('Base images', { exact: true })
+        .click({ timeout: 30_000 });
+      const apiRow = page
+        .getByRole('row')
+        .filter({ hasText: `${h}/shop/api:1.0` });
       await apiRow.waitFor({ timeout: 60_000 });
       const text = (await apiRow.textContent()) ?? '';
       expect(text).toContain('base/runtime:1');
@@ -278,10 +315,14 @@ describe('base images recorded by real builders: buildah, and BuildKit provenanc
       expect(text).toContain(short(base2));
       expect(text).toContain('moved since the build');
       expect(text).toContain('Provenance');
-      expect(text).toContain("SLSA v1, final stage's base, from the build steps");
+      expect(text).toContain(
+        "SLSA v1, final stage's base, from the build steps",
+      );
       expect(text).toContain(`Dockerfile:4`);
       expect(text).toMatch(/Updated/i);
-      const ociRow = page.getByRole('row').filter({ hasText: `${h}/shop/worker-oci:1.0` });
+      const ociRow = page
+        .getByRole('row')
+        .filter({ hasText: `${h}/shop/worker-oci:1.0` });
       expect(await ociRow.textContent()).toContain('Annotation');
       expect(await ociRow.textContent()).toContain(short(base1));
       await page.screenshot({

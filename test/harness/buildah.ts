@@ -33,7 +33,9 @@ export interface Buildah {
 
 /** A buildah with its own vfs storage in a temp dir. */
 export function startBuildah(): Buildah {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'image-freshness-buildah-'));
+  const root = fs.mkdtempSync(
+    path.join(os.tmpdir(), 'image-freshness-buildah-'),
+  );
   const storage = [
     '--storage-driver',
     'vfs',
@@ -58,7 +60,9 @@ export function startBuildah(): Buildah {
     } catch (error) {
       const e = error as { stderr?: string; stdout?: string; message: string };
       throw new Error(
-        `buildah ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`,
+        `buildah ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${
+          e.stderr ?? ''
+        }`,
       );
     }
   };

@@ -45,7 +45,10 @@ export async function startFileServer(): Promise<FileServer> {
       res.writeHead(404).end('not found');
       return;
     }
-    const etag = `"${createHash('sha256').update(content).digest('hex').slice(0, 16)}"`;
+    const etag = `"${createHash('sha256')
+      .update(content)
+      .digest('hex')
+      .slice(0, 16)}"`;
     if (etags && req.headers['if-none-match'] === etag) {
       answer(304);
       res.writeHead(304, { etag }).end();
