@@ -29,7 +29,7 @@ import {
   Platform,
   PushAuth,
   pushBuilt,
-  putManifest,
+  putIndex,
   sha256,
 } from './images';
 
@@ -605,21 +605,12 @@ export async function pushBuildKitIndex(
     });
     pushed.statements.push(spec.statement ? undefined : statementObject);
   }
-  const index = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MEDIA_TYPES.index,
-      manifests: entries,
-    }),
-  );
-  pushed.digest = sha256(index);
-  await putManifest(
+  pushed.digest = await putIndex(
     registryUrl,
     repository,
     tag,
-    MEDIA_TYPES.index,
-    index,
-    pushed.digest,
+    entries,
+    undefined,
     auth,
   );
   return pushed;

@@ -141,14 +141,32 @@ export async function pushIndex(
     }
   }
 
+  const digest = await putIndex(
+    registryUrl,
+    repository,
+    tag,
+    entries,
+    options.annotations,
+    options.auth,
+  );
+  return { digest, manifests };
+}
+
+/** PUTs an OCI index of `entries` (descriptors) under `tag`; returns its digest. */
+export async function putIndex(
+  registryUrl: string,
+  repository: string,
+  tag: string,
+  entries: object[],
+  annotations?: Record<string, string>,
+  auth?: PushAuth,
+): Promise<string> {
   const index = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
       mediaType: MEDIA_TYPES.index,
       manifests: entries,
-      ...(options.annotations
-        ? { annotations: sorted(options.annotations) }
-        : {}),
+      ...(annotations ? { annotations: sorted(annotations) } : {}),
     }),
   );
   const digest = sha256(index);
@@ -159,9 +177,9 @@ export async function pushIndex(
     MEDIA_TYPES.index,
     index,
     digest,
-    options.auth,
+    auth,
   );
-  return { digest, manifests };
+  return digest;
 }
 
 /** Deletes a manifest by digest (the registry refuses deletes by tag). */
@@ -234,7 +252,7 @@ function buildAttestation(
   ]);
 }
 
-export function buildManifest(
+function buildManifest(
   config: object,
   layers: Array<{
     mediaType: string;
@@ -274,7 +292,7 @@ export function buildManifest(
   };
 }
 
-export function toPushed(image: BuiltImage): PushedImage {
+function toPushed(image: BuiltImage): PushedImage {
   return {
     digest: image.digest,
     configDigest: image.configDigest,
@@ -337,7 +355,7 @@ async function pushBlob(
   });
 }
 
-export async function putManifest(
+async function putManifest(
   registryUrl: string,
   repository: string,
   reference: string,
@@ -435,7 +453,7 @@ export function sha256(data: Buffer): string {
 }
 
 /** A copy with keys in sorted order, as Go's encoding/json writes maps. */
-export function sorted(record: Record<string, string>): Record<string, string> {
+function sorted(record: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
     Object.keys(record)
       .sort()
