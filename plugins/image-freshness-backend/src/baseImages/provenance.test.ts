@@ -69,7 +69,7 @@ describe('BuildKit provenance, as documented in slsa-definitions.md', () => {
     ).toBeUndefined();
   });
 
-  it('takes the one image of a mode=min build, leaving out the gateway frontend's own image, for v0.2 and v1', () => {
+  it("takes the one image of a mode=min build, leaving out the gateway frontend's own image, for v0.2 and v1", () => {
     for (const version of ['v0.2', 'v1'] as const) {
       const s = provenanceStatement(
         {
