@@ -132,11 +132,7 @@ function splitReference(ref: string): {
   if (name.startsWith('docker.io/') && name.split('/').length === 2) {
     name = `docker.io/library/${name.slice('docker.io/'.length)}`;
   }
-  const familiar = name.startsWith('docker.io/library/')
-    ? name.slice('docker.io/library/'.length)
-    : name.startsWith('docker.io/')
-    ? name.slice('docker.io/'.length)
-    : name;
+  const familiar = name.replace(/^docker\.io\/(library\/)?/, '');
   if (!tag && !digest) tag = 'latest';
   return { familiar, full: name, tag, digest };
 }
@@ -211,12 +207,13 @@ function llbDefinition(
   const context = () => source('local://context');
   const stages: Array<LlbNode | undefined> = [];
   for (const stage of spec.stages ?? []) {
-    let root: LlbNode | undefined =
-      stage.from === 'scratch'
-        ? undefined
-        : 'image' in stage.from
-        ? image(stage.from.image, stage.line)
-        : stages[stage.from.stage];
+    let root: LlbNode | undefined;
+    if (stage.from !== 'scratch') {
+      root =
+        'image' in stage.from
+          ? image(stage.from.image, stage.line)
+          : stages[stage.from.stage];
+    }
     for (const step of stage.steps ?? []) {
       if ('run' in step) {
         root = {
@@ -234,12 +231,9 @@ function llbDefinition(
         continue;
       }
       const from = step.from ?? 'context';
-      const src =
-        from === 'context'
-          ? context()
-          : 'stage' in from
-          ? stages[from.stage]
-          : image(from.image);
+      let src: LlbNode | undefined;
+      if (from === 'context') src = context();
+      else src = 'stage' in from ? stages[from.stage] : image(from.image);
       const copy = { src: step.copy, dest: step.copy };
       if (step.link || !root) {
         const copied: LlbNode = {
@@ -571,9 +565,7 @@ export async function pushBuildKitIndex(
       spec.statement ?? Buffer.from(JSON.stringify(statementObject));
     const predicateType =
       spec.predicateTypeAnnotation === undefined
-        ? spec.version === 'v1'
-          ? SLSA_V1
-          : SLSA_V02
+        ? { v1: SLSA_V1, 'v0.2': SLSA_V02 }[spec.version]
         : spec.predicateTypeAnnotation;
     const attestation = attestationManifest(
       statement,
