@@ -153,8 +153,10 @@ describe('base images from BuildKit provenance (real registry, attestation index
       });
       expect(workerBase.verdict.verdict).toBe('current');
 
-      // Each attestation and statement was read once.
+      // Each attestation and statement was read once; the index twice (the
+      // image's metadata, then its attestation): 3 requests per new digest.
       await settle();
+      expect(requests(`/manifests/${api.digest}`)).toHaveLength(2);
       for (const a of [...api.attestations, ...worker.attestations]) {
         expect(requests(`/manifests/${a.digest}`)).toHaveLength(1);
         expect(requests(`/blobs/${a.statement}`)).toHaveLength(1);
@@ -176,6 +178,7 @@ describe('base images from BuildKit provenance (real registry, attestation index
       });
       expect(bases[`${h}/pv/api:1.0`].verdict.verdict).toBe('rebuild-due');
       await settle();
+      expect(requests(`/manifests/${api.digest}`)).toHaveLength(2);
       for (const a of [...api.attestations, ...worker.attestations]) {
         expect(requests(`manifests/${a.digest}`)).toHaveLength(1);
         expect(requests(`blobs/${a.statement}`)).toHaveLength(1);
