@@ -10,8 +10,8 @@ started=$(date +%s)
 echo "node $(node --version), npm $(npm --version), $(nproc) cores"
 
 # Debian packages: the real servers the tests run (see test/README.md).
-DEBIAN_PACKAGES="docker-registry skopeo prometheus apache2-utils chromium postgresql faketime"
-needed_binaries="docker-registry skopeo prometheus htpasswd chromium faketime"
+DEBIAN_PACKAGES="docker-registry skopeo prometheus apache2-utils chromium postgresql faketime buildah"
+needed_binaries="docker-registry skopeo prometheus htpasswd chromium faketime buildah"
 missing=""
 for binary in $needed_binaries; do
   command -v "$binary" >/dev/null 2>&1 || missing="$missing $binary"
