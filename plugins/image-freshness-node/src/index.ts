@@ -10,3 +10,4 @@ export * from './registryCredentials';
 export * from './vulnerabilityScanners';
 export * from './features';
 export * from './config';
+export * from './permissions';
