@@ -16,6 +16,8 @@ import type { JsonObject } from '@backstage/types';
 import imageFreshnessPlugin from 'backstage-plugin-image-freshness-backend';
 import type { EntityImageReport } from 'backstage-plugin-image-freshness-common';
 import request from 'supertest';
+import { pushImage } from './images';
+import { startRegistry, TestRegistry } from './registry';
 
 /** A backend started by {@link startCredentialBackend}. */
 export interface CredentialBackend {
@@ -56,16 +58,21 @@ function recordingLogger(
   };
 }
 
-/**
- * Starts the core plugin with `features` (the modules under test), `config` as the root config
- * and `entities` components (`app-1`, `app-2`...), each annotated with all of `images`.
- */
-export async function startCredentialBackend(options: {
+/** What {@link startCredentialBackend} starts. */
+export interface CredentialBackendOptions {
   features: BackendFeature[];
   config: JsonObject;
   images: string[];
   entities?: number;
-}): Promise<CredentialBackend> {
+}
+
+/**
+ * Starts the core plugin with `features` (the modules under test), `config` as the root config
+ * and `entities` components (`app-1`, `app-2`...), each annotated with all of `images`.
+ */
+export async function startCredentialBackend(
+  options: CredentialBackendOptions,
+): Promise<CredentialBackend> {
   const lines: string[] = [];
   const count = options.entities ?? 5;
   const entities = Array.from({ length: count }, (_, i) => ({
@@ -131,4 +138,160 @@ export async function startCredentialBackend(options: {
       (await request(backend.server).get('/api/image-freshness/metrics')).text,
     stop: () => backend.stop(),
   };
+}
+
+/** Starts a {@link CredentialBackend}, runs `use` with it, and stops it however `use` ends. */
+export async function withCredentialBackend<T>(
+  options: CredentialBackendOptions,
+  use: (backend: CredentialBackend) => Promise<T>,
+): Promise<T> {
+  const backend = await startCredentialBackend(options);
+  try {
+    return await use(backend);
+  } finally {
+    await backend.stop();
+  }
+}
+
+/** A registry behind Basic auth that a cloud stand-in's mints are to unlock. */
+export interface MintingRegistry {
+  registry: TestRegistry;
+  /** `HOST/REPOSITORY:1.0` of each pushed image, in order */
+  images: string[];
+  digests: string[];
+  /** the password the registry starts with, given to nobody but the test's pushes */
+  initialPassword: string;
+  /** from now on the registry takes only `password` (for the user it was started with) */
+  acceptOnly(password: string): Promise<void>;
+  /** how the registry answers `GET /v2/` with the user and `password` */
+  v2Status(password: string): Promise<number>;
+}
+
+/**
+ * Starts a real registry behind Basic auth for `username` with a password nobody is given, and
+ * pushes `REPOSITORY:1.0` for each of `repositories` (built at `created`, if given): a stand-in
+ * that mints calls {@link MintingRegistry.acceptOnly}, so the registry takes exactly the newest
+ * minted credential.
+ */
+export async function startMintingRegistry(options: {
+  username: string;
+  repositories: Array<string | { repository: string; created: string }>;
+}): Promise<MintingRegistry> {
+  const { username } = options;
+  const auth = { username, password: 'initial-password-nobody-is-given' };
+  const registry = await startRegistry({ basicAuth: auth });
+  const digests: string[] = [];
+  const images: string[] = [];
+  for (const entry of options.repositories) {
+    const { repository, created } =
+      typeof entry === 'string'
+        ? { repository: entry, created: undefined }
+        : entry;
+    const pushed = await pushImage(
+      registry.url,
+      repository,
+      '1.0',
+      created ? { created } : {},
+      auth,
+    );
+    digests.push(pushed.digest);
+    images.push(`${registry.host}/${repository}:1.0`);
+  }
+  return {
+    registry,
+    images,
+    digests,
+    initialPassword: auth.password,
+    acceptOnly: password => registry.acceptOnly({ username, password }),
+    v2Status: async password => {
+      const basic = Buffer.from(`${username}:${password}`).toString('base64');
+      const answer = await fetch(`${registry.url}/v2/`, {
+        headers: { authorization: `Basic ${basic}` },
+      });
+      await answer.arrayBuffer();
+      return answer.status;
+    },
+  };
+}
+
+/** Each container's digest and error, to compare a report with what was pushed. */
+export function digestsAndErrors(report: EntityImageReport) {
+  return report.containers.map(c => [c.metadata?.digest, c.error]);
+}
+
+/**
+ * The scenario of a module whose tokens are fresh for 2 s past the core's renewal margin: the
+ * first refresh resolves every image with one token (`checkFirst` says what the stand-in saw),
+ * the registry takes that token and not its initial password; 2.5 s later the next refresh
+ * mints again (`checkSecond`) and the registry takes the new token and not the old. No log line
+ * or report shows any of `secrets()`.
+ */
+export async function expectRenewalInsideMargin(options: {
+  backend: CredentialBackendOptions;
+  registry: MintingRegistry;
+  /** the registry passwords minted so far, oldest first */
+  minted: () => string[];
+  checkFirst: () => void;
+  checkSecond: () => void;
+  /** every secret the stand-in handed out */
+  secrets: () => string[];
+}) {
+  const { registry, minted } = options;
+  const expected = registry.digests.map(digest => [digest, undefined]);
+  await withCredentialBackend(options.backend, async backend => {
+    const first = await backend.resolve();
+    expect(digestsAndErrors(first)).toEqual(expected);
+    options.checkFirst();
+    expect(await registry.v2Status(minted()[0])).toBe(200);
+    expect(await registry.v2Status(registry.initialPassword)).toBe(401);
+
+    await new Promise(r => setTimeout(r, 2500));
+    const second = await backend.resolve();
+    expect(digestsAndErrors(second)).toEqual(expected);
+    options.checkSecond();
+    const [old, renewed] = minted();
+    expect(await registry.v2Status(renewed)).toBe(200);
+    expect(await registry.v2Status(old)).toBe(401);
+
+    const everything = [
+      ...backend.logs(),
+      JSON.stringify(first),
+      JSON.stringify(second),
+    ].join('\n');
+    for (const secret of options.secrets()) {
+      expect(everything).not.toContain(secret);
+    }
+  });
+}
+
+/**
+ * A module installed without its config section adds nothing: the image on `host` is asked
+ * for anonymously and refused (AUTHENTICATION saying no credentials are configured), and the
+ * stand-in's count of requests (`asked`) does not move.
+ */
+export async function expectNothingWithoutConfig(options: {
+  features: BackendFeature[];
+  image: string;
+  host: string;
+  asked: () => number;
+}) {
+  const before = options.asked();
+  await withCredentialBackend(
+    {
+      features: options.features,
+      config: {},
+      images: [options.image],
+      entities: 1,
+    },
+    async backend => {
+      const report = await backend.resolve();
+      expect(report.containers[0].error).toMatchObject({
+        class: 'AUTHENTICATION',
+        message: expect.stringContaining(
+          `no credentials are configured for ${options.host}`,
+        ),
+      });
+      expect(options.asked()).toBe(before);
+    },
+  );
 }
