@@ -3,9 +3,9 @@
  * stand-in in front of it) with two images, the managed identity stand-in the real
  * @azure/identity is pointed at, and the backend configuration for this module.
  */
-import { startMintingRegistry } from '@internal/test/harness/credentialBackend';
+import { startMintingRegistry } from '@internal/test/harness/mintingRegistry';
 import { ACR_REFRESH_TOKEN_USER } from '../src/AcrCredentialProvider';
-import { startAcrStandIn } from './acrStandIn';
+import { startAcrStandIn } from '@internal/test/harness/acrStandIn';
 
 export const TENANT = '72f988bf-0000-0000-0000-000000000001';
 

@@ -1,12 +1,14 @@
 import {
   CredentialBackendOptions,
   expectNothingWithoutConfig,
-  MintingRegistry,
-  startMintingRegistry,
   withCredentialBackend,
 } from '@internal/test/harness/credentialBackend';
+import {
+  MintingRegistry,
+  startMintingRegistry,
+} from '@internal/test/harness/mintingRegistry';
 import type { EntityImageReport } from 'backstage-plugin-image-freshness-common';
-import { EcrStandIn, startEcrStandIn } from '../test/ecrStandIn';
+import { EcrStandIn, startEcrStandIn } from '@internal/test/harness/ecrStandIn';
 import { imageFreshnessModuleEcr } from './module';
 
 jest.setTimeout(120_000);

@@ -2,7 +2,7 @@
  * The test's registry (accepting only the newest access token the metadata stand-in minted)
  * with two images, and the backend configuration that sends its host to this module.
  */
-import { startMintingRegistry } from '@internal/test/harness/credentialBackend';
+import { startMintingRegistry } from '@internal/test/harness/mintingRegistry';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
