@@ -121,17 +121,23 @@ export function credentialsFromProviders(options: {
     credentials?: RegistryCredentials,
   ) => {
     const refusedAnswer = credentials && JSON.stringify(credentials);
+    /** Whether a key's answers are for this registry, and for the refused request's repository. */
+    const place = (key: string) => {
+      const [, keyRegistry, keyRepository] = key.split('\n');
+      return {
+        registry: keyRegistry === registry,
+        request: keyRepository === '' || keyRepository === (repository ?? ''),
+      };
+    };
     let dropped = 0;
+    // a fresh answer for the refused request is (being) minted already
     let replaced = false;
     for (const [key, entry] of answers) {
-      const [, keyRegistry, keyRepository] = key.split('\n');
-      if (keyRegistry !== registry) continue;
+      const where = place(key);
+      if (!where.registry) continue;
       const current = entry.answer && JSON.stringify(entry.answer.credentials);
-      const forRequest =
-        keyRepository === '' || keyRepository === (repository ?? '');
       if (refusedAnswer && current !== refusedAnswer) {
-        // another answer (being) minted since the refused one was given
-        if (forRequest) replaced = true;
+        replaced ||= where.request;
         continue;
       }
       if (entry.afterRefusal) continue;
@@ -139,15 +145,10 @@ export function credentialsFromProviders(options: {
       refusedKeys.add(key);
       dropped += 1;
     }
+    // dropped by an earlier refusal: minted again at the next lookup
     for (const key of refusedKeys) {
-      // dropped by an earlier refusal, to be minted again at the next lookup
-      const [, keyRegistry, keyRepository] = key.split('\n');
-      if (
-        keyRegistry === registry &&
-        (keyRepository === '' || keyRepository === (repository ?? ''))
-      ) {
-        replaced = true;
-      }
+      const where = place(key);
+      replaced ||= where.registry && where.request;
     }
     if (dropped > 0) {
       logger.info('Registry refused provided credentials; minting again', {
