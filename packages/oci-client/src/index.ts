@@ -41,6 +41,7 @@ export type {
   BasicCredentials,
   BearerCredentials,
   CredentialSource,
+  CredentialsRefused,
   DockerConfig,
   DockerConfigAuth,
   IdentityTokenCredentials,

@@ -11,3 +11,4 @@ export * from './vulnerabilityScanners';
 export * from './features';
 export * from './config';
 export * from './baseImageFacts';
+export * from './permissions';

@@ -107,11 +107,11 @@ export async function createCoreFeatures(options: {
     config,
     hosts,
     credentials,
+    // a refusal of minted credentials has them minted again (once), and the
+    // refused request is tried once more with them
+    credentialsRefused: (registry, repository, refused) =>
+      provided?.refused(registry, repository, refused) ?? false,
     observer: event => {
-      // a refusal of minted credentials has them minted again (once)
-      if (event.status === 401 && event.kind !== 'ping') {
-        provided?.refused(event.registry);
-      }
       metrics.observeRegistryRequest({
         host: event.host,
         method: event.method,
