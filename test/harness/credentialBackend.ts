@@ -164,6 +164,22 @@ export function digestsAndErrors(report: EntityImageReport) {
  * mints again (`checkSecond`) and the registry takes the new token and not the old. No log line
  * or report shows any of `secrets()`.
  */
+/**
+ * A token the renewal tests mint stays this long outside the core's renewal
+ * margin (5 minutes before expiry): long enough for a first refresh to finish
+ * on a loaded 2-core machine (a 2 s window was not), after which the test
+ * waits it out with {@link waitOutRenewalWindow}.
+ */
+export const RENEWAL_WINDOW_SECONDS = 10;
+
+/** The lifetime to give a token that should be renewed after {@link RENEWAL_WINDOW_SECONDS}. */
+export const RENEWED_TOKEN_LIFETIME_SECONDS = 5 * 60 + RENEWAL_WINDOW_SECONDS;
+
+/** Waits until a token minted with {@link RENEWED_TOKEN_LIFETIME_SECONDS} is inside the renewal margin. */
+export function waitOutRenewalWindow(): Promise<void> {
+  return new Promise(r => setTimeout(r, RENEWAL_WINDOW_SECONDS * 1000 + 500));
+}
+
 export async function expectRenewalInsideMargin(options: {
   backend: CredentialBackendOptions;
   registry: MintingRegistry;
@@ -183,7 +199,7 @@ export async function expectRenewalInsideMargin(options: {
     expect(await registry.v2Status(minted()[0])).toBe(200);
     expect(await registry.v2Status(registry.initialPassword)).toBe(401);
 
-    await new Promise(r => setTimeout(r, 2500));
+    await waitOutRenewalWindow();
     const second = await backend.resolve();
     expect(digestsAndErrors(second)).toEqual(expected);
     options.checkSecond();

@@ -1,6 +1,7 @@
 import {
   expectNothingWithoutConfig,
   expectRenewalInsideMargin,
+  RENEWED_TOKEN_LIFETIME_SECONDS,
 } from '@internal/test/harness/credentialBackend';
 import { startAcrParts, TENANT } from '../test/parts';
 import { imageFreshnessModuleAzure } from './module';
@@ -12,7 +13,9 @@ describe('ACR credentials from a managed identity', () => {
   let parts: Awaited<ReturnType<typeof startAcrParts>>;
   beforeAll(async () => {
     // fresh for 2 s: the core asks again 5 minutes before expiry
-    parts = await startAcrParts({ expiresInSeconds: 5 * 60 + 2 });
+    parts = await startAcrParts({
+      expiresInSeconds: RENEWED_TOKEN_LIFETIME_SECONDS,
+    });
   });
   afterAll(() => parts?.stop());
 

@@ -2,6 +2,8 @@ import {
   CredentialBackendOptions,
   expectNothingWithoutConfig,
   withCredentialBackend,
+  RENEWED_TOKEN_LIFETIME_SECONDS,
+  waitOutRenewalWindow,
 } from '@internal/test/harness/credentialBackend';
 import {
   MintingRegistry,
@@ -231,8 +233,8 @@ describe('ECR credentials the registry stops taking', () => {
 describe('ECR credentials, tokens about to expire', () => {
   let parts: Awaited<ReturnType<typeof startParts>>;
   beforeAll(async () => {
-    // fresh for 2 s: the core mints again 5 minutes before expiry
-    parts = await startParts(5 * 60 + 2);
+    // the core mints again 5 minutes before expiry
+    parts = await startParts(RENEWED_TOKEN_LIFETIME_SECONDS);
   });
   afterAll(() => parts?.stop());
 
@@ -242,7 +244,7 @@ describe('ECR credentials, tokens about to expire', () => {
       const first = await backend.resolve();
       expect(first.containers[0].metadata?.digest).toBe(parts.digests.api);
       expect(standIn.minted()).toHaveLength(1);
-      await new Promise(r => setTimeout(r, 2500));
+      await waitOutRenewalWindow();
       const second = await backend.resolve();
       expect(second.containers[0].error).toBeUndefined();
       expect(second.containers[0].metadata?.digest).toBe(parts.digests.api);

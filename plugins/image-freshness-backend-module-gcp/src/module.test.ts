@@ -1,6 +1,7 @@
 import {
   expectNothingWithoutConfig,
   expectRenewalInsideMargin,
+  RENEWED_TOKEN_LIFETIME_SECONDS,
 } from '@internal/test/harness/credentialBackend';
 import { startGoogleParts } from '../test/parts';
 import { imageFreshnessModuleGcp } from './module';
@@ -12,7 +13,9 @@ describe('Artifact Registry and GCR credentials from the metadata server', () =>
   let parts: Awaited<ReturnType<typeof startGoogleParts>>;
   beforeAll(async () => {
     // fresh for 2 s: the core asks again 5 minutes before expiry
-    parts = await startGoogleParts({ expiresInSeconds: 5 * 60 + 2 });
+    parts = await startGoogleParts({
+      expiresInSeconds: RENEWED_TOKEN_LIFETIME_SECONDS,
+    });
   });
   afterAll(() => parts?.stop());
 

@@ -2,10 +2,11 @@ import type {
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { NotAllowedError } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { imageFreshnessKargoWarehousesReadPermission } from 'backstage-plugin-image-freshness-common';
-import type { BaseImageFacts } from 'backstage-plugin-image-freshness-node';
+import {
+  requirePermission,
+  type BaseImageFacts,
+} from 'backstage-plugin-image-freshness-node';
 import express from 'express';
 import Router from 'express-promise-router';
 import type { KargoConfig } from './config';
@@ -28,20 +29,11 @@ export function createKargoRouter(options: {
   const { httpAuth, permissions, facts, config } = options;
   const router = Router();
   router.get('/kargo/warehouses', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
+    await requirePermission({ httpAuth, permissions }, req, {
+      permission: imageFreshnessKargoWarehousesReadPermission,
+      what: 'Reading the Kargo Warehouses',
+      allowServices: true,
     });
-    if (credentials.principal.type === 'user') {
-      const [decision] = await permissions.authorize(
-        [{ permission: imageFreshnessKargoWarehousesReadPermission }],
-        { credentials },
-      );
-      if (decision.result === AuthorizeResult.DENY) {
-        throw new NotAllowedError(
-          `Reading the Kargo Warehouses needs a service token or the ${imageFreshnessKargoWarehousesReadPermission.name} permission`,
-        );
-      }
-    }
     const { warehouses, skipped } = buildWarehouses({
       uses: await facts.listImageUses(),
       policyFor: repository => facts.trackingPolicyFor(repository),

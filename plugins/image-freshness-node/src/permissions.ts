@@ -38,6 +38,8 @@ export async function requirePermission(
     permission: BasicPermission;
     /** what the route does, for the 403's message: `Reading the health probes` */
     what: string;
+    /** Lets any service token through unasked (routes a CI job or GitOps tool reads); users still need the permission. */
+    allowServices?: boolean;
   },
 ): Promise<
   BackstageCredentials<BackstageUserPrincipal | BackstageServicePrincipal>
@@ -45,13 +47,18 @@ export async function requirePermission(
   const credentials = await services.httpAuth.credentials(req, {
     allow: ['user', 'service'],
   });
+  if (check.allowServices && credentials.principal.type === 'service') {
+    return credentials;
+  }
   const [decision] = await services.permissions.authorize(
     [{ permission: check.permission }],
     { credentials },
   );
   if (decision.result === AuthorizeResult.DENY) {
     throw new NotAllowedError(
-      `${check.what} needs the ${check.permission.name} permission`,
+      `${check.what} needs ${
+        check.allowServices ? 'a service token or ' : ''
+      }the ${check.permission.name} permission`,
     );
   }
   return credentials;
