@@ -544,7 +544,7 @@ describe('faults: the backend stays up, serves the last good data, classifies th
       expected: { api: 'SERVER_ERROR', worker: 'SERVER_ERROR' },
     });
     expect(containersOf(failing, 'worker')[0].error?.message).toMatch(
-      /could not be reached.*ECONNREFUSED/,
+      /Could not reach .*ECONNREFUSED/,
     );
     expect(registryProxy.requests().map(r => r.fault)[0]).toBe('respond');
   });
