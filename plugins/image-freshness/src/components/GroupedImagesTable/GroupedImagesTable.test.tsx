@@ -219,6 +219,6 @@ describe('GroupedImagesTable', () => {
     await userEvent.click(screen.getByRole('columnheader', { name: /Image/ }));
     await waitFor(() => expect(bodyRows()).toHaveLength(25));
     expect(bodyRows()[0].textContent).toContain('service-0:1.0');
-    expect(bodyRows()[1].textContent).toContain('service-1:1.1');
+    expect(bodyRows()[1].textContent).toContain('service-0:1.40');
   });
 });
