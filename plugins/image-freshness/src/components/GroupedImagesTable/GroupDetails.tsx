@@ -130,7 +130,7 @@ export function GroupDetails(props: {
         </section>
       ) : null}
       <Members group={group} />
-      <section aria-label="Image">
+      <section aria-label="Image facts">
         <KeyValues title="Image" values={facts} empty={lead.freshness.reason} />
         <Flex gap="2" align="center" mt="2">
           <Text variant="body-small" color="secondary">

@@ -136,7 +136,7 @@ describe('ImageFreshnessContent', () => {
     expect(cronJob.getByText('build time unknown')).toBeInTheDocument();
     expect(cronJob.getByText('no pods')).toBeInTheDocument();
 
-    const broken = rowWith('debugger-7z2zv');
+    const broken = rowWith('ephemeral container debugger-7z2zv');
     expect(
       broken.getByText('ephemeral container debugger-7z2zv'),
     ).toBeInTheDocument();
@@ -383,9 +383,7 @@ describe('ImageFreshnessContent', () => {
       )} ms`,
     );
     // 500 pods without controllers: 500 rows, paged
-    expect(
-      screen.getByText(/1 - 25 of 500|1-25 of 500|of 500/),
-    ).toBeInTheDocument();
+    expect(screen.getAllByText(/of 500/).length).toBeGreaterThan(0);
     // 25 rows on the page, not 500 in the document
     expect(screen.getAllByRole('row').length).toBeLessThan(40);
     // 12 bars at most, the rest counted
