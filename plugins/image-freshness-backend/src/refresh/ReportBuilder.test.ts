@@ -159,40 +159,31 @@ describe('ReportBuilder', () => {
       info: {},
       refreshedAt: NOW,
       sourceErrors: [],
-      containers: [
-        {
-          key: 'annotation/0',
-          container: 'annotation',
-          workload: { kind: 'Annotation', name: 'api' },
-          image: 'r/multi:1',
-          platform: 'linux/amd64',
-          outcome: { digest: INDEX, resolvedAt: NOW },
-        },
-        {
-          key: 'annotation/1',
-          container: 'annotation',
-          workload: { kind: 'Annotation', name: 'api' },
-          image: 'r/api:1',
-          platform: 'linux/amd64',
-          outcome: { digest: DIGEST, resolvedAt: NOW },
-        },
-        {
-          key: 'annotation/2',
-          container: 'annotation',
-          workload: { kind: 'Annotation', name: 'api' },
-          image: 'r/Bad Name:1',
-          platform: 'linux/amd64',
-          outcome: {
-            error: {
-              class: 'INVALID_REQUEST',
-              message: 'r/Bad Name:1: invalid reference',
-              advice:
-                'Fix the image reference or the annotation that declares it.',
-              at: NOW.toISOString(),
+      containers: (
+        [
+          ['r/multi:1', { digest: INDEX, resolvedAt: NOW }],
+          ['r/api:1', { digest: DIGEST, resolvedAt: NOW }],
+          [
+            'r/Bad Name:1',
+            {
+              error: {
+                class: 'INVALID_REQUEST',
+                message: 'r/Bad Name:1: invalid reference',
+                advice:
+                  'Fix the image reference or the annotation that declares it.',
+                at: NOW.toISOString(),
+              },
             },
-          },
-        },
-      ],
+          ],
+        ] as const
+      ).map(([image, outcome], i) => ({
+        key: `annotation/${i}`,
+        container: 'annotation',
+        workload: { kind: 'Annotation' as const, name: 'api' },
+        image,
+        platform: 'linux/amd64',
+        outcome,
+      })),
     });
     const report = await builder(true).build(entity());
     const byImage = Object.fromEntries(
