@@ -166,7 +166,7 @@ function useColumns(
     const expander: ColumnConfig<TableRow> = {
       id: 'expand',
       label: 'Details',
-      header: undefined,
+      width: 56,
       cell: ({ group }) => {
         const open = expanded.has(group.id);
         const name =
@@ -202,6 +202,7 @@ function useColumns(
       {
         id: 'digest',
         label: 'Digest',
+        width: 140,
         cell: ({ group }) => (
           <Cell>
             <DigestText digest={tagDigest(group.lead)} label="tag digest" />
@@ -211,6 +212,7 @@ function useColumns(
       {
         id: 'built',
         label: 'Built',
+        width: 130,
         isSortable: true,
         cell: ({ group }) => (
           <Cell>
@@ -228,6 +230,7 @@ function useColumns(
       {
         id: 'verdict',
         label: 'Verdict',
+        defaultWidth: '1.2fr',
         isSortable: true,
         cell: ({ group }) => (
           <Cell>
@@ -245,6 +248,7 @@ function useColumns(
     const pods: ColumnConfig<TableRow> = {
       id: 'pods',
       label: 'Pods',
+      width: 130,
       isSortable: true,
       cell: ({ group }) => (
         <Cell>
