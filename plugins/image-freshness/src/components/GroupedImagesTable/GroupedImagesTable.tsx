@@ -165,8 +165,8 @@ function useColumns(
   return useMemo(() => {
     const expander: ColumnConfig<TableRow> = {
       id: 'expand',
-      label: 'Details',
-      width: 56,
+      label: 'More',
+      width: 72,
       cell: ({ group }) => {
         const open = expanded.has(group.id);
         const name =
@@ -216,7 +216,7 @@ function useColumns(
         isSortable: true,
         cell: ({ group }) => (
           <Cell>
-            <span style={{ whiteSpace: 'nowrap' }}>
+            <span>
               <RelativeTime
                 time={group.lead.metadata?.created}
                 fallback={
