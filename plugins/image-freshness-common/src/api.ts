@@ -25,9 +25,19 @@ export interface Platform {
 
 /** Immutable facts about an image, keyed by its manifest digest. @public */
 export interface ImageMetadata {
-  /** Digest of the image manifest (the chosen platform's manifest). */
+  /**
+   * Digest of the image manifest (the chosen platform's manifest).
+   *
+   * @deprecated Use the container's `platformDigest` (this digest) and
+   * `digest` (the tag's digest); removed in the next release.
+   */
   digest: string;
-  /** Digest of the index (manifest list) the tag points at, when multi-arch. */
+  /**
+   * Digest of the index (manifest list) the tag points at, when multi-arch.
+   *
+   * @deprecated Use the container's `digest`, the tag's digest for every
+   * image; removed in the next release.
+   */
   indexDigest?: string;
   mediaType: string;
   /** ISO 8601; absent when the image records no build time. */
@@ -87,6 +97,14 @@ export interface ContainerReport {
   tag?: string;
   /** The digest that really runs (pods only). */
   runningDigest?: string;
+  /**
+   * The tag's digest: what the tag points at, as pods' `imageID`, `/metrics`,
+   * `docker pull` and `crane digest` show it (the index digest of a
+   * multi-arch image). Absent until resolved.
+   */
+  digest?: string;
+  /** For a multi-arch image: the digest of the chosen platform's manifest (`metadata.platform`), the one the metadata describes. */
+  platformDigest?: string;
   metadata?: ImageMetadata;
   freshness: Verdict<FreshnessVerdict>;
   /** Vulnerabilities of the image, when a scanner is available and has scanned it. */
