@@ -50,22 +50,24 @@ describe('migrations', () => {
     const knex = await databases.init('SQLITE_3');
     const runs = countMigrationRuns(knex);
     const database = { getClient: async () => knex };
+    const directory = resolvePackagePath(
+      'backstage-plugin-image-freshness-backend',
+      'migrations',
+    );
+    // migrations not applied, whichever is the newest
+    const pending = async () => (await knex.migrate.list({ directory }))[1];
     await migratedClient(database);
     await migratedClient(database);
     expect(runs()).toBe(1);
-    await knex.migrate.down({
-      directory: resolvePackagePath(
-        'backstage-plugin-image-freshness-backend',
-        'migrations',
-      ),
-    });
-    expect(await knex.schema.hasTable('entity_refresh_queue')).toBe(false);
+    expect(await pending()).toHaveLength(0);
+    await knex.migrate.down({ directory });
+    expect(await pending()).toHaveLength(1);
     // the memo still answers until it is told
     await migratedClient(database);
-    expect(await knex.schema.hasTable('entity_refresh_queue')).toBe(false);
+    expect(await pending()).toHaveLength(1);
     forgetMigrations(knex);
     await migratedClient(database);
-    expect(await knex.schema.hasTable('entity_refresh_queue')).toBe(true);
+    expect(await pending()).toHaveLength(0);
     // the down took the lock once too: the second up is the third run
     expect(runs()).toBe(3);
   });
