@@ -231,6 +231,8 @@ export interface KubernetesStandIn {
    * 410 Expired.
    */
   expireContinueTokens(): void;
+  /** Expires every continue token once `pages` more list pages have been answered. */
+  expireContinueTokensAfter(pages: number): void;
   /** Closes the server and its connections. */
   stop(): Promise<void>;
 }
@@ -252,6 +254,12 @@ export async function startKubernetesStandIn(
   let recorded: RecordedRequest[] = [];
   // Earlier states of the cluster, by resourceVersion, for continue tokens.
   let snapshots = new Map<number, KubernetesObject[]>();
+  let expireAfterPages: number | undefined;
+  const expire = () => {
+    // as if other writes moved the cluster on and etcd compacted
+    resourceVersion += 1000;
+    snapshots = new Map([[resourceVersion, objects]]);
+  };
 
   const setObjects = (next: KubernetesObject[]) => {
     objects = structuredClone(next);
@@ -421,6 +429,10 @@ export async function startKubernetesStandIn(
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
       .filter(o => startAfter === undefined || o.key > startAfter);
     const page = limit > 0 ? matching.slice(0, limit) : matching;
+    if (expireAfterPages !== undefined && --expireAfterPages <= 0) {
+      expireAfterPages = undefined;
+      setImmediate(expire);
+    }
     const more = page.length < matching.length;
     answer(200, {
       kind: `${type.kind}List`,
@@ -464,10 +476,9 @@ export async function startKubernetesStandIn(
       for (const r of recorded) counts[r.path] = (counts[r.path] ?? 0) + 1;
       return counts;
     },
-    expireContinueTokens: () => {
-      // as if other writes moved the cluster on and etcd compacted
-      resourceVersion += 1000;
-      snapshots = new Map([[resourceVersion, objects]]);
+    expireContinueTokens: expire,
+    expireContinueTokensAfter: pages => {
+      expireAfterPages = pages;
     },
     stop: () =>
       new Promise<void>(resolve => {
@@ -652,28 +663,42 @@ export function parseLabelSelector(selector: string): LabelRequirement[] {
         if (next()?.text !== '(') {
           throw new Error(`expected '(' after '${op.text}'`);
         }
-        // `()`, a leading, doubled or trailing comma: the empty value
+        // As the API server reads a value list: `()` is the empty value; a
+        // comma with nothing before it, or after it up to `)`, adds the empty
+        // value; a doubled comma adds it and wants a value next (so `(a,,)`
+        // is refused while `(a,,b)` and `(,,,)` are not).
         const values: string[] = [];
-        let afterValue = false;
-        for (;;) {
-          const token = next();
-          if (!token) {
-            throw new Error("expected ')'");
+        if (peek()?.text === ')') {
+          next();
+          values.push('');
+        } else {
+          for (;;) {
+            const token = next();
+            if (token?.type === 'identifier') {
+              values.push(checkValue(token.text));
+              const after = peek();
+              if (after?.text === ',') continue;
+              if (after?.text === ')') break;
+              throw new Error(
+                `found '${after?.text ?? ''}', expected: ',' or ')'`,
+              );
+            }
+            if (token?.text !== ',') {
+              throw new Error(
+                `found '${token?.text ?? ''}', expected: ',', or identifier`,
+              );
+            }
+            if (values.length === 0) values.push('');
+            if (peek()?.text === ')') {
+              values.push('');
+              break;
+            }
+            if (peek()?.text === ',') {
+              next();
+              values.push('');
+            }
           }
-          if (token.text === ')') {
-            if (!afterValue) values.push('');
-            break;
-          }
-          if (token.text === ',') {
-            if (!afterValue) values.push('');
-            afterValue = false;
-            continue;
-          }
-          if (token.type !== 'identifier' || afterValue) {
-            throw new Error(`found '${token.text}', expected: ',' or ')'`);
-          }
-          values.push(checkValue(token.text));
-          afterValue = true;
+          next(); // the ')'
         }
         requirement = { key, operator: op.text, values };
       } else if (op.text === '>' || op.text === '<') {
