@@ -13,12 +13,19 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import permissionBackend from '@backstage/plugin-permission-backend';
+import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import type { JsonObject } from '@backstage/types';
+import type { AddressInfo } from 'node:net';
 import {
   clusterConfig,
   type KubernetesObject,
@@ -73,6 +80,8 @@ async function startSource(options: {
   kubernetes: JsonObject;
   imageFreshness?: JsonObject;
   clusters?: JsonObject[];
+  /** More root config (e.g. `permission`). */
+  root?: JsonObject;
   features?: Parameters<typeof startTestBackend>[0]['features'];
 }) {
   let source: KubernetesWorkloadSource | undefined;
@@ -95,6 +104,7 @@ async function startSource(options: {
       kubernetes: { pageSize: PAGE_SIZE },
       ...options.imageFreshness,
     },
+    ...options.root,
   };
   const probe = createBackendModule({
     pluginId: 'image-freshness',
@@ -131,7 +141,12 @@ async function startSource(options: {
       ...(options.features ?? []),
     ],
   });
-  return { source: source!, logs, stop: () => backend.stop() };
+  return {
+    source: source!,
+    logs,
+    port: (backend.server.address() as AddressInfo).port,
+    stop: () => backend.stop(),
+  };
 }
 
 /** What a user of the result notices: containers, errors (without their time), what is kept unread. */
@@ -438,6 +453,82 @@ describe('the Kubernetes source falls back per cluster, and says so', () => {
             ]);
           }
         }
+      } finally {
+        await started.stop();
+      }
+    },
+  );
+});
+
+describe('the kubernetes.proxy permission and a plugin token', () => {
+  let standIn: KubernetesStandIn;
+  beforeAll(async () => {
+    standIn = await startKubernetesStandIn({
+      token: TOKEN,
+      objects: euWestObjects,
+    });
+  });
+  afterAll(() => standIn?.stop());
+
+  it.each([
+    ['allows everything (permission framework off)', false],
+    ['denies kubernetes.proxy to everyone', true],
+  ])(
+    'a plugin token passes it when the policy %s; a user is refused by the denying one',
+    async (_, deny) => {
+      // The real permission backend with a policy of its own, and the real
+      // permissions service (which decides service principals itself).
+      const denyProxyPolicy = createBackendModule({
+        pluginId: 'permission',
+        moduleId: 'deny-kubernetes-proxy',
+        register(env) {
+          env.registerInit({
+            deps: { policy: policyExtensionPoint },
+            async init({ policy }) {
+              policy.setPolicy({
+                async handle(request) {
+                  return {
+                    result:
+                      request.permission.name === 'kubernetes.proxy'
+                        ? AuthorizeResult.DENY
+                        : AuthorizeResult.ALLOW,
+                  };
+                },
+              });
+            },
+          });
+        },
+      });
+      standIn.clearRequests();
+      const started = await startSource({
+        standIns: { 'eu-west': standIn },
+        kubernetes: { serviceLocatorMethod: { type: 'multiTenant' } },
+        root: { permission: { enabled: deny } },
+        features: deny ? [permissionBackend, denyProxyPolicy] : [],
+      });
+      try {
+        const run = await started.source.startRun({
+          signal: new AbortController().signal,
+        });
+        const found = await run.find(fixtureEntities.checkout, PLATFORM);
+        await run.end?.();
+        expect(await started.source.metrics.metrics()).toContain(
+          'image_freshness_kubernetes_source_info{cluster="eu-west",source="clusterWide",reason="server-side-auth"} 1',
+        );
+        expect(found.errors).toEqual([]);
+        expect(found.containers.length).toBeGreaterThan(20);
+        expect(standIn.requests().every(r => r.status === 200)).toBe(true);
+
+        const asUser = await fetch(
+          `http://127.0.0.1:${started.port}/api/kubernetes/proxy/api/v1/pods`,
+          {
+            headers: {
+              authorization: mockCredentials.user.header(),
+              'backstage-kubernetes-cluster': 'eu-west',
+            },
+          },
+        );
+        expect(asUser.status).toBe(deny ? 403 : 200);
       } finally {
         await started.stop();
       }
