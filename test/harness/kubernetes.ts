@@ -426,7 +426,7 @@ export async function startKubernetesStandIn(
     const matching = ofType
       .filter(o => matchesLabelSelector(o.metadata.labels ?? {}, requirements))
       .map(o => ({ key: storageKey(o), object: o }))
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .sort((a, b) => byteOrder(a.key, b.key))
       .filter(o => startAfter === undefined || o.key > startAfter);
     const page = limit > 0 ? matching.slice(0, limit) : matching;
     if (expireAfterPages !== undefined && --expireAfterPages <= 0) {
@@ -526,6 +526,12 @@ function statusBody(
   };
 }
 
+/** etcd's key order: by UTF-16 code unit, as bytes for these ASCII keys. */
+function byteOrder(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
+}
+
 /** Where etcd keeps an object: lists come in this order. */
 function storageKey(o: KubernetesObject): string {
   return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
@@ -551,7 +557,11 @@ function decodeContinue(
       return undefined;
     }
     // the key the page starts after: the token's start less its NUL
-    return { rv: parsed.rv, start: parsed.start.replace(/\u0000$/, '') };
+    const start: string = parsed.start;
+    return {
+      rv: parsed.rv,
+      start: start.endsWith('\u0000') ? start.slice(0, -1) : start,
+    };
   } catch {
     return undefined;
   }

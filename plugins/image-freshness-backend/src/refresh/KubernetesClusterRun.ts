@@ -21,6 +21,7 @@ import {
 } from './kubernetesConfig';
 import {
   clusterErrors,
+  hasKubernetesAnnotation,
   type ContainerTemplate,
   containerTemplates,
   type ErrorFactory,
@@ -144,13 +145,8 @@ export class KubernetesClusterRun implements ContainerSourceRun {
   ) {}
 
   async find(entity: Entity, platform: string): Promise<FoundContainers> {
+    if (!hasKubernetesAnnotation(entity)) return { containers: [], errors: [] };
     const annotations = entity.metadata.annotations ?? {};
-    if (
-      !annotations[ANNOTATION_KUBERNETES_ID] &&
-      !annotations[ANNOTATION_KUBERNETES_LABEL_SELECTOR]
-    ) {
-      return { containers: [], errors: [] };
-    }
     this.plan ??= this.makePlan();
     const plan = await this.plan;
     const located =

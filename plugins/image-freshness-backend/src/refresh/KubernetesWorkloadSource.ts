@@ -6,8 +6,6 @@ import type {
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
 import {
-  ANNOTATION_KUBERNETES_ID,
-  ANNOTATION_KUBERNETES_LABEL_SELECTOR,
   type Clock,
   type ErrorClass,
   type ImageError,
@@ -34,6 +32,7 @@ import {
 import type { KubernetesSourceSettings } from './kubernetesConfig';
 import {
   clusterErrors,
+  hasKubernetesAnnotation,
   containerTemplates,
   fetchErrorSchema,
   foundContainer,
@@ -135,13 +134,7 @@ export class KubernetesWorkloadSource implements ContainerSource {
   }
 
   async find(entity: Entity, platform: string): Promise<FoundContainers> {
-    const annotations = entity.metadata.annotations ?? {};
-    if (
-      !annotations[ANNOTATION_KUBERNETES_ID] &&
-      !annotations[ANNOTATION_KUBERNETES_LABEL_SELECTOR]
-    ) {
-      return { containers: [], errors: [] };
-    }
+    if (!hasKubernetesAnnotation(entity)) return { containers: [], errors: [] };
     const entityRef = stringifyEntityRef(entity);
 
     let body: unknown;

@@ -5,10 +5,13 @@
  * list pages through its proxy, and the same object gives the same
  * containers, the same failure the same error, either way.
  */
-import type {
-  ContainerKind,
-  ErrorClass,
-  ImageError,
+import type { Entity } from '@backstage/catalog-model';
+import {
+  ANNOTATION_KUBERNETES_ID,
+  ANNOTATION_KUBERNETES_LABEL_SELECTOR,
+  type ContainerKind,
+  type ErrorClass,
+  type ImageError,
 } from 'backstage-plugin-image-freshness-common';
 import type { FoundContainer } from 'backstage-plugin-image-freshness-node';
 import { z } from 'zod';
@@ -279,6 +282,15 @@ export function foundContainer(
   };
 }
 
+/** Whether an entity names its workloads (`kubernetes-id` or `kubernetes-label-selector`). */
+export function hasKubernetesAnnotation(entity: Entity): boolean {
+  const annotations = entity.metadata.annotations ?? {};
+  return Boolean(
+    annotations[ANNOTATION_KUBERNETES_ID] ||
+      annotations[ANNOTATION_KUBERNETES_LABEL_SELECTOR],
+  );
+}
+
 /** Whether a container was found on a cluster (rather than declared in an annotation). */
 export function isKubernetesContainer(container: FoundContainer): boolean {
   return container.workload.cluster !== undefined;
@@ -288,9 +300,9 @@ export function isKubernetesContainer(container: FoundContainer): boolean {
  * Whether a resource path (`/apis/apps/v1/namespaces/x/deployments`) lists a
  * workload type. Pod metrics (`/apis/metrics.k8s.io/...`) hold no image.
  */
-export function isWorkloadPath(resourcePath: string): boolean {
-  if (resourcePath.startsWith('/apis/metrics.k8s.io/')) return false;
-  const plural = resourcePath.split('/').filter(Boolean).pop() ?? '';
+export function isWorkloadPath(path: string): boolean {
+  if (path.startsWith('/apis/metrics.k8s.io/')) return false;
+  const plural = path.split('/').filter(Boolean).pop() ?? '';
   return WORKLOAD_TYPE_BY_OBJECT_TYPE.has(plural);
 }
 

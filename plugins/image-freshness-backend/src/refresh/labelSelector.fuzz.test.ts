@@ -148,14 +148,17 @@ describe('the local label selector matcher', () => {
   it('throws only LabelSelectorError, naming the requirement', () => {
     fc.assert(
       fc.property(selector, text => {
+        let thrown: unknown;
         try {
           parseLabelSelector(text);
         } catch (error) {
-          expect(error).toBeInstanceOf(LabelSelectorError);
-          expect((error as Error).message).toMatch(
-            /^unable to parse requirement: /,
-          );
+          thrown = error;
         }
+        expect(
+          thrown === undefined ||
+            (thrown instanceof LabelSelectorError &&
+              thrown.message.startsWith('unable to parse requirement: ')),
+        ).toBe(true);
       }),
       fuzzRuns(1000),
     );
@@ -196,19 +199,20 @@ describe('the local label selector matcher', () => {
               text,
               sets,
             );
-            if (local === 'rejected') {
-              expect(res.status).toBe(400);
-              return;
-            }
-            expect(res.status).toBe(200);
             const body = (await res.json()) as {
-              items: Array<{ metadata: { name: string } }>;
+              items?: Array<{ metadata: { name: string } }>;
             };
-            expect(body.items.map(i => i.metadata.name).sort()).toEqual(
-              sets
-                .map((_, i) => `d${i}`)
-                .filter((_, i) => local[i])
-                .sort(),
+            const served =
+              res.status === 400
+                ? 'rejected'
+                : (body.items ?? []).map(i => i.metadata.name).sort();
+            expect(served).toEqual(
+              local === 'rejected'
+                ? 'rejected'
+                : sets
+                    .map((_, i) => `d${i}`)
+                    .filter((_, i) => local[i])
+                    .sort(),
             );
           },
         ),
