@@ -82,6 +82,8 @@ interface ClusterListing {
 }
 
 interface Plan {
+  /** Whether GET /clusters answered (else every entity goes through the workloads query). */
+  listed: boolean;
   clusters: string[];
   choices: Map<string, ClusterSourceChoice>;
   listings: Map<string, ClusterListing>;
@@ -149,16 +151,23 @@ export class KubernetesClusterRun implements ContainerSourceRun {
     const annotations = entity.metadata.annotations ?? {};
     this.plan ??= this.makePlan();
     const plan = await this.plan;
-    const located =
-      locateClusters(this.options.settings.locator, entity, plan.clusters) ??
-      [];
+    const locatedOrUnknown = locateClusters(
+      this.options.settings.locator,
+      entity,
+      plan.clusters,
+    );
+    if (plan.listed && locatedOrUnknown?.length === 0) {
+      // on no cluster: the workloads query would answer nothing either
+      return { containers: [], errors: [] };
+    }
+    const located = locatedOrUnknown ?? [];
     const perEntity = located.filter(
       c => plan.choices.get(c)?.source !== 'clusterWide',
     );
     const clusterWide = located.filter(
       c => plan.choices.get(c)?.source === 'clusterWide',
     );
-    if (plan.clusters.length === 0 || clusterWide.length === 0) {
+    if (clusterWide.length === 0) {
       // nothing read cluster-wide for this entity: exactly the workloads query
       return this.options.perEntity(entity, platform);
     }
@@ -320,8 +329,10 @@ export class KubernetesClusterRun implements ContainerSourceRun {
         'Kubernetes clusters could not be listed; every entity is read with the workloads query',
         { reason: 'clusters-unlisted', error: (error as Error).message },
       );
-      this.options.onChoices([]);
-      return { clusters: [], choices, listings };
+      this.options.onChoices([
+        { cluster: '', source: 'perEntity', reason: 'clusters-unlisted' },
+      ]);
+      return { listed: false, clusters: [], choices, listings };
     }
     for (const cluster of clusters) {
       choices.set(cluster.name, this.choose(cluster));
@@ -389,7 +400,12 @@ export class KubernetesClusterRun implements ContainerSourceRun {
       });
     }
     this.options.onChoices([...choices.values()]);
-    return { clusters: clusters.map(c => c.name), choices, listings };
+    return {
+      listed: true,
+      clusters: clusters.map(c => c.name),
+      choices,
+      listings,
+    };
   }
 
   private choose(cluster: {
