@@ -10,8 +10,8 @@ started=$(date +%s)
 echo "node $(node --version), npm $(npm --version), $(nproc) cores"
 
 # Debian packages: the real servers the tests run (see test/README.md).
-DEBIAN_PACKAGES="docker-registry skopeo prometheus apache2-utils chromium postgresql faketime"
-needed_binaries="docker-registry skopeo prometheus htpasswd chromium faketime"
+DEBIAN_PACKAGES="docker-registry skopeo prometheus apache2-utils chromium postgresql faketime buildah"
+needed_binaries="docker-registry skopeo prometheus htpasswd chromium faketime buildah"
 missing=""
 for binary in $needed_binaries; do
   command -v "$binary" >/dev/null 2>&1 || missing="$missing $binary"
@@ -55,7 +55,10 @@ stage "unit and integration tests" yarn backstage-cli repo test
 # The same tests with the clock 400 days ahead (libfaketime: Node and openssl
 # see it, the Go servers keep the real one, see test/harness/serverClock.ts):
 # a test or a component that reads the real date instead of the clock it pins
-# fails here. Monotonic time is left alone, so timers keep their pace.
+# fails here. Monotonic time is left alone, so timers keep their pace. The
+# fuzz tests (`*.fuzz.test.ts`) are left out of this stage: they feed
+# generated bad input to parsers and routes, read no date, and are a fifth of
+# the stage's time.
 SHIFT_DAYS=400
 shifted_clock_tests() {
   local real shifted
@@ -67,7 +70,8 @@ shifted_clock_tests() {
   fi
   echo "Node's clock reads $(FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "+${SHIFT_DAYS}d" node -e 'console.log(new Date().toISOString())')"
   FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "+${SHIFT_DAYS}d" \
-    node "$ROOT/.yarn/releases/yarn-4.13.0.cjs" backstage-cli repo test
+    node "$ROOT/.yarn/releases/yarn-4.13.0.cjs" backstage-cli repo test \
+    --testPathIgnorePatterns '\.fuzz\.test\.ts$'
 }
 stage "unit and integration tests, clock ${SHIFT_DAYS} days ahead" shifted_clock_tests
 stage "test harness tests" yarn workspace @internal/test test:harness

@@ -18,7 +18,7 @@ import {
   EcrCredentialProvider,
   readEcrConfig,
 } from 'backstage-plugin-image-freshness-backend-module-ecr';
-import { startEcrStandIn } from 'backstage-plugin-image-freshness-backend-module-ecr/test/ecrStandIn';
+import { startEcrStandIn } from '../harness/ecrStandIn';
 import { performance } from 'node:perf_hooks';
 import { recordFigure } from './results';
 

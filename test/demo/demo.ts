@@ -106,8 +106,16 @@ async function main() {
   }
   const started = Date.now();
   ensureAppBuild();
+  const portArg = process.argv.indexOf('--port');
+  const port = portArg > 0 ? Number(process.argv[portArg + 1]) : undefined;
+  if (port !== undefined && !(Number.isInteger(port) && port > 0)) {
+    throw new Error(
+      `--port needs a port number, not ${process.argv[portArg + 1]}`,
+    );
+  }
   const stack = await startDemoStack({
     refresh: 'scheduled',
+    port,
     log: message => console.log(message),
   });
   let stopping = false;

@@ -41,6 +41,8 @@ export interface DemoStackOptions {
   now?: Date;
   /** Progress messages. */
   log?: (message: string) => void;
+  /** The backend's port (default: a free one). */
+  port?: number;
 }
 
 /** One demo image as the registry holds it. */
@@ -371,6 +373,7 @@ export async function startDemoStack(
 
     log('Starting the backend (catalog, Kubernetes, auth, image-freshness)…');
     const backend = await startBackend({
+      port: options.port,
       config: () => ({
         catalog: {
           locations: [

@@ -369,6 +369,8 @@ describe('faults: the backend stays up, serves the last good data, classifies th
     rebuild: ImageName[];
     expected: Partial<Record<ImageName, ErrorClass>>;
     during?: (report: EntityImageReport) => Promise<void>;
+    /** The registry's port is closed: the advice says "could not reach" it instead of the class's. */
+    unreachable?: boolean;
   }): Promise<EntityImageReport> {
     const expected = Object.entries(options.expected) as Array<
       [ImageName, ErrorClass]
@@ -413,7 +415,9 @@ describe('faults: the backend stays up, serves the last good data, classifies th
           expect(c.freshness.verdict).not.toBe('unknown');
           expect(c.error).toMatchObject({
             class: errorClass,
-            advice: ERROR_ADVICE[errorClass],
+            advice: options.unreachable
+              ? `Could not reach ${registryProxy.host}; it is retried on the next refresh. If this persists, check the host name and that the backend can connect to it (DNS, proxy, firewall).`
+              : ERROR_ADVICE[errorClass],
           });
           expect(c.error?.message).toContain(refs[name]);
         }
@@ -542,9 +546,10 @@ describe('faults: the backend stays up, serves the last good data, classifies th
       rules: [onFirstRequest(() => registryProxy.down())],
       rebuild: ['worker'],
       expected: { api: 'SERVER_ERROR', worker: 'SERVER_ERROR' },
+      unreachable: true,
     });
     expect(containersOf(failing, 'worker')[0].error?.message).toMatch(
-      /could not be reached.*ECONNREFUSED/,
+      /Could not reach .*ECONNREFUSED/,
     );
     expect(registryProxy.requests().map(r => r.fault)[0]).toBe('respond');
   });

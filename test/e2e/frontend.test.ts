@@ -64,10 +64,9 @@ describe('frontend: tabs, card and refresh in Chromium against the real backend'
     theme: 'light' | 'dark',
     url: string,
     fn: (page: Page) => Promise<void>,
+    viewport = { width: 1440, height: 1000 },
   ) {
-    const context = await browser.newContext({
-      viewport: { width: 1440, height: 1000 },
-    });
+    const context = await browser.newContext({ viewport });
     await context.addInitScript(t => {
       window.localStorage.setItem('theme', t);
     }, theme);
@@ -153,19 +152,20 @@ describe('frontend: tabs, card and refresh in Chromium against the real backend'
         .getByText(/Vulnerability summaries are unavailable on this backend/)
         .waitFor();
 
-      // the drifting pod's row: fresh verdict with its reason, and the older digest it runs
+      // grouped by workload: the us-east-1 Deployment's row sums up its drifting pod
       await tile(page, 'Drift').click();
       const row = page
         .getByRole('row')
-        .filter({ hasText: drifting[0].workload.name });
+        .filter({ hasText: 'Deployment · us-east-1 / shop' })
+        .filter({ hasText: 'checkout:1.4.2' })
+        .first();
       await row.waitFor();
       const text = (await row.textContent()) ?? '';
-      expect(text).toContain('Pod · us-east-1 / shop');
-      expect(text).toContain('checkout:1.4.2');
+      // the tag's digest, the one the pods and /metrics show
       expect(text).toContain(short(stack.checkout.app.digest));
       expect(text).toContain('Fresh');
       expect(text).toContain('Built 3 days ago, within the 30 days limit');
-      expect(text).toContain('Drift');
+      expect(text).toMatch(/Drift: 1 of \d+/);
       expect(text).toContain(`runs ${short(stack.checkout.previousAppDigest)}`);
       expect(
         await row
@@ -200,6 +200,37 @@ describe('frontend: tabs, card and refresh in Chromium against the real backend'
       await page.waitForTimeout(600); // let the click ripple fade
       await page.screenshot({
         path: path.join(OUTPUT, 'frontend-image-freshness-light.png'),
+        fullPage: true,
+      });
+
+      // rows before and after grouping, for the report
+      const groupRows = await page
+        .locator('section[aria-label="Containers"] tbody tr')
+        .count();
+      await page.getByRole('radio', { name: 'By image' }).click();
+      await page
+        .locator('section[data-grouping="image"]')
+        .waitFor({ timeout: 10_000 });
+      const imageRows = await page
+        .locator('section[aria-label="Containers"] tbody tr')
+        .count();
+      fs.writeFileSync(
+        path.join(OUTPUT, 'frontend-rows.json'),
+        JSON.stringify(
+          {
+            containers: report.containers.length,
+            images: new Set(report.containers.map(c => c.image)).size,
+            byWorkload: groupRows,
+            byImage: imageRows,
+          },
+          null,
+          2,
+        ),
+      );
+      expect(imageRows).toBe(new Set(report.containers.map(c => c.image)).size);
+      expect(groupRows).toBeLessThan(report.containers.length / 2);
+      await page.screenshot({
+        path: path.join(OUTPUT, 'frontend-image-freshness-by-image-light.png'),
         fullPage: true,
       });
     });
@@ -268,6 +299,13 @@ describe('frontend: tabs, card and refresh in Chromium against the real backend'
         path: path.join(OUTPUT, 'frontend-image-freshness-dark.png'),
         fullPage: true,
       });
+      await page.getByRole('radio', { name: 'By image' }).click();
+      await page.locator('section[data-grouping="image"]').waitFor();
+      await page.screenshot({
+        path: path.join(OUTPUT, 'frontend-image-freshness-by-image-dark.png'),
+        fullPage: true,
+      });
+      await page.getByRole('radio', { name: 'By workload' }).click();
       await page.getByText('Base images', { exact: true }).click();
       await page
         .getByRole('heading', { name: 'Base images' })
@@ -308,6 +346,43 @@ describe('frontend: tabs, card and refresh in Chromium against the real backend'
           'Rebuild due: 2',
         );
       },
+    );
+  });
+
+  it('has no horizontal overflow at 1280 px, in either grouping, with a row expanded', async () => {
+    await withPage(
+      'light',
+      `${entityUrl}/image-freshness`,
+      async page => {
+        await tile(page, 'Containers').waitFor({ timeout: 30_000 });
+        const overflow = () =>
+          page.evaluate(() => {
+            const doc = document.scrollingElement!;
+            const table = document.querySelector(
+              'section[aria-label="Containers"] table',
+            );
+            const scroller = table?.parentElement;
+            return {
+              page: doc.scrollWidth - doc.clientWidth,
+              table: scroller ? scroller.scrollWidth - scroller.clientWidth : 0,
+            };
+          });
+        expect(await overflow()).toEqual({ page: 0, table: 0 });
+        await page
+          .getByRole('button', { name: /^Show details of / })
+          .first()
+          .click();
+        await page.getByTestId('group-details').waitFor();
+        expect(await overflow()).toEqual({ page: 0, table: 0 });
+        await page.getByRole('radio', { name: 'By image' }).click();
+        await page.locator('section[data-grouping="image"]').waitFor();
+        expect(await overflow()).toEqual({ page: 0, table: 0 });
+        await page.screenshot({
+          path: path.join(OUTPUT, 'frontend-image-freshness-1280.png'),
+          fullPage: true,
+        });
+      },
+      { width: 1280, height: 900 },
     );
   });
 

@@ -9,13 +9,17 @@
  *   connection, in the report and in image_freshness_resolve_errors_total;
  * - no credential (registry passwords and tokens, a Docker config file's, one
  *   pasted into a reference, the cluster's service-account token, the metrics
- *   token), nor its base64 form, appears in the backend's log, /metrics or any
- *   API answer;
+ *   token, the AWS secret key, and every token the cloud modules minted: ECR
+ *   passwords from the ECR API stand-in through the real AWS SDK, Entra ID
+ *   tokens and ACR refresh tokens through the real @azure/identity, each
+ *   unlocking a real registry that takes nothing else), nor its base64 form,
+ *   appears in the backend's log, /metrics or any API answer;
  * - /metrics needs its token;
  * - entity reports and refreshes are closed to users the catalog does not let
  *   read the entity, while the scheduled refresh still covers it.
  */
 import type { EntityImageReport } from 'backstage-plugin-image-freshness-common';
+import { ACR_REFRESH_TOKEN_USER } from 'backstage-plugin-image-freshness-backend-module-azure';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -45,6 +49,12 @@ import {
   TestRegistry,
 } from '../harness/registry';
 import { startTokenServer, TokenServer } from '../harness/token-server';
+import { AcrStandIn, startAcrStandIn } from '../harness/acrStandIn';
+import { EcrStandIn, startEcrStandIn } from '../harness/ecrStandIn';
+import {
+  MintingRegistry,
+  startMintingRegistry,
+} from '../harness/mintingRegistry';
 import { catalogYaml, TestComponent } from '../harness/catalog';
 
 jest.setTimeout(180_000);
@@ -64,7 +74,14 @@ const SECRETS = {
   pastedPassword: secret('pasted-password'),
   clusterToken: secret('cluster-sa-token'),
   metricsToken: secret('metrics-static-token'),
+  awsSecretKey: secret('aws-secret-access-key'),
+  azureIdentityHeader: secret('azure-identity-header'),
 };
+
+/** The ECR account the e2e's registry stands for, and its (static) access key id. */
+const ECR_ACCOUNT = '123456789012';
+const ECR_ACCESS_KEY = 'AKIASECURITYE2E00001';
+const ACR_TENANT = '72f988bf-0000-0000-0000-0000000000e2';
 
 /**
  * Every form in which a secret could leak: as is, base64, base64url, and as
@@ -136,6 +153,11 @@ describe('security, end to end', () => {
   let otherLoopback: Trap;
   let otherPort: Trap;
   let cluster: KubernetesStandIn;
+  /** The cloud modules: ECR and ACR registries that take only what their stand-ins minted last. */
+  let ecrRegistry: MintingRegistry;
+  let ecr: EcrStandIn;
+  let acrRegistry: MintingRegistry;
+  let acr: AcrStandIn;
   let backend: TestBackend;
   let dir: string;
   let staticRegistryToken: string;
@@ -303,6 +325,55 @@ describe('security, end to end', () => {
     });
   }
 
+  /**
+   * The registries of the cloud modules, each behind Basic auth with a password nobody is given:
+   * the ECR API stand-in (called by the real AWS SDK in the backend) and ACR's token exchange
+   * in front of the second one (after the real @azure/identity's managed identity call) mint
+   * passwords, and each registry then takes only the newest.
+   */
+  async function startCloudRegistries() {
+    ecrRegistry = await startMintingRegistry({
+      username: 'AWS',
+      repositories: ['cloud/ecr-app'],
+    });
+    ecr = await startEcrStandIn({
+      accessKeyId: ECR_ACCESS_KEY,
+      lifetimeSeconds: 12 * 3600,
+      onMint: password => ecrRegistry.acceptOnly(password),
+    });
+    acrRegistry = await startMintingRegistry({
+      username: ACR_REFRESH_TOKEN_USER,
+      repositories: ['cloud/acr-app'],
+    });
+    acr = await startAcrStandIn({
+      registryHost: acrRegistry.registry.host,
+      tenantId: ACR_TENANT,
+      identityHeader: SECRETS.azureIdentityHeader,
+      expiresInSeconds: 3600,
+      onMint: refreshToken => acrRegistry.acceptOnly(refreshToken),
+    });
+    digests.ecr = ecrRegistry.digests[0];
+    digests.acr = acrRegistry.digests[0];
+  }
+
+  /** Every secret the cloud stand-ins handed out so far, with the pairs sent as Basic credentials. */
+  function cloudSecrets() {
+    const secrets: Record<string, string> = {};
+    const pairs: Array<[string, string]> = [];
+    ecr.minted().forEach((password, i) => {
+      secrets[`ecrPassword${i + 1}`] = password;
+      pairs.push(['AWS', `ecrPassword${i + 1}`]);
+    });
+    acr.minted().forEach((refreshToken, i) => {
+      secrets[`acrRefreshToken${i + 1}`] = refreshToken;
+      pairs.push([ACR_REFRESH_TOKEN_USER, `acrRefreshToken${i + 1}`]);
+    });
+    acr.issued().forEach((token, i) => {
+      secrets[`entraToken${i + 1}`] = token;
+    });
+    return leakForms(secrets, pairs);
+  }
+
   /** What every entity declares, and the images on blocked hosts. */
   function chooseImages() {
     images.secure = `${redirecting.host}/secure/app:1.0`;
@@ -310,6 +381,8 @@ describe('security, end to end', () => {
     images.dockerConfig = `${tokenRegistry.host}/token/app:1.0`;
     images.staticToken = `${tokenProxy.host}/token/app:1.0`;
     images.pasted = `${PASTE_USER}:${SECRETS.pastedPassword}@${redirecting.host}/secure/app:1.0`;
+    images.ecr = ecrRegistry.images[0];
+    images.acr = `${acr.registryHost}/cloud/acr-app:1.0`;
     blocked = {
       otherLoopback: `${otherLoopback.host}/app:1.0`,
       otherPort: `${otherPort.host}/app:1.0`,
@@ -357,6 +430,12 @@ describe('security, end to end', () => {
         name: 'k8s-service',
         annotations: { 'backstage.io/kubernetes-id': 'k8s-service' },
       },
+      {
+        name: 'cloud-service',
+        annotations: {
+          'image-freshness/images': [images.ecr, images.acr].join(','),
+        },
+      },
     ];
     const catalogFile = path.join(dir, 'entities.yaml');
     fs.writeFileSync(
@@ -389,6 +468,7 @@ describe('security, end to end', () => {
     const started = Date.now();
     await startRegistries();
     await startRedirectingHosts();
+    await startCloudRegistries();
     chooseImages();
     cluster = await startKubernetesStandIn({
       token: SECRETS.clusterToken,
@@ -410,14 +490,46 @@ describe('security, end to end', () => {
       logName: 'security-backend',
       entry: BACKEND_WITH_POLICY,
       // Debug lines are log lines too: a secret must not reach them either.
-      env: { LOG_LEVEL: 'debug' },
+      env: {
+        LOG_LEVEL: 'debug',
+        // the real AWS SDK calls the ECR API stand-in
+        AWS_ENDPOINT_URL_ECR: ecr.url,
+        // the real @azure/identity asks the managed identity stand-in (App Service style)
+        IDENTITY_ENDPOINT: acr.identityEndpoint,
+        IDENTITY_HEADER: SECRETS.azureIdentityHeader,
+        AZURE_CLIENT_ID: '',
+        AZURE_TENANT_ID: '',
+        AZURE_CLIENT_SECRET: '',
+        AZURE_FEDERATED_TOKEN_FILE: '',
+        MSI_ENDPOINT: '',
+        MSI_SECRET: '',
+      },
       config: () => ({
         ...portalConfig({
           catalogFile,
           staticToken: { token: SECRETS.metricsToken, subject: 'prometheus' },
           clusters: [clusterConfig('eu-west', cluster, SECRETS.clusterToken)],
         }),
+        aws: {
+          accounts: [
+            {
+              accountId: ECR_ACCOUNT,
+              accessKeyId: ECR_ACCESS_KEY,
+              secretAccessKey: SECRETS.awsSecretKey,
+            },
+          ],
+        },
         imageFreshness: {
+          ecr: {
+            registries: [
+              {
+                host: ecrRegistry.registry.host,
+                accountId: ECR_ACCOUNT,
+                region: 'eu-west-1',
+              },
+            ],
+          },
+          azure: { hosts: [acr.registryHost], tenantId: ACR_TENANT },
           allowedHosts: [
             basicRegistry.host,
             tokenRegistry.host,
@@ -426,6 +538,8 @@ describe('security, end to end', () => {
             tokenProxy.host,
             blockedRealm.host,
             redirectedRealm.host,
+            ecrRegistry.registry.host,
+            acr.registryHost,
           ],
           dockerConfigFile,
           registries: [
@@ -493,6 +607,10 @@ describe('security, end to end', () => {
     await tokenRegistry?.stop();
     await tokens?.stop();
     await basicRegistry?.stop();
+    await ecr?.stop();
+    await acr?.stop();
+    await ecrRegistry?.registry.stop();
+    await acrRegistry?.registry.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -735,6 +853,43 @@ describe('security, end to end', () => {
       expect(cluster.requests().length).toBeGreaterThan(0);
     });
 
+    it("resolves the cloud modules' images with minted credentials, which the registries alone take", async () => {
+      const report = await waitForReport('cloud-service', found =>
+        found.containers.every(c => c.metadata?.digest || c.error),
+      );
+      const byImage = (image: string) =>
+        report.containers.find(c => c.image === image);
+      expect(
+        [images.ecr, images.acr].map(image => [
+          image,
+          byImage(image)?.metadata?.digest,
+          byImage(image)?.error,
+        ]),
+      ).toEqual([
+        [images.ecr, digests.ecr, undefined],
+        [images.acr, digests.acr, undefined],
+      ]);
+      // the SDKs really minted (so the secret search below has something to find)...
+      expect(ecr.calls()).toContainEqual(
+        expect.objectContaining({
+          api: 'ecr',
+          accessKeyId: ECR_ACCESS_KEY,
+          status: 200,
+        }),
+      );
+      expect(ecr.minted().length).toBeGreaterThan(0);
+      expect(acr.issued().length).toBeGreaterThan(0);
+      expect(acr.exchanges()).toContain(`200 ${ACR_TENANT}`);
+      // ...and each registry takes its newest minted password, not the one it started with
+      for (const [registry, minted] of [
+        [ecrRegistry, ecr.minted()],
+        [acrRegistry, acr.minted()],
+      ] as const) {
+        expect(await registry.v2Status(minted[minted.length - 1])).toBe(200);
+        expect(await registry.v2Status(registry.initialPassword)).toBe(401);
+      }
+    });
+
     it('never shows a secret in the log, /metrics or an API answer', async () => {
       const user = await guestToken(backend.url);
       // Every entity's report, as a service and (where allowed) as a user.
@@ -743,6 +898,7 @@ describe('security, end to end', () => {
         'confidential',
         'public-service',
         'k8s-service',
+        'cloud-service',
       ]) {
         await call(`${API}/entities/${ref(name)}`, {
           token: SECRETS.metricsToken,
@@ -775,9 +931,15 @@ describe('security, end to end', () => {
         answers: answers.join('\n'),
       };
       expect(places.log.length).toBeGreaterThan(10_000);
+      // the tokens the cloud modules minted, as many as there are by now
+      const searched = { ...forms, ...cloudSecrets() };
+      const minted = Object.keys(searched).filter(name =>
+        /^(ecrPassword|acrRefreshToken|entraToken)\d+$/.test(name),
+      );
+      expect(minted.length).toBeGreaterThanOrEqual(3);
       const found: string[] = [];
       for (const [place, text] of Object.entries(places)) {
-        for (const [name, value] of Object.entries(forms)) {
+        for (const [name, value] of Object.entries(searched)) {
           if (text.includes(value)) found.push(`${name} in ${place}`);
         }
       }
@@ -792,7 +954,9 @@ describe('security, end to end', () => {
           metrics.length
         } metrics bytes and ${answers.length} API answers (${
           places.answers.length
-        } bytes) for ${Object.keys(forms).length} secret forms`,
+        } bytes) for ${Object.keys(searched).length} secret forms (${
+          minted.length
+        } minted tokens)`,
       );
     });
   });

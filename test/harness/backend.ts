@@ -50,8 +50,10 @@ export async function startBackend(options: {
   entry?: string;
   /** When set, stopping keeps everything the backend printed in test-output/NAME.log. */
   logName?: string;
+  /** The port to listen on (default: a free one). */
+  port?: number;
 }): Promise<TestBackend> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const dir = fs.mkdtempSync(
     path.join(os.tmpdir(), 'image-freshness-backend-'),

@@ -50,7 +50,7 @@ export interface PushAuth {
   password: string;
 }
 
-const MEDIA_TYPES = {
+export const MEDIA_TYPES = {
   manifest: 'application/vnd.oci.image.manifest.v1+json',
   index: 'application/vnd.oci.image.index.v1+json',
   config: 'application/vnd.oci.image.config.v1+json',
@@ -63,7 +63,7 @@ const DEFAULT_FILES = { 'hello.txt': 'hello from the test harness\n' };
 const DEFAULT_PLATFORM: Platform = { os: 'linux', architecture: 'amd64' };
 
 /** A manifest and its blobs, built in memory and not pushed yet. */
-interface BuiltImage {
+export interface BuiltImage {
   manifest: Buffer;
   digest: string;
   configDigest: string;
@@ -141,14 +141,32 @@ export async function pushIndex(
     }
   }
 
+  const digest = await putIndex(
+    registryUrl,
+    repository,
+    tag,
+    entries,
+    options.annotations,
+    options.auth,
+  );
+  return { digest, manifests };
+}
+
+/** PUTs an OCI index of `entries` (descriptors) under `tag`; returns its digest. */
+export async function putIndex(
+  registryUrl: string,
+  repository: string,
+  tag: string,
+  entries: object[],
+  annotations?: Record<string, string>,
+  auth?: PushAuth,
+): Promise<string> {
   const index = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
       mediaType: MEDIA_TYPES.index,
       manifests: entries,
-      ...(options.annotations
-        ? { annotations: sorted(options.annotations) }
-        : {}),
+      ...(annotations ? { annotations: sorted(annotations) } : {}),
     }),
   );
   const digest = sha256(index);
@@ -159,9 +177,9 @@ export async function pushIndex(
     MEDIA_TYPES.index,
     index,
     digest,
-    options.auth,
+    auth,
   );
-  return { digest, manifests };
+  return digest;
 }
 
 /** Deletes a manifest by digest (the registry refuses deletes by tag). */
@@ -177,7 +195,7 @@ export async function deleteManifest(
   });
 }
 
-function buildImage(spec: ImageSpec): BuiltImage {
+export function buildImage(spec: ImageSpec): BuiltImage {
   const platform = spec.platform ?? DEFAULT_PLATFORM;
   const tar = makeTar(spec.files ?? DEFAULT_FILES);
   const created = spec.created !== undefined ? { created: spec.created } : {};
@@ -283,7 +301,7 @@ function toPushed(image: BuiltImage): PushedImage {
   };
 }
 
-async function pushBuilt(
+export async function pushBuilt(
   registryUrl: string,
   repository: string,
   reference: string,
@@ -430,7 +448,7 @@ function makeTar(files: Record<string, string>): Buffer {
   return Buffer.concat(blocks);
 }
 
-function sha256(data: Buffer): string {
+export function sha256(data: Buffer): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 

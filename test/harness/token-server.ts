@@ -82,6 +82,8 @@ export interface TokenServer {
   signToken(claims: Record<string, unknown>): string;
   /** changes `expires_in` for tokens issued from now on */
   setExpiresIn(seconds: number): void;
+  /** from now on logs `username` in with this password only (a rotation: its old password answers 401) */
+  acceptOnly(credentials: { username: string; password: string }): void;
   stop(): Promise<void>;
 }
 
@@ -139,7 +141,7 @@ export async function startTokenServer(
 
   const service = options.service ?? 'test-registry';
   const issuer = options.issuer ?? 'test-token-issuer';
-  const users = options.users ?? {};
+  let users = options.users ?? {};
   const anonymousPull = options.anonymousPull ?? true;
   let expiresIn = options.expiresIn ?? 300;
   const refreshTokens = new Map<string, string>();
@@ -321,6 +323,9 @@ export async function startTokenServer(
     requests: () => [...log],
     issueRefreshToken: issueRefresh,
     signToken,
+    acceptOnly: ({ username, password }) => {
+      users = { ...users, [username]: password };
+    },
     setExpiresIn: seconds => {
       expiresIn = seconds;
     },

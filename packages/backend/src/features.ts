@@ -36,6 +36,8 @@ export function backendFeatures() {
     import('backstage-plugin-image-freshness-backend'),
     import('backstage-plugin-image-freshness-backend-module-trivy'),
     import('backstage-plugin-image-freshness-backend-module-registry-probes'),
+    // Kargo Warehouses for the repositories to monitor
+    import('backstage-plugin-image-freshness-backend-module-kargo'),
     // registry credentials from the clouds, each off unless configured
     import('backstage-plugin-image-freshness-backend-module-ecr'),
     import('backstage-plugin-image-freshness-backend-module-gcp'),

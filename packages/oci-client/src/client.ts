@@ -1,5 +1,10 @@
 import { ImageReference } from './reference';
 import {
+  AttestationOptions,
+  ImageAttestations,
+  readAttestations,
+} from './remote/attestations';
+import {
   blobExists,
   getBlob,
   getJsonBlob,
@@ -99,6 +104,20 @@ export class OciClient {
     options: InspectOptions = {},
   ): Promise<ImageDetails> {
     return inspectImage(this.ctx, toReference(reference), options);
+  }
+
+  /**
+   * The in-toto statements an index attaches to one of its images, as BuildKit
+   * stores attestations (an `unknown/unknown` entry annotated
+   * `vnd.docker.reference.type: attestation-manifest` and
+   * `vnd.docker.reference.digest: <imageDigest>`); undefined when there is none.
+   */
+  readAttestations(
+    index: string | ImageReference,
+    imageDigest: string,
+    options: AttestationOptions = {},
+  ): Promise<ImageAttestations | undefined> {
+    return readAttestations(this.ctx, toReference(index), imageDigest, options);
   }
 
   /** Every tag of the reference's repository (its tag or digest is ignored), following Link pages. */

@@ -25,6 +25,8 @@ export interface OciErrorOptions {
   registryCode?: string;
   /** How many times the request was retried before giving up. */
   retries?: number;
+  /** True when no connection to the host could be made or kept (DNS failure, refused, reset): there was no answer at all. */
+  unreachable?: boolean;
   cause?: unknown;
 }
 
@@ -41,6 +43,8 @@ export class OciError extends Error {
   readonly status?: number;
   readonly registryCode?: string;
   readonly retries?: number;
+  /** True when the host could not be reached at all (DNS, connection refused or reset). */
+  readonly unreachable?: boolean;
 
   constructor(
     code: OciErrorCode,
@@ -54,6 +58,7 @@ export class OciError extends Error {
     this.status = options.status;
     this.registryCode = options.registryCode;
     this.retries = options.retries;
+    this.unreachable = options.unreachable;
   }
 }
 

@@ -41,6 +41,7 @@ export type {
   BasicCredentials,
   BearerCredentials,
   CredentialSource,
+  CredentialsRefused,
   DockerConfig,
   DockerConfigAuth,
   IdentityTokenCredentials,
@@ -49,6 +50,15 @@ export type {
 } from './auth/credentials';
 export { TokenCache } from './auth/TokenCache';
 export type { IssuedToken, TokenCacheOptions } from './auth/TokenCache';
+export {
+  AttestationContentError,
+  IN_TOTO_MEDIA_TYPE,
+} from './remote/attestations';
+export type {
+  AttestationOptions,
+  AttestationStatement,
+  ImageAttestations,
+} from './remote/attestations';
 export type { UploadOptions, UploadResult } from './remote/blobs';
 export type { ImageDetails, InspectOptions } from './remote/inspect';
 export type { ListOptions } from './remote/lists';

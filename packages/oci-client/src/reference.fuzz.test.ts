@@ -8,6 +8,7 @@
  */
 import {
   CASE_LIMIT_MS,
+  startCaseClock,
   expectClassified,
   fuzzRuns,
   runCase,
@@ -236,9 +237,9 @@ describe('parseReference under fuzzing', () => {
 
   it('keeps a long input within the time bound', () => {
     const long = `${'a/'.repeat(50_000)}b:${'x'.repeat(100_000)}`;
-    const started = performance.now();
+    const elapsed = startCaseClock();
     expect(check(long)).toBeInstanceOf(OciError);
-    expect(performance.now() - started).toBeLessThan(CASE_LIMIT_MS);
+    expect(elapsed()).toBeLessThan(CASE_LIMIT_MS);
   });
 
   it('ran at least 10,000 generated cases in all', () => {

@@ -3,34 +3,27 @@
  * stand-in in front of it) with two images, the managed identity stand-in the real
  * @azure/identity is pointed at, and the backend configuration for this module.
  */
-import { pushImage } from '@internal/test/harness/images';
-import { startRegistry } from '@internal/test/harness/registry';
+import { startMintingRegistry } from '@internal/test/harness/mintingRegistry';
 import { ACR_REFRESH_TOKEN_USER } from '../src/AcrCredentialProvider';
-import { startAcrStandIn } from './acrStandIn';
+import { startAcrStandIn } from '@internal/test/harness/acrStandIn';
 
-const INITIAL = 'initial-password-nobody-is-given';
 export const TENANT = '72f988bf-0000-0000-0000-000000000001';
 
 export async function startAcrParts(options: {
   expiresInSeconds: number;
   configuredTenant?: string;
 }) {
-  const registry = await startRegistry({
-    basicAuth: { username: ACR_REFRESH_TOKEN_USER, password: INITIAL },
+  const minting = await startMintingRegistry({
+    username: ACR_REFRESH_TOKEN_USER,
+    repositories: ['team/api', 'team/web'],
   });
-  const auth = { username: ACR_REFRESH_TOKEN_USER, password: INITIAL };
-  const api = await pushImage(registry.url, 'team/api', '1.0', {}, auth);
-  const web = await pushImage(registry.url, 'team/web', '1.0', {}, auth);
+  const { registry } = minting;
   const acr = await startAcrStandIn({
     registryHost: registry.host,
     tenantId: TENANT,
     identityHeader: 'stand-in-identity-header',
     expiresInSeconds: options.expiresInSeconds,
-    onMint: refreshToken =>
-      registry.acceptOnly({
-        username: ACR_REFRESH_TOKEN_USER,
-        password: refreshToken,
-      }),
+    onMint: refreshToken => minting.acceptOnly(refreshToken),
   });
   for (const name of [
     'AZURE_CLIENT_ID',
@@ -46,13 +39,13 @@ export async function startAcrParts(options: {
   process.env.IDENTITY_HEADER = 'stand-in-identity-header';
   return {
     registry,
+    minting,
     acr,
     images: [
       `${acr.registryHost}/team/api:1.0`,
       `${acr.registryHost}/team/web:1.0`,
     ],
-    digests: [api.digest, web.digest],
-    initialPassword: INITIAL,
+    digests: minting.digests,
     config: {
       imageFreshness: {
         azure: {

@@ -2,9 +2,8 @@ import type {
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { NotAllowedError } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { imageFreshnessHealthProbesReadPermission } from 'backstage-plugin-image-freshness-common';
+import { requirePermission } from 'backstage-plugin-image-freshness-node';
 import express from 'express';
 import Router from 'express-promise-router';
 import type { HealthProbes } from './HealthProbes';
@@ -23,18 +22,10 @@ export function createHealthProbesRouter(options: {
   const { httpAuth, permissions, probes } = options;
   const router = Router();
   router.get('/health-probes', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
+    await requirePermission({ httpAuth, permissions }, req, {
+      permission: imageFreshnessHealthProbesReadPermission,
+      what: 'Reading the health probes',
     });
-    const [decision] = await permissions.authorize(
-      [{ permission: imageFreshnessHealthProbesReadPermission }],
-      { credentials },
-    );
-    if (decision.result === AuthorizeResult.DENY) {
-      throw new NotAllowedError(
-        `Reading the health probes needs the ${imageFreshnessHealthProbesReadPermission.name} permission`,
-      );
-    }
     res.json(probes.status());
   });
   return router;

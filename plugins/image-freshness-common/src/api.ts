@@ -25,9 +25,19 @@ export interface Platform {
 
 /** Immutable facts about an image, keyed by its manifest digest. @public */
 export interface ImageMetadata {
-  /** Digest of the image manifest (the chosen platform's manifest). */
+  /**
+   * Digest of the image manifest (the chosen platform's manifest).
+   *
+   * @deprecated Use the container's `platformDigest` (this digest) and
+   * `digest` (the tag's digest); removed in the next release.
+   */
   digest: string;
-  /** Digest of the index (manifest list) the tag points at, when multi-arch. */
+  /**
+   * Digest of the index (manifest list) the tag points at, when multi-arch.
+   *
+   * @deprecated Use the container's `digest`, the tag's digest for every
+   * image; removed in the next release.
+   */
   indexDigest?: string;
   mediaType: string;
   /** ISO 8601; absent when the image records no build time. */
@@ -87,6 +97,14 @@ export interface ContainerReport {
   tag?: string;
   /** The digest that really runs (pods only). */
   runningDigest?: string;
+  /**
+   * The tag's digest: what the tag points at, as pods' `imageID`, `/metrics`,
+   * `docker pull` and `crane digest` show it (the index digest of a
+   * multi-arch image). Absent until resolved.
+   */
+  digest?: string;
+  /** For a multi-arch image: the digest of the chosen platform's manifest (`metadata.platform`), the one the metadata describes. */
+  platformDigest?: string;
   metadata?: ImageMetadata;
   freshness: Verdict<FreshnessVerdict>;
   /** Vulnerabilities of the image, when a scanner is available and has scanned it. */
@@ -120,8 +138,37 @@ export interface EntityImageReport {
 /** @public */
 export type BaseVerdict = 'current' | 'updated' | 'rebuild-due' | 'unknown';
 
-/** Where a base image was found. @public */
-export type BaseSource = 'annotation' | 'label' | 'dockerfile';
+/**
+ * Where a base image was found: the image's OCI base annotations, BuildKit's
+ * provenance attestation, the config's labels, or the entity's Dockerfile.
+ *
+ * @public
+ */
+export type BaseSource = 'annotation' | 'provenance' | 'label' | 'dockerfile';
+
+/**
+ * The provenance record a base was read from: a SLSA provenance statement
+ * in the attestation manifest BuildKit attaches to the image's index.
+ *
+ * @public
+ */
+export interface ProvenanceSourceInfo {
+  /** Digest of the attestation manifest. */
+  attestation: string;
+  /** `https://slsa.dev/provenance/v0.2` or `https://slsa.dev/provenance/v1`. */
+  predicateType: string;
+  /** The material (v0.2) or resolved dependency (v1) URI, e.g. `pkg:docker/alpine@3.17?platform=linux%2Famd64`. */
+  uri: string;
+  /**
+   * How the final stage's base was told: `build-steps`, by following the
+   * final image's root filesystem through BuildKit's build steps
+   * (`buildConfig.llbDefinition`, provenance mode=max); `only-image`, it is
+   * the only image the build used (after the gateway frontend's own image).
+   */
+  determinedBy: 'build-steps' | 'only-image';
+  /** The final stage's FROM line, from BuildKit's source map (mode=max). */
+  dockerfile?: { path: string; line: number; text: string };
+}
 
 /** How newer versions of a base are looked for (as Kargo warehouses define them). @public */
 export type TrackingStrategy = 'SemVer' | 'Lexical' | 'NewestBuild' | 'Digest';
@@ -137,7 +184,7 @@ export interface BaseImageReport {
   base?: {
     /** The base reference, e.g. `docker.io/library/node:22-bookworm-slim`. */
     name: string;
-    /** The digest the image was built on (base.digest annotation or a digest-pinned FROM). */
+    /** The digest the image was built on (base.digest annotation or label, the provenance's digest, or a digest-pinned FROM). */
     builtOnDigest?: string;
     /** The digest the base tag points to now. */
     currentDigest?: string;
@@ -166,6 +213,8 @@ export interface BaseImageReport {
       dockerfile?: { path: string; url?: string; line: number; text: string };
       /** `--platform` of the FROM line, when given. */
       platform?: string;
+      /** For provenance bases: the attestation and the record in it. */
+      provenance?: ProvenanceSourceInfo;
     };
   };
   verdict: Verdict<BaseVerdict>;

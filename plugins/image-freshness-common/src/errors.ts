@@ -30,8 +30,9 @@ export const ERROR_ADVICE: Record<ErrorClass, string> = {
   NOT_FOUND:
     'The image or tag does not exist in the registry; check the reference or push the image.',
   RATE_LIMITED:
-    'The registry is rate limiting; lower requestsPerSecond for this host or add credentials.',
-  SERVER_ERROR: 'The registry failed; it is retried on the next refresh.',
+    'The registry is rate limiting; it is retried on the next refresh. Lower requestsPerSecond for this host or add credentials if this persists.',
+  SERVER_ERROR:
+    'The registry answered with a server error; it is retried on the next refresh.',
   DIGEST_MISMATCH:
     'The registry returned content that does not match its digest; report it to the registry operator.',
   TOO_LARGE:
@@ -40,3 +41,60 @@ export const ERROR_ADVICE: Record<ErrorClass, string> = {
     'The registry host is blocked; add it to imageFreshness.allowedHosts if it is trusted.',
   UNKNOWN: 'An unexpected error; see the backend logs for details.',
 };
+
+/**
+ * Whether an error clears by itself (`retried`: an outage, a rate limit, a
+ * timeout; the next refresh tries again) or needs someone to act (`action`:
+ * a malformed reference, a missing image, credentials, a blocked host).
+ *
+ * @public
+ */
+export type ErrorRecovery = 'retried' | 'action';
+
+/** How each class of error recovers. @public */
+export const ERROR_RECOVERY: Record<ErrorClass, ErrorRecovery> = {
+  TIMEOUT: 'retried',
+  RATE_LIMITED: 'retried',
+  SERVER_ERROR: 'retried',
+  INVALID_REQUEST: 'action',
+  AUTHENTICATION: 'action',
+  NOT_FOUND: 'action',
+  DIGEST_MISMATCH: 'action',
+  TOO_LARGE: 'action',
+  BLOCKED_HOST: 'action',
+  UNKNOWN: 'action',
+};
+
+const UNRESOLVED: Record<ErrorClass, string> = {
+  TIMEOUT:
+    'Not resolved: the registry did not answer in time; retried on the next refresh',
+  RATE_LIMITED:
+    'Not resolved: the registry is rate limiting; retried on the next refresh',
+  SERVER_ERROR:
+    'Not resolved: the registry could not be reached or failed; retried on the next refresh',
+  INVALID_REQUEST:
+    'Cannot be resolved: the image reference is malformed; fix it where it is declared',
+  AUTHENTICATION:
+    'Cannot be resolved: the registry refused the credentials; fix them in the configuration',
+  NOT_FOUND:
+    'Cannot be resolved: the image or tag does not exist in the registry',
+  DIGEST_MISMATCH:
+    'Cannot be resolved: the registry returned content that does not match its digest',
+  TOO_LARGE:
+    'Cannot be resolved: the manifest or config is over the size limit',
+  BLOCKED_HOST: 'Cannot be resolved: the registry host is blocked',
+  UNKNOWN: 'Cannot be resolved: an unexpected error; see the backend logs',
+};
+
+/**
+ * The verdict reason of an image that was never resolved: "Not resolved yet"
+ * before the first try; after a failure, whether it clears by itself or what
+ * stops it (a malformed reference is never "not resolved yet").
+ *
+ * @public
+ */
+export function unresolvedReason(error?: { class: ErrorClass }): string {
+  return error
+    ? UNRESOLVED[error.class] ?? UNRESOLVED.UNKNOWN
+    : 'Not resolved yet';
+}

@@ -24,6 +24,18 @@ export const imageFreshnessHealthProbesReadPermission = createPermission({
 });
 
 /**
+ * Read the Kargo Warehouse export: `GET /kargo/warehouses` (every monitored
+ * repository of every entity, with the entities built on it). Registered by
+ * the kargo module; services need no permission.
+ *
+ * @public
+ */
+export const imageFreshnessKargoWarehousesReadPermission = createPermission({
+  name: 'image-freshness.kargo.warehouses.read',
+  attributes: { action: 'read' },
+});
+
+/**
  * Every permission of the image-freshness plugin, for permission policies.
  * Entity reports are not among them: they follow the catalog's
  * `catalog.entity.read`.
@@ -33,4 +45,5 @@ export const imageFreshnessHealthProbesReadPermission = createPermission({
 export const imageFreshnessPermissions = [
   imageFreshnessScansReadPermission,
   imageFreshnessHealthProbesReadPermission,
+  imageFreshnessKargoWarehousesReadPermission,
 ];

@@ -5,6 +5,7 @@ import {
 import type { Handler } from 'express';
 import type { CredentialSource } from 'oci-client';
 import type { Registry } from 'prom-client';
+import type { BaseImageFacts } from './baseImageFacts';
 
 /**
  * A scheduled task of a feature. The core schedules it, and for `global`
@@ -63,6 +64,8 @@ export interface ImageFreshnessFeatureContext {
   credentials: CredentialSource;
   /** Whether a registry speaks plain HTTP: as configured, else only loopback hosts. */
   isInsecure(registry: string): boolean;
+  /** The stored base-image facts and tracking policies (the core always gives them). */
+  baseImages?: BaseImageFacts;
 }
 
 /**

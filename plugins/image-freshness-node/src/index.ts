@@ -10,3 +10,5 @@ export * from './registryCredentials';
 export * from './vulnerabilityScanners';
 export * from './features';
 export * from './config';
+export * from './baseImageFacts';
+export * from './permissions';

@@ -9,6 +9,7 @@ import { Answer, RoundTrip } from '../transport/roundTrip';
 import { AuthChallenge, parseChallenges } from './challenge';
 import {
   CredentialSource,
+  CredentialsRefused,
   describeCredentials,
   RegistryCredentials,
 } from './credentials';
@@ -29,11 +30,15 @@ export interface Authorization {
   /** Set for cached bearer tokens, so a refused one can be dropped. */
   tokenKey?: string;
   token?: string;
+  /** The header is the credential source's own credentials (Basic, or its bearer token), not a token endpoint's. */
+  fromSource?: boolean;
 }
 
 /** What the authenticator needs: the layers below it, and the client's settings. */
 export interface AuthenticatorOptions {
   credentials: CredentialSource;
+  /** Told when `credentials`' answer was refused; true when it has fresh credentials to try. */
+  credentialsRefused?: CredentialsRefused;
   tokens: TokenCache;
   /**
    * The layers below authentication (retries, limits, timeout, redirects,
@@ -94,16 +99,26 @@ export class Authenticator {
     this.options = options;
   }
 
-  /** The Authorization for a request to `registry` needing `scopes`; undefined means none. */
-  async authorize(
+  /** The credential source's answer for `registry` and `repository`. */
+  async credentials(
     registry: string,
     repository: string | undefined,
+  ): Promise<RegistryCredentials | undefined> {
+    return this.options.credentials(registry, repository);
+  }
+
+  /**
+   * The Authorization for a request to `registry` needing `scopes` with
+   * `credentials` (from {@link Authenticator.credentials}); undefined means none.
+   */
+  async authorize(
+    registry: string,
+    credentials: RegistryCredentials | undefined,
     scopes: string[],
     signal?: AbortSignal,
   ): Promise<Authorization | undefined> {
-    const credentials = await this.options.credentials(registry, repository);
     if (credentials && 'token' in credentials) {
-      return { header: `Bearer ${credentials.token}` };
+      return { header: `Bearer ${credentials.token}`, fromSource: true };
     }
     // The ping and the token request are shared with other callers: an abort
     // ends this caller's wait, not the work the others wait for.
@@ -113,7 +128,10 @@ export class Authenticator {
     }
     if (host.scheme === 'basic') {
       return credentials && 'password' in credentials
-        ? { header: basicHeader(credentials.username, credentials.password) }
+        ? {
+            header: basicHeader(credentials.username, credentials.password),
+            fromSource: true,
+          }
         : undefined;
     }
     const sorted = mergeScopes(scopes);
@@ -171,6 +189,25 @@ export class Authenticator {
       retry: canSendBasic && before?.scheme !== 'basic',
       scopes: merged,
     };
+  }
+
+  /**
+   * The registry or its token endpoint refused `credentials`, which the
+   * source gave for `registry` and `repository`: tells the source, and
+   * answers whether it has fresh ones to try (false without a hook).
+   */
+  async credentialsRefused(
+    registry: string,
+    repository: string | undefined,
+    credentials: RegistryCredentials,
+  ): Promise<boolean> {
+    return (
+      (await this.options.credentialsRefused?.(
+        registry,
+        repository,
+        credentials,
+      )) ?? false
+    );
   }
 
   /** The message for a request still refused after authenticating. */

@@ -39,6 +39,22 @@ export type CredentialSource = (
   repository?: string,
 ) => RegistryCredentials | undefined | Promise<RegistryCredentials | undefined>;
 
+/**
+ * Told when a registry (Basic auth, or a bearer token the source gave) or a
+ * registry's token endpoint answered 401 to the credentials a
+ * {@link CredentialSource} gave for `registry` and `repository` (`refused`).
+ * Answer true when the source now has other credentials (it dropped a
+ * minted token and will mint again, or already has): the request is then
+ * tried once more, never more than once per request.
+ *
+ * @public
+ */
+export type CredentialsRefused = (
+  registry: string,
+  repository: string | undefined,
+  refused: RegistryCredentials,
+) => boolean | Promise<boolean>;
+
 /** The parts of a Docker `config.json` (or a pull secret's `.dockerconfigjson`) that hold credentials. @public */
 export interface DockerConfig {
   auths?: Record<string, DockerConfigAuth>;

@@ -12,6 +12,7 @@
 import {
   expectClassified,
   fuzzRuns,
+  FUZZ_TEST_TIMEOUT_MS,
   runCaseAsync,
 } from '@internal/test/harness/fuzz';
 import fc from 'fast-check';
@@ -342,7 +343,7 @@ function expectWellTyped(details: ImageDetails) {
 }
 
 describe('OciClient.inspect under fuzzing', () => {
-  jest.setTimeout(120_000);
+  jest.setTimeout(FUZZ_TEST_TIMEOUT_MS);
 
   it('picks the right entry of valid indexes and reads valid images', async () => {
     const before = cases;
@@ -379,7 +380,7 @@ describe('OciClient.inspect under fuzzing', () => {
           );
         },
       ),
-      fuzzRuns(3000, 60),
+      fuzzRuns(3000),
     );
     // Every generated case ran (none skipped, the run not cut short).
     expect(cases - before).toBe(3000);
@@ -399,7 +400,7 @@ describe('OciClient.inspect under fuzzing', () => {
           await inspect(store, want ?? undefined, { spec, mutations, want });
         },
       ),
-      fuzzRuns(4000, 60),
+      fuzzRuns(4000),
     );
     // Every generated case ran (none skipped, the run not cut short).
     expect(cases - before).toBe(4000);
@@ -424,7 +425,7 @@ describe('OciClient.inspect under fuzzing', () => {
           await inspect(store, undefined, bytes.toString('utf8'));
         },
       ),
-      fuzzRuns(3000, 60),
+      fuzzRuns(3000),
     );
     // Every generated case ran (none skipped, the run not cut short).
     expect(cases - before).toBe(3000);

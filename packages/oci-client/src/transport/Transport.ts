@@ -2,6 +2,7 @@ import { Authenticator } from '../auth/Authenticator';
 import { authLayer } from '../auth/authLayer';
 import {
   CredentialSource,
+  CredentialsRefused,
   RegistryCredentials,
   staticCredentials,
 } from '../auth/credentials';
@@ -40,6 +41,12 @@ export interface TransportOptions {
    * `credentialsFromDockerConfig`, `credentialsFromPullSecret`, `chainCredentials`.
    */
   credentials?: CredentialSource | Record<string, RegistryCredentials>;
+  /**
+   * Told when a registry or its token endpoint answers 401 to the
+   * credentials' answer (revoked, rotated); answer true when fresh ones are
+   * to be had, and the same request is tried once more with them.
+   */
+  credentialsRefused?: CredentialsRefused;
   /** Whether a registry speaks plain HTTP; when unsaid, only localhost, 127.0.0.0/8 and [::1] do. */
   insecure?: PerRegistry<boolean>;
   /** Requests at once per registry. Default 8. */
@@ -187,6 +194,7 @@ export class Transport {
         typeof credentials === 'function'
           ? credentials
           : staticCredentials(credentials ?? {}),
+      credentialsRefused: options.credentialsRefused,
       tokens: options.tokens ?? new TokenCache(),
       userAgent,
       send: belowAuth,

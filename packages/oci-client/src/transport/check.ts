@@ -43,6 +43,9 @@ export function failureError(
     failure.server === registryEndpoint(registry) ? registry : failure.server;
   const after = retries ? ` (after ${retries} retries)` : '';
   let message = `${server} could not be reached for ${what}: ${failure.detail}${after}; check that the registry is up and reachable.`;
+  if (failure.unreachable) {
+    message = `Could not reach ${server}: ${failure.detail} (${what}${after}); check the host name and that the registry is up and reachable from here.`;
+  }
   if (failure.code === 'TIMEOUT') {
     const within =
       failure.timeoutMs !== undefined
@@ -57,6 +60,7 @@ export function failureError(
   return new OciError(failure.code, message, {
     host: registry,
     retries,
+    unreachable: failure.unreachable || undefined,
     cause: failure.cause,
   });
 }

@@ -7,6 +7,24 @@ import { AttemptTimeout } from './timeout';
 /** How much of an error answer is kept, for the registry's error code. */
 export const ERROR_BODY_BYTES = 64 * 1024;
 
+/** System error codes of a connection that could not be made: the host was not reached at all. */
+const UNREACHABLE = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_FAIL',
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** Whether a fetch failure is one of {@link UNREACHABLE}. */
+function isUnreachable(error: unknown): boolean {
+  const code = (error as { cause?: { code?: string } })?.cause?.code;
+  return code !== undefined && UNREACHABLE.has(code);
+}
+
 /** Explains a fetch failure: the system error code when there is one. */
 function networkDetail(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } })
@@ -19,7 +37,7 @@ function networkDetail(error: unknown): string {
   ) {
     return 'the connection closed before the answer was complete';
   }
-  return code ? `${code}: ${message}` : message;
+  return code && !message.includes(code) ? `${code}: ${message}` : message;
 }
 
 /** A success's body up to the limit; an error's body (for the registry's code) cut at 64 KiB. */
@@ -72,6 +90,7 @@ function failure(error: unknown, exchange: Exchange): unknown {
     retryable: true,
     server,
     timeoutMs: reason instanceof AttemptTimeout ? reason.ms : undefined,
+    unreachable: !timedOut && isUnreachable(error),
     cause: error,
   });
 }

@@ -60,6 +60,8 @@ export class TransportFailure extends Error {
   readonly passOn?: unknown;
   /** For TIMEOUT: the limit that was hit. */
   readonly timeoutMs?: number;
+  /** No connection could be made or kept (DNS, refused, reset): the host was not reached. */
+  readonly unreachable: boolean;
   /** How many retries were made before giving up; set by the retry layer. */
   retries = 0;
 
@@ -70,6 +72,7 @@ export class TransportFailure extends Error {
     server: string;
     passOn?: unknown;
     timeoutMs?: number;
+    unreachable?: boolean;
     cause?: unknown;
   }) {
     super(options.detail, { cause: options.cause });
@@ -80,6 +83,7 @@ export class TransportFailure extends Error {
     this.server = options.server;
     this.passOn = options.passOn;
     this.timeoutMs = options.timeoutMs;
+    this.unreachable = options.unreachable ?? false;
   }
 
   /** A host `checkHost` or an address `checkAddress` refused: not retried, the refusal passed on as it is. */

@@ -4,11 +4,12 @@ import type { JsonObject } from '@backstage/types';
 import request from 'supertest';
 import imageFreshnessModuleRegistryProbes from 'backstage-plugin-image-freshness-backend-module-registry-probes';
 import imageFreshnessModuleTrivy from 'backstage-plugin-image-freshness-backend-module-trivy';
+import imageFreshnessModuleKargo from 'backstage-plugin-image-freshness-backend-module-kargo';
 import { imageFreshnessPlugin } from '../plugin';
 import { captureService } from './captureService';
 
 /**
- * The plugin as plugin.ts wires it, with the Trivy and registry-probes
+ * The plugin as plugin.ts wires it, with the Trivy, registry-probes and kargo
  * modules as the portal backend installs them (none with `modules: false`),
  * in a test backend with `config` as the
  * root config and `features` (a catalog, service overrides) beside it. The
@@ -28,7 +29,11 @@ export async function startPluginBackend(options: {
       imageFreshnessPlugin,
       ...(options.modules === false
         ? []
-        : [imageFreshnessModuleTrivy, imageFreshnessModuleRegistryProbes]),
+        : [
+            imageFreshnessModuleTrivy,
+            imageFreshnessModuleRegistryProbes,
+            imageFreshnessModuleKargo,
+          ]),
       ...(options.features ?? []),
       mockServices.rootConfig.factory({ data: options.config }),
     ],

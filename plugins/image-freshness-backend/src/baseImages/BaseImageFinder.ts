@@ -13,7 +13,12 @@ import {
   ImageMetadata,
 } from 'backstage-plugin-image-freshness-common';
 import type { BaseSourceInfo } from './BaseImageStore';
+import type { BuildRecordStore } from './BuildRecordStore';
 import { DockerfileError, parseDockerfile } from './DockerfileParser';
+
+type ParsedDockerfile = ReturnType<typeof parseDockerfile>;
+/** Parsed Dockerfiles kept in memory (by URL, ETag and platform). */
+const MAX_PARSED_DOCKERFILES = 1000;
 
 /** OCI's annotation (and label) keys for the base an image was built on. */
 export const BASE_NAME_KEY = 'org.opencontainers.image.base.name';
@@ -81,16 +86,30 @@ function repositoryOf(url: string): string | undefined {
  */
 export class BaseImageFinder {
   private readonly urlReader: UrlReaderService;
+  private readonly records?: Pick<
+    BuildRecordStore,
+    'getDockerfile' | 'putDockerfile'
+  >;
+  /** Parsed Dockerfiles by URL, ETag and platform (the TARGET* ARGs). */
+  private readonly parsed = new Map<string, ParsedDockerfile>();
 
-  constructor(options: { urlReader: UrlReaderService }) {
+  constructor(options: {
+    urlReader: UrlReaderService;
+    /** Where each Dockerfile's last read and ETag are kept; without it, every pass reads it. */
+    records?: Pick<BuildRecordStore, 'getDockerfile' | 'putDockerfile'>;
+  }) {
     this.urlReader = options.urlReader;
+    this.records = options.records;
   }
 
-  /** The base recorded in the image itself: annotations first, then labels. */
-  fromMetadata(metadata: ImageMetadata | undefined): FoundBase | undefined {
-    if (!metadata) return undefined;
-    const fromAnnotations = this.recorded(metadata.annotations, 'annotation');
-    return fromAnnotations ?? this.recorded(metadata.labels, 'label');
+  /** The base recorded in the image's manifest (or index) annotations. */
+  fromAnnotations(metadata: ImageMetadata | undefined): FoundBase | undefined {
+    return metadata && this.recorded(metadata.annotations, 'annotation');
+  }
+
+  /** The base recorded in the image config's labels. */
+  fromLabels(metadata: ImageMetadata | undefined): FoundBase | undefined {
+    return metadata && this.recorded(metadata.labels, 'label');
   }
 
   private recorded(
@@ -215,27 +234,12 @@ export class BaseImageFinder {
     if ('error' in location) {
       return location;
     }
-    let content: string;
-    try {
-      const response = await this.urlReader.readUrl(location.url);
-      const buffer = await response.buffer();
-      if (buffer.length > MAX_DOCKERFILE_BYTES) {
-        return {
-          location,
-          error: imageError(
-            'TOO_LARGE',
-            `Dockerfile ${location.url} is ${buffer.length} bytes, more than ${MAX_DOCKERFILE_BYTES}`,
-            `Check that ${ANNOTATION_DOCKERFILE} points at a Dockerfile.`,
-            at,
-          ),
-        };
-      }
-      content = buffer.toString('utf8');
-    } catch (error) {
-      return { location, error: readError(error, location, at) };
+    const read = await this.read(location, at);
+    if ('error' in read) {
+      return { location, error: read.error };
     }
     try {
-      const parsed = parseDockerfile(content, { platform });
+      const parsed = this.parse(location.url, read, platform);
       return {
         location,
         base: {
@@ -270,6 +274,67 @@ export class BaseImageFinder {
         };
       }
       throw error;
+    }
+  }
+
+  /** The parsed final stage, kept per URL, ETag and platform. */
+  private parse(
+    url: string,
+    read: { content: string; etag?: string },
+    platform: string,
+  ): ParsedDockerfile {
+    const key = read.etag ? `${url}\n${read.etag}\n${platform}` : undefined;
+    const known = key ? this.parsed.get(key) : undefined;
+    if (known) return known;
+    const parsed = parseDockerfile(read.content, { platform });
+    if (key) {
+      if (this.parsed.size >= MAX_PARSED_DOCKERFILES) {
+        this.parsed.delete(this.parsed.keys().next().value!);
+      }
+      this.parsed.set(key, parsed);
+    }
+    return parsed;
+  }
+
+  /**
+   * The Dockerfile's text: downloaded when it is new or changed (the UrlReader
+   * sends the kept ETag; `NotModifiedError` means the kept text still holds).
+   */
+  private async read(
+    location: DockerfileLocation,
+    at: Date,
+  ): Promise<{ content: string; etag?: string } | { error: ImageError }> {
+    const kept = await this.records?.getDockerfile(location.url);
+    try {
+      const response = await this.urlReader.readUrl(
+        location.url,
+        kept?.etag ? { etag: kept.etag } : undefined,
+      );
+      const buffer = await response.buffer();
+      if (buffer.length > MAX_DOCKERFILE_BYTES) {
+        return {
+          error: imageError(
+            'TOO_LARGE',
+            `Dockerfile ${location.url} is ${buffer.length} bytes, more than ${MAX_DOCKERFILE_BYTES}`,
+            `Check that ${ANNOTATION_DOCKERFILE} points at a Dockerfile.`,
+            at,
+          ),
+        };
+      }
+      const content = buffer.toString('utf8');
+      const etag = response.etag || undefined;
+      await this.records?.putDockerfile({
+        url: location.url,
+        etag,
+        content,
+        readAt: at,
+      });
+      return { content, etag };
+    } catch (error) {
+      if (kept && (error as Error)?.name === 'NotModifiedError') {
+        return { content: kept.content, etag: kept.etag };
+      }
+      return { error: readError(error, location, at) };
     }
   }
 }

@@ -17,7 +17,9 @@ import {
   FoundBase,
 } from './BaseImageFinder';
 import { BaseImageStore, StoredBase, StoredBaseImage } from './BaseImageStore';
+import type { StoredProvenance } from './BuildRecordStore';
 import { BaseImagesConfig, trackingPolicyFor, TrackingPolicy } from './config';
+import type { ProvenanceSource } from './ProvenanceSource';
 import { newerCandidates, TagDiscovery } from './TagDiscovery';
 import {
   type Clock,
@@ -48,7 +50,7 @@ function withContext(error: ImageError, context: string): ImageError {
 
 /**
  * Tracks what every image of an entity is built on: finds the base
- * (annotations, labels, Dockerfile), resolves the base tag through the same
+ * (annotations, BuildKit provenance, labels, Dockerfile), resolves the base tag through the same
  * resolver and caches as any image, records the digest history, discovers
  * newer tags per tracking policy, and stores the facts. Verdicts are computed
  * when a report is read. Failures are recorded per image beside the last good
@@ -56,6 +58,7 @@ function withContext(error: ImageError, context: string): ImageError {
  */
 export class BaseImageTracker {
   private readonly finder: BaseImageFinder;
+  private readonly provenance?: Pick<ProvenanceSource, 'find'>;
   private readonly resolver: Pick<ImageResolver, 'resolve'>;
   private readonly discovery: TagDiscovery;
   private readonly store: BaseImageStore;
@@ -69,6 +72,8 @@ export class BaseImageTracker {
 
   constructor(options: {
     finder: BaseImageFinder;
+    /** BuildKit provenance, read between the annotations and the labels. */
+    provenance?: Pick<ProvenanceSource, 'find'>;
     resolver: Pick<ImageResolver, 'resolve'>;
     discovery: TagDiscovery;
     store: BaseImageStore;
@@ -82,6 +87,7 @@ export class BaseImageTracker {
     now?: Clock;
   }) {
     this.finder = options.finder;
+    this.provenance = options.provenance;
     this.resolver = options.resolver;
     this.discovery = options.discovery;
     this.store = options.store;
@@ -157,7 +163,19 @@ export class BaseImageTracker {
       imageCreated: metadata?.created ? new Date(metadata.created) : undefined,
       managed,
     };
-    let found = this.finder.fromMetadata(metadata);
+    // Sources in order: annotations, provenance, labels, the Dockerfile.
+    let found = this.finder.fromAnnotations(metadata);
+    let provenance: StoredProvenance | undefined;
+    if (!found && metadata && this.provenance) {
+      provenance = await this.provenance.find(image.image, metadata, at);
+      if ('base' in provenance) {
+        found = provenance.base;
+      }
+    }
+    // A provenance that could not be read stands beside whatever else is found.
+    const provenanceError =
+      provenance && 'error' in provenance ? provenance.error : undefined;
+    found ??= this.finder.fromLabels(metadata);
     if (!found && managed) {
       const outcome = await options.readDockerfile(image.platform);
       if ('error' in outcome) {
@@ -165,8 +183,14 @@ export class BaseImageTracker {
       }
       found = outcome.base;
     }
+    if (!found && provenanceError) {
+      return this.keepLastGood(row, previous, provenanceError);
+    }
     if (!found) {
-      return { ...row, noBaseReason: this.noBaseReason(entity, metadata) };
+      return {
+        ...row,
+        noBaseReason: this.noBaseReason(entity, metadata, provenance),
+      };
     }
     if (found.scratch) {
       return {
@@ -179,6 +203,7 @@ export class BaseImageTracker {
           strategy: 'Digest',
           checkedAt: at,
         },
+        error: provenanceError,
       };
     }
     let ref: ImageReference;
@@ -194,9 +219,11 @@ export class BaseImageTracker {
         ),
       );
     }
+    const resolved = await this.resolveBase({ row, found, ref, previous, at });
     return {
       ...row,
-      ...(await this.resolveBase({ row, found, ref, previous, at })),
+      ...resolved,
+      error: resolved.error ?? provenanceError,
     };
   }
 
@@ -357,17 +384,25 @@ export class BaseImageTracker {
     if (source.kind === 'dockerfile' && source.dockerfile) {
       return `${source.dockerfile.path} line ${source.dockerfile.line}`;
     }
+    if (source.kind === 'provenance' && source.provenance) {
+      return `provenance attestation ${source.provenance.attestation}`;
+    }
     return `${BASE_NAME_KEY} ${source.kind}`;
   }
 
   private noBaseReason(
     entity: Entity,
     metadata: ImageMetadata | undefined,
+    provenance: StoredProvenance | undefined,
   ): string {
     if (!metadata) {
       return 'The image has not been resolved yet, so its base is not known';
     }
-    const recordsNone = `The image records no ${BASE_NAME_KEY} annotation or label`;
+    const fromProvenance =
+      metadata.indexDigest && provenance && 'none' in provenance
+        ? ` (and ${provenance.none})`
+        : '';
+    const recordsNone = `The image records no ${BASE_NAME_KEY} annotation or label${fromProvenance}`;
     if (this.finder.isManaged(entity)) {
       return `${recordsNone}, and its org.opencontainers.image.source is another repository than the entity's, so the entity's Dockerfile does not describe it (external image, monitored by its tag)`;
     }

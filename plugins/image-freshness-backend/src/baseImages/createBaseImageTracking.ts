@@ -12,6 +12,8 @@ import type { ImageResolver } from '../registry/ImageResolver';
 import { BaseImageFinder } from './BaseImageFinder';
 import { BaseImageReports } from './BaseImageReports';
 import { BaseImageTracker } from './BaseImageTracker';
+import { KnexBuildRecordStore } from './BuildRecordStore';
+import { ProvenanceSource } from './ProvenanceSource';
 import { readBaseImagesConfig } from './config';
 import { KnexBaseImageStore } from './KnexBaseImageStore';
 import { OciTagLister, TagDiscovery } from './TagDiscovery';
@@ -28,7 +30,7 @@ export async function createBaseImageTracking(options: {
   database: DatabaseService;
   urlReader: UrlReaderService;
   logger: LoggerService;
-  client: Pick<OciClient, 'listTags'>;
+  client: Pick<OciClient, 'listTags' | 'readAttestations'>;
   hosts: Pick<HostPolicy, 'check'>;
   resolver: Pick<ImageResolver, 'resolve'>;
   registryCache: Pick<RegistryCache, 'getMetadata'>;
@@ -38,6 +40,9 @@ export async function createBaseImageTracking(options: {
 }) {
   const config = readBaseImagesConfig(options.config);
   const store = await KnexBaseImageStore.create({ database: options.database });
+  const records = await KnexBuildRecordStore.create({
+    database: options.database,
+  });
   const discovery = new TagDiscovery({
     tags: new OciTagLister({ client: options.client, hosts: options.hosts }),
     resolver: options.resolver,
@@ -46,7 +51,12 @@ export async function createBaseImageTracking(options: {
     now: options.now,
   });
   const tracker = new BaseImageTracker({
-    finder: new BaseImageFinder({ urlReader: options.urlReader }),
+    finder: new BaseImageFinder({ urlReader: options.urlReader, records }),
+    provenance: new ProvenanceSource({
+      client: options.client,
+      hosts: options.hosts,
+      store: records,
+    }),
     resolver: options.resolver,
     discovery,
     store,
@@ -61,5 +71,5 @@ export async function createBaseImageTracking(options: {
     rebuildDelay: config.rebuildDelay,
     now: options.now,
   });
-  return { tracker, reports, store };
+  return { tracker, reports, store, records };
 }

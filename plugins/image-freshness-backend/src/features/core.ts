@@ -20,6 +20,8 @@ import type {
 import { readTaskSchedule } from 'backstage-plugin-image-freshness-node';
 import { chainCredentials, formatPlatform } from 'oci-client';
 import { createBaseImageTracking } from '../baseImages/createBaseImageTracking';
+import { readBaseImagesConfig } from '../baseImages/config';
+import { baseImageFacts } from './baseImageFacts';
 import { readImageFreshnessConfig } from '../registry/config';
 import { readRefreshConfig } from '../refresh/config';
 import { KnexEntityStore } from '../refresh/KnexEntityStore';
@@ -106,11 +108,11 @@ export async function createCoreFeatures(options: {
     config,
     hosts,
     credentials,
+    // a refusal of minted credentials has them minted again (once), and the
+    // refused request is tried once more with them
+    credentialsRefused: (registry, repository, refused) =>
+      provided?.refused(registry, repository, refused) ?? false,
     observer: event => {
-      // a refusal of minted credentials has them minted again (once)
-      if (event.status === 401 && event.kind !== 'ping') {
-        provided?.refused(event.registry);
-      }
       metrics.observeRegistryRequest({
         host: event.host,
         method: event.method,
@@ -296,6 +298,10 @@ export async function createCoreFeatures(options: {
     resolveHost: hostname => hosts.resolve(hostname),
     credentials,
     isInsecure: registry => isInsecureRegistry(config, registry),
+    baseImages: baseImageFacts({
+      store: baseImages.store,
+      config: readBaseImagesConfig(options.config),
+    }),
   };
   return {
     features: [refresh, metricsRoute, repositoryScans, vulnerabilitySummaries],

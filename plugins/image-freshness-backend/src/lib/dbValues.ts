@@ -17,16 +17,45 @@ export function optionalDate(
   return value === null || value === undefined ? undefined : toDate(value);
 }
 
-/** The plugin's Knex client, its migrations applied unless the database service says to skip them. */
+/** Runs the plugin's migrations up to the latest on `knex`, every time it is called. */
+export async function migrateToLatest(knex: Knex): Promise<void> {
+  await knex.migrate.latest({
+    directory: resolvePackagePath(
+      'backstage-plugin-image-freshness-backend',
+      'migrations',
+    ),
+  });
+}
+
+/**
+ * Per Knex client, its migration run: every store of the plugin is created
+ * on the same client, and one run serves them all. A failed run is not kept,
+ * so the next store tries again. Weak, so a client that is dropped takes its
+ * entry along.
+ */
+const migrations = new WeakMap<Knex, Promise<void>>();
+
+/**
+ * The plugin's Knex client, its migrations applied (once per client) unless
+ * the database service says to skip them. A caller that rolls migrations
+ * back on a client calls {@link forgetMigrations} (or
+ * {@link migrateToLatest}) to have them applied again.
+ */
 export async function migratedClient(database: DatabaseService): Promise<Knex> {
   const knex = await database.getClient();
   if (!database.migrations?.skip) {
-    await knex.migrate.latest({
-      directory: resolvePackagePath(
-        'backstage-plugin-image-freshness-backend',
-        'migrations',
-      ),
-    });
+    let run = migrations.get(knex);
+    if (!run) {
+      run = migrateToLatest(knex);
+      migrations.set(knex, run);
+      run.catch(() => migrations.delete(knex));
+    }
+    await run;
   }
   return knex;
+}
+
+/** Forgets that `knex` was migrated (after a rollback): the next {@link migratedClient} runs the migrations again. */
+export function forgetMigrations(knex: Knex): void {
+  migrations.delete(knex);
 }

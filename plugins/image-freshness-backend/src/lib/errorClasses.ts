@@ -83,6 +83,21 @@ const ADVICE: Record<
   },
 };
 
+/**
+ * What to do about one failure: for a registry that could not be reached at
+ * all (DNS, connection refused), "could not reach HOST", not the class's
+ * "the registry failed"; else {@link adviceFor} its class.
+ */
+export function adviceForError(
+  error: unknown,
+  errorClass: ErrorClass = classOf(error),
+): string {
+  if (error instanceof OciError && error.unreachable && error.host) {
+    return `Could not reach ${error.host}; it is retried on the next refresh. If this persists, check the host name and that the backend can connect to it (DNS, proxy, firewall).`;
+  }
+  return adviceFor(errorClass);
+}
+
 /** What to do about a class of failure of `subject`. */
 export function adviceFor(
   errorClass: ErrorClass,

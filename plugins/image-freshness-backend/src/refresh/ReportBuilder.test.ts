@@ -142,4 +142,67 @@ describe('ReportBuilder', () => {
       'stale',
     ]);
   });
+
+  it('names the tag\'s digest `digest` and a multi-arch image\'s platform manifest `platformDigest`; a malformed reference is not "not resolved yet"', async () => {
+    const INDEX = `sha256:${'c'.repeat(64)}`;
+    const CHILD = `sha256:${'d'.repeat(64)}`;
+    const database: DatabaseService = { getClient: async () => knex };
+    const cache = await KnexRegistryCache.create({ database });
+    await cache.putMetadata(
+      INDEX,
+      'linux/amd64',
+      { ...metadata(CHILD, '2026-11-20T12:00:00Z'), indexDigest: INDEX },
+      NOW,
+    );
+    await store.saveEntity({
+      entityRef: 'component:default/api',
+      info: {},
+      refreshedAt: NOW,
+      sourceErrors: [],
+      containers: (
+        [
+          ['r/multi:1', { digest: INDEX, resolvedAt: NOW }],
+          ['r/api:1', { digest: DIGEST, resolvedAt: NOW }],
+          [
+            'r/Bad Name:1',
+            {
+              error: {
+                class: 'INVALID_REQUEST',
+                message: 'r/Bad Name:1: invalid reference',
+                advice:
+                  'Fix the image reference or the annotation that declares it.',
+                at: NOW.toISOString(),
+              },
+            },
+          ],
+        ] as const
+      ).map(([image, outcome], i) => ({
+        key: `annotation/${i}`,
+        container: 'annotation',
+        workload: { kind: 'Annotation' as const, name: 'api' },
+        image,
+        platform: 'linux/amd64',
+        outcome,
+      })),
+    });
+    const report = await builder(true).build(entity());
+    const byImage = Object.fromEntries(
+      report.containers.map(c => [c.image, c]),
+    );
+    expect(byImage['r/multi:1']).toMatchObject({
+      digest: INDEX,
+      platformDigest: CHILD,
+      // the old names, kept for one release
+      metadata: { digest: CHILD, indexDigest: INDEX },
+    });
+    expect(byImage['r/api:1'].digest).toBe(DIGEST);
+    expect(byImage['r/api:1'].platformDigest).toBeUndefined();
+    const bad = byImage['r/Bad Name:1'];
+    expect(bad.digest).toBeUndefined();
+    expect(bad.freshness).toEqual({
+      verdict: 'unknown',
+      reason:
+        'Cannot be resolved: the image reference is malformed; fix it where it is declared',
+    });
+  });
 });

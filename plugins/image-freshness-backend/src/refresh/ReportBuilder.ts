@@ -1,10 +1,13 @@
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ANNOTATION_MAX_AGE,
+  ContainerReport,
   EntityImageReport,
+  ImageMetadata,
   VulnerabilityCounts,
   freshnessVerdict,
   parseDuration,
+  unresolvedReason,
 } from 'backstage-plugin-image-freshness-common';
 import { DateTime, Duration } from 'luxon';
 import { parseReference } from 'oci-client';
@@ -82,10 +85,11 @@ export class ReportBuilder {
         image: c.image,
         tag: tagOf(c.image),
         runningDigest: c.runningDigest,
+        ...reportedDigests(c.metadata),
         metadata: c.metadata,
         freshness: c.metadata
           ? freshnessVerdict({ created: c.metadata.created, maxAge, now })
-          : { verdict: 'unknown', reason: 'Not resolved yet' },
+          : { verdict: 'unknown', reason: unresolvedReason(c.error) },
         vulnerabilities:
           (c.digest && vulnerabilities.get(c.digest)) ||
           (c.metadata && vulnerabilities.get(c.metadata.digest)) ||
@@ -127,4 +131,13 @@ export class ReportBuilder {
     }
     return { duration: this.maxAge, source: 'config' };
   }
+}
+
+/** The tag's digest first (what pods, `/metrics` and registries' tools show); the chosen platform's manifest beside it for a multi-arch image. */
+function reportedDigests(
+  metadata: ImageMetadata | undefined,
+): Pick<ContainerReport, 'digest' | 'platformDigest'> {
+  if (!metadata) return {};
+  if (!metadata.indexDigest) return { digest: metadata.digest };
+  return { digest: metadata.indexDigest, platformDigest: metadata.digest };
 }

@@ -1,4 +1,9 @@
-import { CredentialSource, OciClient, RequestObserver } from 'oci-client';
+import {
+  CredentialSource,
+  CredentialsRefused,
+  OciClient,
+  RequestObserver,
+} from 'oci-client';
 import type { ImageFreshnessConfig, RegistrySettings } from './config';
 import type { HostPolicy } from './HostPolicy';
 import { configuredCredentials } from './registryAccess';
@@ -15,6 +20,8 @@ export function createOciClient(options: {
   hosts: Pick<HostPolicy, 'check' | 'checkAddress' | 'resolve'>;
   /** Default: the configured registries' and the Docker config file's. */
   credentials?: CredentialSource;
+  /** Told when the credentials are refused; true has the request tried once more with fresh ones. */
+  credentialsRefused?: CredentialsRefused;
   observer?: RequestObserver;
 }): OciClient {
   const { config, hosts, observer } = options;
@@ -24,6 +31,7 @@ export function createOciClient(options: {
   return new OciClient({
     userAgent: 'backstage-plugin-image-freshness',
     credentials: options.credentials ?? configuredCredentials(config),
+    credentialsRefused: options.credentialsRefused,
     insecure: registry => byHost.get(registry)?.insecure,
     maxConcurrency: registry => byHost.get(registry)?.maxConcurrency,
     requestsPerSecond: registry => byHost.get(registry)?.requestsPerSecond,

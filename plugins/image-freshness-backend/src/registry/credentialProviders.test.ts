@@ -106,6 +106,33 @@ describe('credentialsFromProviders', () => {
     expect(ecr.calls).toEqual(['ecr.example/team/api']);
   });
 
+  it('answers a refusal of the credentials it gave: fresh ones (one mint) for the first, the new ones (no mint) for requests refused with the old, none for a refusal of the fresh', async () => {
+    const ecr = minting('ecr.example', () => T0, 12 * 3600_000);
+    const provided = credentialsFromProviders({
+      providers: [{ ...ecr.provider, scope: 'registry' }],
+      logger: mockServices.logger.mock(),
+      now: () => T0,
+    })!;
+    const old = await provided.lookup('ecr.example', 'team/api');
+    // five requests refused with the old password at once: one mint serves them
+    const answers = [1, 2, 3, 4, 5].map(() =>
+      provided.refused('ecr.example', 'team/api', old),
+    );
+    expect(answers).toEqual([true, true, true, true, true]);
+    const fresh = await provided.lookup('ecr.example', 'team/api');
+    expect(fresh).toMatchObject({ password: 'pass-2' });
+    expect(provided.refused('ecr.example', 'team/web', old)).toBe(true);
+    expect(ecr.calls).toHaveLength(2);
+    // the fresh password refused too: no retry, kept until it expires
+    expect(provided.refused('ecr.example', 'team/api', fresh)).toBe(false);
+    expect(await provided.lookup('ecr.example', 'team/api')).toEqual(fresh);
+    expect(ecr.calls).toHaveLength(2);
+    // credentials the providers never gave (configured ones) are none of theirs
+    expect(
+      provided.refused('other.example', 'x', { username: 'u', password: 'p' }),
+    ).toBe(false);
+  });
+
   it('mints again once after a refusal, then keeps the new answer however often the registry refuses it', async () => {
     const ecr = minting('ecr.example', () => T0, 12 * 3600_000);
     const gar = minting('gar.example', () => T0, 3600_000);
@@ -116,12 +143,16 @@ describe('credentialsFromProviders', () => {
     })!;
     await provided.lookup('ecr.example', 'team/api');
     await provided.lookup('gar.example', 'p/r/img');
-    provided.refused('ecr.example');
+    // true: the client may try the refused request once more
+    expect(provided.refused('ecr.example')).toBe(true);
     expect(await provided.lookup('ecr.example', 'team/api')).toMatchObject({
       password: 'pass-2',
     });
     // the re-minted answer is kept: no mint per refused request
-    for (let i = 0; i < 5; i++) provided.refused('ecr.example');
+    // (false: no retry of the refused request)
+    for (let i = 0; i < 5; i++) {
+      expect(provided.refused('ecr.example')).toBe(false);
+    }
     expect(await provided.lookup('ecr.example', 'team/web')).toMatchObject({
       password: 'pass-2',
     });

@@ -7,19 +7,31 @@ import type {
   ProvidedCredentials,
   RegistryCredentialProvider,
 } from 'backstage-plugin-image-freshness-node';
-import { type CredentialSource, OciError } from 'oci-client';
+import {
+  type CredentialSource,
+  OciError,
+  type RegistryCredentials,
+} from 'oci-client';
 
 /** The registered providers as one credential source, and what the client tells them. */
 export interface ProviderCredentials {
   lookup: CredentialSource;
   /**
-   * A registry (or its token endpoint) answered 401: its provided answers
-   * are dropped, so the next lookup (the client's own retry, for registries
-   * with token auth) mints afresh. Once per answer: an answer minted after a
-   * refusal is kept until it expires, so a registry that refuses everything
-   * costs one extra mint per token lifetime, not one per request.
+   * A registry (or its token endpoint) answered 401 to `credentials`, given
+   * for `registry` and `repository`: when they are a provided answer, the registry's
+   * provided answers are dropped and the answer is true, so the client
+   * tries the refused request once more and a fresh answer is minted. Once
+   * per answer: an answer minted after a refusal is kept until it expires
+   * and its refusal answers false (no retry), so a registry that refuses
+   * everything costs one extra mint per token lifetime, not one per
+   * request. A request refused with an answer that another has already
+   * replaced is answered true (retry with the new one), without a mint.
    */
-  refused(registry: string): void;
+  refused(
+    registry: string,
+    repository?: string,
+    credentials?: RegistryCredentials,
+  ): boolean;
 }
 
 /** How long before its expiry an answer is minted again. */
@@ -51,11 +63,12 @@ export function credentialsFromProviders(options: {
   const { providers, logger } = options;
   if (providers.length === 0) return undefined;
   const now = options.now ?? systemClock;
-  /** Per provider, registry and repository: the answer, and whether it was minted because its predecessor was refused. */
+  /** Per provider, registry and repository: the answer (once it came), and whether it was minted because its predecessor was refused. */
   const answers = new Map<
     string,
     {
       pending: Promise<ProvidedCredentials | undefined>;
+      answer?: ProvidedCredentials;
       afterRefusal: boolean;
     }
   >();
@@ -82,10 +95,19 @@ export function credentialsFromProviders(options: {
         return ask(provider, registry, repository);
     }
     const pending = provider.getCredentials({ registry, repository });
-    answers.set(key, { pending, afterRefusal: refusedKeys.delete(key) });
+    const entry: {
+      pending: typeof pending;
+      answer?: ProvidedCredentials;
+      afterRefusal: boolean;
+    } = {
+      pending,
+      afterRefusal: refusedKeys.delete(key),
+    };
+    answers.set(key, entry);
     try {
       const answer = await pending;
       if (!answer) answers.delete(key);
+      entry.answer = answer;
       return answer;
     } catch (error) {
       answers.delete(key);
@@ -93,19 +115,47 @@ export function credentialsFromProviders(options: {
     }
   };
 
-  const refused = (registry: string) => {
+  const refused = (
+    registry: string,
+    repository?: string,
+    credentials?: RegistryCredentials,
+  ) => {
+    const refusedAnswer = credentials && JSON.stringify(credentials);
+    /** Whether a key's answers are for this registry, and for the refused request's repository. */
+    const place = (key: string) => {
+      const [, keyRegistry, keyRepository] = key.split('\n');
+      return {
+        registry: keyRegistry === registry,
+        request: keyRepository === '' || keyRepository === (repository ?? ''),
+      };
+    };
     let dropped = 0;
+    // a fresh answer for the refused request is (being) minted already
+    let replaced = false;
     for (const [key, entry] of answers) {
-      if (key.split('\n')[1] !== registry || entry.afterRefusal) continue;
+      const where = place(key);
+      if (!where.registry) continue;
+      const current = entry.answer && JSON.stringify(entry.answer.credentials);
+      if (refusedAnswer && current !== refusedAnswer) {
+        replaced ||= where.request;
+        continue;
+      }
+      if (entry.afterRefusal) continue;
       answers.delete(key);
       refusedKeys.add(key);
       dropped += 1;
+    }
+    // dropped by an earlier refusal: minted again at the next lookup
+    for (const key of refusedKeys) {
+      const where = place(key);
+      replaced ||= where.registry && where.request;
     }
     if (dropped > 0) {
       logger.info('Registry refused provided credentials; minting again', {
         registry,
       });
     }
+    return dropped > 0 || replaced;
   };
 
   const lookup: CredentialSource = async (registry, repository) => {

@@ -1,5 +1,5 @@
 import type { ImageError } from 'backstage-plugin-image-freshness-common';
-import { adviceFor, classOf } from '../lib/errorClasses';
+import { adviceForError, classOf } from '../lib/errorClasses';
 
 /**
  * Turns any failure about a registry, image or repository into a classified
@@ -15,7 +15,7 @@ export function toImageError(
   return {
     class: errorClass,
     message: message.includes(image) ? message : `${image}: ${message}`,
-    advice: adviceFor(errorClass),
+    advice: adviceForError(error, errorClass),
     at: at.toISOString(),
   };
 }

@@ -2,9 +2,9 @@ import type {
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { InputError, NotFoundError } from '@backstage/errors';
 import { imageFreshnessScansReadPermission } from 'backstage-plugin-image-freshness-common';
+import { requirePermission } from 'backstage-plugin-image-freshness-node';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
@@ -41,20 +41,11 @@ export function createScansRouter(options: {
   const router = Router();
 
   /** Every scans route: the caller's credentials, then the permission. */
-  async function authorize(req: express.Request) {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
+  const authorize = (req: express.Request) =>
+    requirePermission({ httpAuth, permissions }, req, {
+      permission: imageFreshnessScansReadPermission,
+      what: 'Reading repository scans',
     });
-    const [decision] = await permissions.authorize(
-      [{ permission: imageFreshnessScansReadPermission }],
-      { credentials },
-    );
-    if (decision.result === AuthorizeResult.DENY) {
-      throw new NotAllowedError(
-        `Reading repository scans needs the ${imageFreshnessScansReadPermission.name} permission`,
-      );
-    }
-  }
 
   router.get('/scans', async (req, res) => {
     await authorize(req);

@@ -9,10 +9,9 @@
  * adding it to the spec fails here.
  */
 import { createBackendModule } from '@backstage/backend-plugin-api';
-import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   FakeTrivyDir,
   fakeTrivyDir,
@@ -20,6 +19,7 @@ import {
   trivyReport,
 } from '@internal/test/harness/fakeTrivy';
 import { pushImage } from '@internal/test/harness/images';
+import { allowAllBut, OUTSIDER } from '@internal/test/harness/permissions';
 import { startRegistry, TestRegistry } from '@internal/test/harness/registry';
 import { imageFreshnessFeaturesExtensionPoint } from 'backstage-plugin-image-freshness-node';
 import Router from 'express-promise-router';
@@ -33,8 +33,6 @@ import { startPluginBackend } from '../__testUtils__/pluginBackend';
 jest.setTimeout(120_000);
 
 const API = '/api/image-freshness';
-/** Denied by the test's permission policy; every other caller is allowed. */
-const OUTSIDER = 'user:default/outsider';
 
 const entity = (images: string[]): Entity => ({
   apiVersion: 'backstage.io/v1alpha1',
@@ -47,17 +45,8 @@ const entity = (images: string[]): Entity => ({
   spec: { type: 'service', owner: 'team-a', lifecycle: 'production' },
 });
 
-/** Allows everyone but OUTSIDER. */
-const permissions = mockServices.permissions.mock({
-  async authorize(requests, { credentials }) {
-    const denied =
-      (credentials.principal as { userEntityRef?: string }).userEntityRef ===
-      OUTSIDER;
-    return requests.map(() => ({
-      result: denied ? AuthorizeResult.DENY : AuthorizeResult.ALLOW,
-    }));
-  },
-});
+/** Denies OUTSIDER everything; every other caller is allowed. */
+const permissions = allowAllBut(OUTSIDER);
 
 describe('the OpenAPI spec against the running plugin', () => {
   let registry: TestRegistry;
@@ -149,11 +138,12 @@ describe('the OpenAPI spec against the running plugin', () => {
   async function call(
     operation: string,
     url: string,
-    options: { auth?: string; status: number },
+    options: { auth?: string; accept?: string; status: number },
   ): Promise<request.Response> {
     const method = operation.split(' ')[0].toLowerCase() as 'get' | 'post';
     let req = request(backend.server)[method](`${API}${url}`);
     if (options.auth) req = req.set('authorization', options.auth);
+    if (options.accept) req = req.set('accept', options.accept);
     const res = await req;
     expect([operation, url, res.status]).toEqual([
       operation,
@@ -191,11 +181,12 @@ describe('the OpenAPI spec against the running plugin', () => {
     expect(contract.operations().length).toBeGreaterThan(0);
   });
 
-  it('lists exactly the routes the plugin and the registry-probes module mount', () => {
+  it('lists exactly the routes the plugin and the registry-probes and kargo modules mount', () => {
     expect(mountedRoutes(backend.server, API)).toEqual(contract.operations());
     expect(contract.operations()).toEqual([
       'GET /entities/{kind}/{namespace}/{name}',
       'GET /health-probes',
+      'GET /kargo/warehouses',
       'GET /metrics',
       'GET /scans',
       'GET /scans/{repository}',
@@ -266,6 +257,36 @@ describe('the OpenAPI spec against the running plugin', () => {
       LOW: 1,
     });
 
+    const warehouses = await call(
+      'GET /kargo/warehouses',
+      '/kargo/warehouses',
+      {
+        auth: service,
+        accept: 'application/json',
+        status: 200,
+      },
+    );
+    expect(
+      warehouses.body.items.map(
+        (w: { spec: { subscriptions: Array<{ image: object }> } }) =>
+          w.spec.subscriptions[0].image,
+      ),
+    ).toEqual([
+      expect.objectContaining({
+        repoURL: `${h}/acme/api`,
+        constraint: '1.0.0',
+      }),
+      expect.objectContaining({
+        repoURL: `${h}/runtime/base`,
+        constraint: '1',
+      }),
+    ]);
+    const yaml = await call('GET /kargo/warehouses', '/kargo/warehouses', {
+      auth: service,
+      status: 200,
+    });
+    expect(yaml.text.match(/^kind: Warehouse$/gm)).toHaveLength(2);
+
     const probes = await call('GET /health-probes', '/health-probes', {
       status: 200,
     });
@@ -290,6 +311,7 @@ describe('the OpenAPI spec against the running plugin', () => {
       'GET /scans',
       'GET /scans/{repository}',
       'GET /health-probes',
+      'GET /kargo/warehouses',
     ]) {
       const denied = await call(operation, sampleUrl(operation), {
         auth: outsider,

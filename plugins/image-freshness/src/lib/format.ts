@@ -45,6 +45,26 @@ export function workloadPlace(workload: ContainerReport['workload']): string {
   return [workload.cluster, workload.namespace].filter(Boolean).join(' / ');
 }
 
+/**
+ * The tag's digest, the one pods, `/metrics` and registries' tools show: the
+ * report's `digest`, or from the older fields (`metadata.indexDigest` of a
+ * multi-arch image, else `metadata.digest`) on a backend that predates it.
+ */
+export function tagDigest(
+  c: Pick<ContainerReport, 'digest' | 'metadata'>,
+): string | undefined {
+  return c.digest ?? c.metadata?.indexDigest ?? c.metadata?.digest;
+}
+
+/** The chosen platform's manifest digest of a multi-arch image; undefined for a single-platform one. */
+export function platformDigest(
+  c: Pick<ContainerReport, 'digest' | 'platformDigest' | 'metadata'>,
+): string | undefined {
+  if (c.platformDigest) return c.platformDigest;
+  if (c.digest) return undefined;
+  return c.metadata?.indexDigest ? c.metadata.digest : undefined;
+}
+
 /** Whether the digest a pod runs differs from the one its tag points at now. */
 export type Drift = 'in-sync' | 'drift' | 'not-reported' | 'unknown';
 

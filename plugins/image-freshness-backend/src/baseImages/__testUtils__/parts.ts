@@ -50,6 +50,8 @@ export async function createTestParts(options: {
   readingHost?: string;
   clock: TestClock;
   imageFreshness?: Record<string, unknown>;
+  /** Default: a fresh in-memory SQLite; give one to share it across parts (a restart). */
+  database?: DatabaseService;
 }) {
   const config = new ConfigReader({
     backend: {
@@ -63,12 +65,16 @@ export async function createTestParts(options: {
       ...options.imageFreshness,
     },
   });
-  const knex = knexFactory({
-    client: 'better-sqlite3',
-    connection: ':memory:',
-    useNullAsDefault: true,
-  });
-  const database: DatabaseService = { getClient: async () => knex };
+  const knex = options.database
+    ? await options.database.getClient()
+    : knexFactory({
+        client: 'better-sqlite3',
+        connection: ':memory:',
+        useNullAsDefault: true,
+      });
+  const database: DatabaseService = options.database ?? {
+    getClient: async () => knex,
+  };
   const logger = mockServices.logger.mock();
   const now = () => options.clock.now;
   const settings = readImageFreshnessConfig(config);
@@ -126,7 +132,7 @@ export async function createTestParts(options: {
     },
     report: (target: Entity) => reports.build(target),
     async close() {
-      await knex.destroy();
+      if (!options.database) await knex.destroy();
     },
   };
 }

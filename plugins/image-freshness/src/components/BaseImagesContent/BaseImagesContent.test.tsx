@@ -111,6 +111,94 @@ describe('BaseImagesContent', () => {
     ).toHaveTextContent(/Add or renew credentials/);
   });
 
+  it('names a provenance source, and shows an inferred built-on digest as inferred, never as fact', async () => {
+    const [managed] = report.baseImages;
+    renderForEntity(
+      <BaseImagesContent />,
+      fakeApi(async () => ({
+        ...report,
+        baseImages: [
+          {
+            ...managed,
+            image: 'registry.acme.test/shop/api:2.0',
+            base: {
+              ...managed.base!,
+              name: 'registry.acme.test/base/runtime:1',
+              source: {
+                kind: 'provenance',
+                provenance: {
+                  attestation: digest('aa'),
+                  predicateType: 'https://slsa.dev/provenance/v1',
+                  uri: 'pkg:docker/registry.acme.test/base/runtime@1?platform=linux%2Famd64',
+                  determinedBy: 'build-steps',
+                  dockerfile: {
+                    path: 'Dockerfile',
+                    line: 4,
+                    text: 'FROM registry.acme.test/base/runtime:1',
+                  },
+                },
+              },
+            },
+          },
+          {
+            ...managed,
+            image: 'registry.acme.test/shop/web:3.0',
+            base: {
+              ...managed.base!,
+              builtOnInferred: 'build-time',
+              source: {
+                kind: 'provenance',
+                provenance: {
+                  attestation: digest('bb'),
+                  predicateType: 'https://slsa.dev/provenance/v0.2',
+                  uri: 'pkg:docker/node@22-bookworm-slim?platform=linux%2Famd64',
+                  determinedBy: 'only-image',
+                },
+              },
+            },
+          },
+          {
+            ...managed,
+            image: 'registry.acme.test/shop/cli:1.0',
+            base: { ...managed.base!, builtOnInferred: 'first-seen' },
+          },
+        ],
+      })),
+    );
+    await screen.findByText('api:2.0');
+    const api = rowWith('api:2.0');
+    expect(api.getByText('Provenance')).toBeInTheDocument();
+    expect(
+      api.getByText("SLSA v1, final stage's base, from the build steps"),
+    ).toBeInTheDocument();
+    expect(api.getByText('Dockerfile:4')).toBeInTheDocument();
+    expect(
+      api.getByText('FROM registry.acme.test/base/runtime:1'),
+    ).toBeInTheDocument();
+    expect(api.getByText(digest('aa').slice(7, 19))).toBeInTheDocument();
+    expect(api.getByText('moved since the build')).toBeInTheDocument();
+    expect(api.queryByText(/inferred/)).not.toBeInTheDocument();
+
+    const web = rowWith('web:3.0');
+    expect(
+      web.getByText('SLSA v0.2, the only image the build used'),
+    ).toBeInTheDocument();
+    expect(
+      web.getByText('pkg:docker/node@22-bookworm-slim?platform=linux%2Famd64'),
+    ).toBeInTheDocument();
+    expect(web.getByText('inferred from build time')).toHaveAttribute(
+      'title',
+      expect.stringMatching(/^No record of the digest the image was built on/),
+    );
+    expect(
+      web.getByText('moved since the build (by the inferred digest)'),
+    ).toBeInTheDocument();
+    expect(web.queryByText('moved since the build')).not.toBeInTheDocument();
+
+    const cli = rowWith('cli:1.0');
+    expect(cli.getByText('assumed: first digest seen')).toBeInTheDocument();
+  });
+
   it('lists the worst verdicts first and filters by a count', async () => {
     renderForEntity(
       <BaseImagesContent />,
@@ -148,7 +236,7 @@ describe('BaseImagesContent', () => {
     ).toBeInTheDocument();
     expect(
       screen.getByText(
-        /org.opencontainers.image.base.name annotation or label/,
+        /org.opencontainers.image.base.name annotation, BuildKit's provenance attestation, the same label/,
       ),
     ).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Refresh' })).toBeEnabled();

@@ -78,11 +78,12 @@ function BaseImagesReport() {
                     } names its base yet. `
                   : 'This entity has no images yet. '}
                 A base is read from the image's
-                org.opencontainers.image.base.name annotation or label, or from
-                the final FROM line of the Dockerfile that the
-                image-freshness/dockerfile annotation points to. Set one, and
-                the base image it was built on, its current digest and when a
-                rebuild is due appear here after the next refresh.
+                org.opencontainers.image.base.name annotation, BuildKit's
+                provenance attestation, the same label, or from the final FROM
+                line of the Dockerfile that the image-freshness/dockerfile
+                annotation points to. Set one, and the base image it was built
+                on, its current digest and when a rebuild is due appear here
+                after the next refresh.
               </>
             }
             action={refresh}

@@ -5,6 +5,7 @@ import Typography from '@material-ui/core/Typography';
 import { makeStyles, Theme } from '@material-ui/core/styles';
 import type {
   BaseImageReport,
+  BaseSource,
   BaseVerdict,
 } from 'backstage-plugin-image-freshness-common';
 import { DateTime } from 'luxon';
@@ -58,6 +59,8 @@ function toRow(report: BaseImageReport): BaseRow {
       report.imageDigest,
       base?.strategy,
       dockerfile?.text,
+      base?.source.provenance?.uri,
+      base?.builtOnInferred ? 'inferred' : undefined,
       report.error?.class,
       report.error?.message,
       report.managed ? 'managed' : 'external',
@@ -67,18 +70,39 @@ function toRow(report: BaseImageReport): BaseRow {
   };
 }
 
-const SOURCE_TITLES = {
+const SOURCE_TITLES: Record<BaseSource, string> = {
   annotation:
     'From the manifest annotation org.opencontainers.image.base.name (and .base.digest)',
+  provenance:
+    "From BuildKit's SLSA provenance attestation attached to the image's index",
   label:
     'From the image config label org.opencontainers.image.base.name (and .base.digest)',
   dockerfile: "From the Dockerfile's final FROM line",
 };
 
+/** How an inferred built-on digest is shown: never as a recorded fact. */
 const INFERRED = {
-  'build-time': "inferred: the base's digest when the image was built",
-  'first-seen': 'inferred: the first digest seen for the base tag',
+  'build-time': {
+    label: 'inferred from build time',
+    title:
+      "No record of the digest the image was built on: this is the digest the base tag pointed at when the image was built, as the base's history saw it",
+  },
+  'first-seen': {
+    label: 'assumed: first digest seen',
+    title:
+      'No record of the digest the image was built on, and the image was built before the base was first seen: this is the first digest seen for the base tag',
+  },
 };
+
+const PROVENANCE_HOW = {
+  'build-steps': "final stage's base, from the build steps",
+  'only-image': 'the only image the build used',
+};
+
+function slsaVersion(predicateType: string): string {
+  const version = /\/provenance\/(v[\d.]+)$/.exec(predicateType)?.[1];
+  return version ? `SLSA ${version}` : predicateType;
+}
 
 const useStyles = makeStyles((theme: Theme) => ({
   table: {
@@ -113,6 +137,12 @@ const useStyles = makeStyles((theme: Theme) => ({
     alignItems: 'baseline',
     '& dt': { color: theme.palette.text.secondary, fontSize: '0.75rem' },
     '& dd': { margin: 0 },
+  },
+  inferred: {
+    display: 'block',
+    color: theme.palette.text.secondary,
+    fontSize: '0.75rem',
+    fontStyle: 'italic',
   },
   moved: {
     display: 'block',
@@ -157,6 +187,32 @@ function SourceCell(props: { report: BaseImageReport }) {
         {platform ? (
           <span className={classes.secondary}>platform {platform}</span>
         ) : null}
+      </div>
+    );
+  }
+  const provenance = base.source.provenance;
+  if (kind === 'provenance' && provenance) {
+    return (
+      <div title={SOURCE_TITLES.provenance} className={classes.cell}>
+        <Chip size="small" label="Provenance" />
+        <span className={classes.secondary}>
+          {slsaVersion(provenance.predicateType)},{' '}
+          {PROVENANCE_HOW[provenance.determinedBy] ?? provenance.determinedBy}
+        </span>
+        {provenance.dockerfile ? (
+          <>
+            <span className={classes.mono}>
+              {provenance.dockerfile.path}:{provenance.dockerfile.line}
+            </span>
+            <code className={classes.code}>{provenance.dockerfile.text}</code>
+          </>
+        ) : (
+          <code className={classes.code}>{provenance.uri}</code>
+        )}
+        <DigestText
+          digest={provenance.attestation}
+          label="attestation digest"
+        />
       </div>
     );
   }
@@ -236,8 +292,11 @@ function useColumns(): TableColumn<BaseRow>[] {
                   <span className={classes.none}>unknown</span>
                 )}
                 {base.builtOnInferred ? (
-                  <span className={classes.secondary}>
-                    {INFERRED[base.builtOnInferred] ?? 'inferred'}
+                  <span
+                    className={classes.inferred}
+                    title={INFERRED[base.builtOnInferred]?.title}
+                  >
+                    {INFERRED[base.builtOnInferred]?.label ?? 'inferred'}
                   </span>
                 ) : null}
               </dd>
@@ -252,7 +311,11 @@ function useColumns(): TableColumn<BaseRow>[] {
                   <span className={classes.none}>unknown</span>
                 )}
                 {moved ? (
-                  <span className={classes.moved}>moved since the build</span>
+                  <span className={classes.moved}>
+                    {base.builtOnInferred
+                      ? 'moved since the build (by the inferred digest)'
+                      : 'moved since the build'}
+                  </span>
                 ) : null}
               </dd>
             </dl>

@@ -1,7 +1,10 @@
 import Typography from '@material-ui/core/Typography';
 import { makeStyles, Theme } from '@material-ui/core/styles';
 import ErrorOutline from '@material-ui/icons/ErrorOutline';
-import type { ImageError } from 'backstage-plugin-image-freshness-common';
+import {
+  ERROR_RECOVERY,
+  type ImageError,
+} from 'backstage-plugin-image-freshness-common';
 import { RelativeTime } from '../RelativeTime';
 
 const useStyles = makeStyles((theme: Theme) => ({
@@ -26,8 +29,20 @@ const useStyles = makeStyles((theme: Theme) => ({
   advice: {
     color: theme.palette.text.secondary,
   },
-  compact: { lineHeight: 1.35, minWidth: 200 },
+  compact: { lineHeight: 1.35, minWidth: 0 },
+  recovery: {
+    fontWeight: theme.typography.fontWeightMedium as number,
+    color: theme.palette.text.primary,
+  },
 }));
+
+/** Whether the error clears by itself, or who must fix what, where. */
+export function recoveryText(error: ImageError, where?: string): string {
+  if ((ERROR_RECOVERY[error.class] ?? 'action') === 'retried') {
+    return 'Retried on the next refresh; nothing to do unless it persists.';
+  }
+  return `Needs a fix${where ? ` in ${where}` : ''}.`;
+}
 
 /**
  * One classified error: its class, the message (naming image and registry),
@@ -37,9 +52,12 @@ const useStyles = makeStyles((theme: Theme) => ({
 export function ImageErrorNotice(props: {
   error: ImageError;
   source?: string;
+  /** Where the failing reference is declared (a workload's container, the annotation): said when someone must fix it. */
+  where?: string;
   compact?: boolean;
 }) {
-  const { error, source, compact } = props;
+  const { error, source, compact, where } = props;
+  const retried = (ERROR_RECOVERY[error.class] ?? 'action') === 'retried';
   const classes = useStyles();
   if (compact) {
     return (
@@ -47,6 +65,7 @@ export function ImageErrorNotice(props: {
         className={classes.root}
         role="note"
         aria-label={`${error.class} error`}
+        data-recovery={retried ? 'retried' : 'action'}
         title={error.message}
       >
         <ErrorOutline className={classes.icon} aria-hidden />
@@ -56,7 +75,10 @@ export function ImageErrorNotice(props: {
           className={classes.compact}
         >
           <span className={classes.errorClass}>{error.class}</span>{' '}
-          <span className={classes.advice}>{error.advice}</span>
+          <span className={classes.advice}>{error.advice}</span>{' '}
+          <span className={classes.recovery}>
+            {retried ? 'Retried on the next refresh.' : 'Needs a fix.'}
+          </span>
         </Typography>
       </div>
     );
@@ -66,6 +88,7 @@ export function ImageErrorNotice(props: {
       className={classes.root}
       role="note"
       aria-label={`${error.class} error`}
+      data-recovery={retried ? 'retried' : 'action'}
     >
       <ErrorOutline className={classes.icon} aria-hidden />
       <div>
@@ -78,6 +101,7 @@ export function ImageErrorNotice(props: {
           component="div"
           className={classes.advice}
         >
+          <span className={classes.recovery}>{recoveryText(error, where)}</span>{' '}
           What to do: {error.advice}
           {error.firstSeen ? (
             <>

@@ -10,6 +10,8 @@ import {
   manyContainers,
   plainEntity,
   PREVIOUS_APP_DIGEST,
+  REDIS_AMD64,
+  REDIS_INDEX,
   renderForEntity,
   report,
   responseError,
@@ -83,11 +85,11 @@ describe('ImageFreshnessContent', () => {
       screen.getByText(/Build time unknown for 2 images/),
     ).toBeInTheDocument();
     expect(
-      screen.getByText('7 containers, 5 distinct images'),
+      screen.getByText('7 containers, 5 distinct images · 6 workloads'),
     ).toBeInTheDocument();
   });
 
-  it('shows per row the workload, image, digest, build time, verdict, size, platform and drift', async () => {
+  it('shows per workload row the image, tag digest, build time, verdict and pods; size, platform and the platform manifest in its details', async () => {
     render(fakeApi(async () => report));
     await screen.findByText('checkout-7d9f-abcde');
 
@@ -100,7 +102,7 @@ describe('ImageFreshnessContent', () => {
       APP_DIGEST,
     );
     expect(
-      drifting.getByRole('button', { name: `Copy digest ${APP_DIGEST}` }),
+      drifting.getByRole('button', { name: `Copy tag digest ${APP_DIGEST}` }),
     ).toBeInTheDocument();
     const built = drifting.getByText('3 days ago');
     expect(built).toHaveAttribute('dateTime', '2026-11-19T12:00:00.000Z');
@@ -109,45 +111,51 @@ describe('ImageFreshnessContent', () => {
     expect(
       drifting.getByText('Built 3 days ago, within the 30 days limit'),
     ).toBeInTheDocument();
-    expect(drifting.getByText('48.3 MB')).toBeInTheDocument();
-    expect(drifting.getByText('linux/amd64')).toBeInTheDocument();
-    expect(drifting.getByText('Drift')).toBeInTheDocument();
+    expect(drifting.getByText('⚠ Drift: 1 of 1')).toBeInTheDocument();
     expect(
       drifting.getByText(`runs ${PREVIOUS_APP_DIGEST.slice(7, 19)}`),
     ).toBeInTheDocument();
 
-    const redisPod = rowWith('checkout-cache-0');
-    expect(redisPod.getByText('In sync')).toBeInTheDocument();
-    expect(redisPod.getByText('linux/arm64/v8')).toBeInTheDocument();
-    expect(redisPod.getByText('Stale')).toBeInTheDocument();
+    // the StatefulSet's row, its pod folded under it: the tag's (index) digest first
+    const cache = rowWith('checkout-cache');
+    expect(cache.getByText('In sync')).toBeInTheDocument();
+    expect(cache.getByText('Stale')).toBeInTheDocument();
+    expect(cache.getByText(REDIS_INDEX.slice(7, 19))).toBeInTheDocument();
+    await userEvent.click(
+      cache.getByRole('button', {
+        name: 'Show details of checkout-cache redis',
+      }),
+    );
+    const image = within(await screen.findByRole('region', { name: 'Image' }));
+    expect(image.getByText('linux/arm64/v8 manifest')).toBeInTheDocument();
+    expect(image.getByText(REDIS_AMD64)).toBeInTheDocument();
+    expect(image.getByText('tag digest')).toBeInTheDocument();
+    expect(image.getByText('17.4 MB (17400000 bytes)')).toBeInTheDocument();
 
     const cronJob = rowWith('checkout-nightly-report');
     expect(cronJob.getByText('build time unknown')).toBeInTheDocument();
-    expect(cronJob.getByText('950 B')).toBeInTheDocument();
-    expect(cronJob.getByLabelText('not reported')).toBeInTheDocument();
+    expect(cronJob.getByText('no pods')).toBeInTheDocument();
 
-    const broken = rowWith('debugger-7z2zv');
-    expect(broken.getByText('ephemeral container')).toBeInTheDocument();
+    const broken = rowWith('ephemeral container debugger-7z2zv');
+    expect(
+      broken.getByText('ephemeral container debugger-7z2zv'),
+    ).toBeInTheDocument();
     const notice = broken.getByRole('note', { name: 'NOT_FOUND error' });
     expect(notice).toHaveTextContent(
-      'NOT_FOUND The image or tag does not exist in the registry; check the reference or push the image.',
+      'NOT_FOUND The image or tag does not exist in the registry; check the reference or push the image. Needs a fix.',
     );
+    expect(notice).toHaveAttribute('data-recovery', 'action');
     expect(notice).toHaveAttribute(
       'title',
       expect.stringContaining('answered 404'),
     );
     expect(broken.getByText('not resolved')).toBeInTheDocument();
   });
-
   it('sorts the worst verdicts first', async () => {
     render(fakeApi(async () => report));
     await screen.findByText('checkout-7d9f-abcde');
     const rows = screen.getAllByRole('row').slice(1);
-    const verdicts = rows
-      .map(r => r.querySelector('[data-verdict]')?.getAttribute('data-verdict'))
-      .filter(Boolean);
-    expect(verdicts).toEqual([
-      'stale',
+    expect(rows.map(r => r.getAttribute('data-verdict-row'))).toEqual([
       'stale',
       'aging',
       'unknown',
@@ -156,46 +164,48 @@ describe('ImageFreshnessContent', () => {
       'fresh',
     ]);
   });
-
   it('filters the table by a count in the summary, and back', async () => {
     render(fakeApi(async () => report));
     const stale = await screen.findByRole('button', { name: 'Stale: 2' });
     await userEvent.click(stale);
     expect(stale).toHaveAttribute('aria-pressed', 'true');
+    // both stale containers are the StatefulSet's: one row
     expect(
-      screen.getByText('Showing the 2 of 7 containers stale'),
+      screen.getByText('Showing the 2 of 7 containers stale · 1 workload'),
     ).toBeInTheDocument();
     expect(screen.queryByText('checkout-7d9f-abcde')).not.toBeInTheDocument();
-    expect(screen.getByText('checkout-cache-0')).toBeInTheDocument();
+    expect(screen.getByText('checkout-cache')).toBeInTheDocument();
 
     await userEvent.click(screen.getByRole('button', { name: 'Drift: 1' }));
     expect(screen.getByText('checkout-7d9f-abcde')).toBeInTheDocument();
-    expect(screen.queryByText('checkout-cache-0')).not.toBeInTheDocument();
+    expect(screen.queryByText('checkout-cache')).not.toBeInTheDocument();
 
     await userEvent.click(screen.getByRole('button', { name: 'Drift: 1' }));
     expect(
-      screen.getByText('7 containers, 5 distinct images'),
+      screen.getByText('7 containers, 5 distinct images · 6 workloads'),
     ).toBeInTheDocument();
   });
-
   it('finds rows by search, also by label values', async () => {
     render(fakeApi(async () => report));
-    await screen.findByText('checkout-cache-0');
-    fireEvent.change(screen.getByPlaceholderText('Filter'), {
-      target: { value: '7.2.4' },
-    });
+    await screen.findByText('checkout-cache');
+    await userEvent.type(
+      screen.getByRole('searchbox', { name: 'Search containers' }),
+      '7.2.4',
+    );
     await waitFor(() =>
       expect(screen.queryByText('checkout-7d9f-abcde')).not.toBeInTheDocument(),
     );
     // the StatefulSet row matches through its label org.opencontainers.image.version=7.2.4
     expect(screen.getByText('checkout-cache')).toBeInTheDocument();
   });
-
   it('expands a row to its labels, annotations and digests', async () => {
     render(fakeApi(async () => report));
     await screen.findByText('checkout-7d9f-abcde');
-    const row = screen.getByText('checkout-7d9f-abcde').closest('tr')!;
-    await userEvent.click(within(row).getAllByRole('button')[0]);
+    await userEvent.click(
+      screen.getByRole('button', {
+        name: 'Show details of checkout-7d9f-abcde checkout',
+      }),
+    );
     const labels = await screen.findByRole('region', { name: 'Labels' });
     expect(within(labels).getByText('Labels (2)')).toBeInTheDocument();
     expect(
@@ -209,7 +219,6 @@ describe('ImageFreshnessContent', () => {
     const image = screen.getByRole('region', { name: 'Image' });
     expect(within(image).getByText(PREVIOUS_APP_DIGEST)).toBeInTheDocument();
   });
-
   it('explains the error when the report cannot be loaded, and tries again', async () => {
     let calls = 0;
     render(
@@ -231,7 +240,7 @@ describe('ImageFreshnessContent', () => {
     ).toBeInTheDocument();
   });
 
-  it('shows vulnerability counts per row, most severe first, or why there are none', async () => {
+  it("shows vulnerability counts in a row's details, most severe first, or why there are none", async () => {
     const [first, ...rest] = report.containers;
     render(
       fakeApi(async () => ({
@@ -253,20 +262,27 @@ describe('ImageFreshnessContent', () => {
         ],
       })),
     );
+    await userEvent.click(
+      await screen.findByRole('button', {
+        name: 'Show details of checkout checkout',
+      }),
+    );
     const counts = await screen.findByText('2 critical');
     expect(counts.closest('span[title]')).toHaveAttribute(
       'title',
       expect.stringContaining('CRITICAL: 2, HIGH: 0, LOW: 7'),
     );
-    expect(
-      within(counts.closest('tr')!).getByText('7 low'),
-    ).toBeInTheDocument();
-    expect(screen.getAllByLabelText('not scanned').length).toBe(rest.length);
+    expect(screen.getByText('7 low')).toBeInTheDocument();
+    await userEvent.click(
+      screen.getByRole('button', {
+        name: 'Show details of checkout-cache redis',
+      }),
+    );
+    expect(screen.getAllByLabelText('not scanned')).toHaveLength(1);
     expect(
       screen.queryByText(/Vulnerability summaries are unavailable/),
     ).toBeNull();
   });
-
   it('says when the backend has no vulnerability scanner', async () => {
     render(
       fakeApi(async () => ({
@@ -283,7 +299,12 @@ describe('ImageFreshnessContent', () => {
         /Vulnerability summaries are unavailable on this backend: no trivy binary on the PATH/,
       ),
     ).toBeInTheDocument();
-    expect(screen.getAllByLabelText('unavailable').length).toBeGreaterThan(0);
+    await userEvent.click(
+      screen.getByRole('button', {
+        name: 'Show details of checkout-cache redis',
+      }),
+    );
+    expect(screen.getAllByLabelText('unavailable')).toHaveLength(1);
   });
 
   it('says the images were not checked yet before the first refresh', async () => {
@@ -361,7 +382,8 @@ describe('ImageFreshnessContent', () => {
         performance.now() - started,
       )} ms`,
     );
-    expect(screen.getAllByText('1-25 of 500').length).toBeGreaterThan(0);
+    // 500 pods without controllers: 500 rows, paged
+    expect(screen.getAllByText(/of 500/).length).toBeGreaterThan(0);
     // 25 rows on the page, not 500 in the document
     expect(screen.getAllByRole('row').length).toBeLessThan(40);
     // 12 bars at most, the rest counted
@@ -383,13 +405,12 @@ describe('ImageFreshnessContent', () => {
     expect([first[0], second[0]].sort()).toEqual([daysAgo(89), daysAgo(0)]);
     expect(new Set(first).size).toBe(1);
 
-    fireEvent.change(screen.getByPlaceholderText('Filter'), {
-      target: { value: 'service-437-pod' },
-    });
-    expect(await screen.findByText('service-437-pod')).toBeInTheDocument();
-    await waitFor(() =>
-      expect(screen.getAllByText('1-1 of 1').length).toBeGreaterThan(0),
+    fireEvent.change(
+      screen.getByRole('searchbox', { name: 'Search containers' }),
+      { target: { value: 'service-437-pod' } },
     );
+    expect(await screen.findByText('service-437-pod')).toBeInTheDocument();
+    await waitFor(() => expect(screen.getAllByRole('row')).toHaveLength(2));
   });
 
   it('explains the missing annotations for entities without them, and asks for nothing', async () => {

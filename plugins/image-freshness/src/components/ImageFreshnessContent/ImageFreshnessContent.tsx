@@ -14,7 +14,7 @@ import { useEntityImageReport } from '../../hooks/useEntityImageReport';
 import { driftOf } from '../../lib/format';
 import { distinctImages, summarizeContainers } from '../../lib/summary';
 import { freshnessThreshold } from '../../lib/threshold';
-import { ContainerImagesTable } from '../ContainerImagesTable';
+import { GroupedImagesTable } from '../GroupedImagesTable';
 import { ContainerFilter, FreshnessSummary } from '../FreshnessSummary';
 import { ImageAgeChart } from '../ImageAgeChart';
 import { RefreshControl } from '../RefreshButton';
@@ -157,8 +157,9 @@ function ImageFreshnessReport() {
         </InfoCard>
       </Grid>
       <Grid item xs={12}>
-        <ContainerImagesTable
-          containers={filtered}
+        <GroupedImagesTable
+          containers={containers}
+          matching={filter === 'all' ? undefined : filtered}
           subtitle={filterText}
           vulnerabilitiesUnavailable={
             value.vulnerabilities && !value.vulnerabilities.available

@@ -1,1 +1,0 @@
-export { ContainerImagesTable } from './ContainerImagesTable';

@@ -1,0 +1,1 @@
+export { GroupedImagesTable } from './GroupedImagesTable';
