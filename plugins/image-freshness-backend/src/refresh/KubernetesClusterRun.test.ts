@@ -45,6 +45,7 @@ import type {
 } from 'backstage-plugin-image-freshness-node';
 import { readKubernetesSourceSettings } from './kubernetesConfig';
 import { KubernetesWorkloadSource } from './KubernetesWorkloadSource';
+import { resourcePath } from './kubernetesObjects';
 
 jest.setTimeout(120_000);
 
@@ -52,16 +53,10 @@ const PLATFORM = 'linux/amd64';
 const TOKEN = 'stand-in-token';
 const CLUSTERS = ['eu-west', 'us-east', 'gen-3'] as const;
 const PAGE_SIZE = 7;
-/** The list paths the cluster-wide source may ask (the workload types, all namespaces). */
-const WORKLOAD_PATHS = [
-  '/api/v1/pods',
-  '/apis/apps/v1/deployments',
-  '/apis/apps/v1/replicasets',
-  '/apis/batch/v1/jobs',
-  '/apis/batch/v1/cronjobs',
-  '/apis/apps/v1/statefulsets',
-  '/apis/apps/v1/daemonsets',
-];
+/** The list paths the cluster-wide source may ask (the workload types, all namespaces; kubernetesConfig.test.ts names them). */
+const WORKLOAD_PATHS = readKubernetesSourceSettings(
+  new ConfigReader({}),
+).workloadTypes.map(t => resourcePath(t));
 
 const scenario = generatedScenario({ seed: 16, clusters: CLUSTERS, apps: 40 });
 const clusterObjects: Record<string, KubernetesObject[]> = {
