@@ -56,6 +56,33 @@ export interface Config {
        */
       batchSize?: number;
     };
+    /** How the scheduled refresh reads Kubernetes workloads. */
+    kubernetes?: {
+      /**
+       * `clusterWide`: each run lists every cluster once (Pods, Deployments,
+       * ReplicaSets, StatefulSets, DaemonSets, Jobs, CronJobs, a page at a
+       * time through the Kubernetes backend's proxy) and assigns the objects
+       * to entities itself, with the Kubernetes backend's rules.
+       * `perEntity`: the Kubernetes backend's workloads query for every
+       * entity (13 list requests per entity per cluster). `auto`: cluster-wide
+       * for clusters whose auth the Kubernetes backend holds itself
+       * (serviceAccount, aws, azure, googleServiceAccount, localKubectlProxy)
+       * with a built-in `kubernetes.serviceLocatorMethod` (multiTenant,
+       * singleTenant, catalogRelation), per entity for the others
+       * (google, oidc, aks, custom auth providers or locators) and for a
+       * cluster whose proxy answers 401, 403 or 404. The Refresh button always
+       * uses the workloads query. The refresh log and
+       * `image_freshness_kubernetes_source_info` say which source each
+       * cluster used and why.
+       * @default auto
+       */
+      source?: 'auto' | 'clusterWide' | 'perEntity';
+      /**
+       * Objects per list page (`limit`) of the cluster-wide source.
+       * @default 500
+       */
+      pageSize?: number;
+    };
     /**
      * How long a tag's digest is trusted before it is asked again (plus up to 10% jitter).
      * Metadata keyed by digest never expires.

@@ -93,6 +93,7 @@ const PER_PROCESS = [
   'image_freshness_refresh_duration_seconds',
   'image_freshness_metrics_snapshot_timestamp_seconds',
   'image_freshness_metrics_dropped_series_total',
+  'image_freshness_kubernetes_source_info',
 ];
 
 const ENTITIES = ['alpha', 'bravo', 'charlie', 'delta'];

@@ -14,7 +14,14 @@
  * not served: it answers 404 like a cluster without metrics-server.
  *
  * Like the real API server, list items carry no `kind` or `apiVersion`
- * (kubernetes/kubernetes#3030) and come sorted by namespace and name.
+ * (kubernetes/kubernetes#3030) and come sorted by namespace and name (etcd's
+ * key order). Lists page like the API server's: `limit=N` answers at most N
+ * matching items and, when more remain, an opaque `metadata.continue` token
+ * (plus `remainingItemCount` when no selector filters); `continue=TOKEN`
+ * answers the next page from the same snapshot (resourceVersion) the first
+ * page came from, even after the objects changed; a token whose snapshot is
+ * gone (see `expireContinueTokens`) answers 410 `Expired`, a token that is
+ * not one 400.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -213,6 +220,19 @@ export interface KubernetesStandIn {
   setObjects(objects: KubernetesObject[]): void;
   /** Starts or stops failing every request. */
   setFailWith(failWith: 401 | 500 | undefined): void;
+  /**
+   * Requests received so far per path (query left out), e.g.
+   * `{ '/api/v1/pods': 3 }`.
+   */
+  requestCounts(): Record<string, number>;
+  /**
+   * Makes every continue token issued so far expire, as etcd's compaction
+   * does to a list that takes too long: the next page asked with one answers
+   * 410 Expired.
+   */
+  expireContinueTokens(): void;
+  /** Expires every continue token once `pages` more list pages have been answered. */
+  expireContinueTokensAfter(pages: number): void;
   /** Closes the server and its connections. */
   stop(): Promise<void>;
 }
@@ -232,10 +252,21 @@ export async function startKubernetesStandIn(
   let resourceVersion = 48_213_000;
   let failWith = options.failWith;
   let recorded: RecordedRequest[] = [];
+  // Earlier states of the cluster, by resourceVersion, for continue tokens.
+  let snapshots = new Map<number, KubernetesObject[]>();
+  let expireAfterPages: number | undefined;
+  const expire = () => {
+    // as if other writes moved the cluster on and etcd compacted
+    resourceVersion += 1000;
+    snapshots = new Map([[resourceVersion, objects]]);
+  };
 
   const setObjects = (next: KubernetesObject[]) => {
     objects = structuredClone(next);
     resourceVersion += 1 + next.length;
+    snapshots.set(resourceVersion, objects);
+    // etcd keeps a few revisions; so does the stand-in
+    for (const rv of [...snapshots.keys()].slice(0, -4)) snapshots.delete(rv);
   };
   setObjects(options.objects ?? []);
 
@@ -300,7 +331,52 @@ export async function startKubernetesStandIn(
     const apiVersion = type.group
       ? `${type.group}/${type.version}`
       : type.version;
-    const ofType = objects.filter(
+
+    // A continue token: the snapshot and the key after which the page starts.
+    let snapshotRv = resourceVersion;
+    let startAfter: string | undefined;
+    const continueParam = url.searchParams.get('continue');
+    if (name === undefined && continueParam) {
+      const decoded = decodeContinue(continueParam);
+      if (!decoded) {
+        answer(
+          400,
+          statusBody(
+            400,
+            'BadRequest',
+            'continue key is not valid: illegal base64 data at input byte 0',
+          ),
+        );
+        return;
+      }
+      if (!snapshots.has(decoded.rv)) {
+        answer(
+          410,
+          statusBody(
+            410,
+            'Expired',
+            'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+          ),
+        );
+        return;
+      }
+      snapshotRv = decoded.rv;
+      startAfter = decoded.start;
+    }
+    const limitParam = url.searchParams.get('limit');
+    const limit = limitParam === null ? 0 : Number(limitParam);
+    if (!Number.isInteger(limit)) {
+      answer(
+        400,
+        statusBody(
+          400,
+          'BadRequest',
+          `limit: Invalid value: "${limitParam}": must be an integer`,
+        ),
+      );
+      return;
+    }
+    const ofType = (snapshots.get(snapshotRv) ?? objects).filter(
       o =>
         o.kind === type.kind &&
         groupOf(o.apiVersion) === type.group &&
@@ -347,21 +423,35 @@ export async function startKubernetesStandIn(
       );
       return;
     }
-    const items = ofType
+    const matching = ofType
       .filter(o => matchesLabelSelector(o.metadata.labels ?? {}, requirements))
-      .sort(
-        (a, b) =>
-          (a.metadata.namespace ?? '').localeCompare(
-            b.metadata.namespace ?? '',
-          ) || a.metadata.name.localeCompare(b.metadata.name),
-      )
-      // List items carry no kind or apiVersion, as the real API server answers.
-      .map(({ kind: _kind, apiVersion: _apiVersion, ...item }) => item);
+      .map(o => ({ key: storageKey(o), object: o }))
+      .sort((a, b) => byteOrder(a.key, b.key))
+      .filter(o => startAfter === undefined || o.key > startAfter);
+    const page = limit > 0 ? matching.slice(0, limit) : matching;
+    if (expireAfterPages !== undefined && --expireAfterPages <= 0) {
+      expireAfterPages = undefined;
+      setImmediate(expire);
+    }
+    const more = page.length < matching.length;
     answer(200, {
       kind: `${type.kind}List`,
       apiVersion,
-      metadata: { resourceVersion: String(resourceVersion) },
-      items,
+      metadata: {
+        resourceVersion: String(snapshotRv),
+        ...(more
+          ? {
+              continue: encodeContinue(snapshotRv, page[page.length - 1].key),
+              ...(requirements.length === 0
+                ? { remainingItemCount: matching.length - page.length }
+                : {}),
+            }
+          : {}),
+      },
+      // List items carry no kind or apiVersion, as the real API server answers.
+      items: page.map(
+        ({ object: { kind: _kind, apiVersion: _apiVersion, ...item } }) => item,
+      ),
     });
   });
 
@@ -380,6 +470,15 @@ export async function startKubernetesStandIn(
     setObjects,
     setFailWith: next => {
       failWith = next;
+    },
+    requestCounts: () => {
+      const counts: Record<string, number> = {};
+      for (const r of recorded) counts[r.path] = (counts[r.path] ?? 0) + 1;
+      return counts;
+    },
+    expireContinueTokens: expire,
+    expireContinueTokensAfter: pages => {
+      expireAfterPages = pages;
     },
     stop: () =>
       new Promise<void>(resolve => {
@@ -425,6 +524,47 @@ function statusBody(
     ...(details ? { details } : {}),
     code,
   };
+}
+
+/** etcd's key order: by UTF-16 code unit, as bytes for these ASCII keys. */
+function byteOrder(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
+}
+
+/** Where etcd keeps an object: lists come in this order. */
+function storageKey(o: KubernetesObject): string {
+  return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+}
+
+/** A continue token as the API server makes one: base64 of `{v, rv, start}`. */
+function encodeContinue(rv: number, lastKey: string): string {
+  return Buffer.from(
+    JSON.stringify({ v: 'meta.k8s.io/v1', rv, start: `${lastKey}\u0000` }),
+  ).toString('base64url');
+}
+
+function decodeContinue(
+  token: string,
+): { rv: number; start: string } | undefined {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (
+      parsed?.v !== 'meta.k8s.io/v1' ||
+      typeof parsed.rv !== 'number' ||
+      typeof parsed.start !== 'string'
+    ) {
+      return undefined;
+    }
+    // the key the page starts after: the token's start less its NUL
+    const start: string = parsed.start;
+    return {
+      rv: parsed.rv,
+      start: start.endsWith('\u0000') ? start.slice(0, -1) : start,
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 function groupOf(apiVersion: string): string {
@@ -476,7 +616,7 @@ export type LabelRequirement =
   | { key: string; operator: 'exists' | 'doesNotExist' }
   | { key: string; operator: '=' | '!='; value: string }
   | { key: string; operator: 'in' | 'notin'; values: string[] }
-  | { key: string; operator: 'gt' | 'lt'; value: number };
+  | { key: string; operator: 'gt' | 'lt'; value: bigint };
 
 const KEY_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$/;
 const KEY_PREFIX =
@@ -533,29 +673,49 @@ export function parseLabelSelector(selector: string): LabelRequirement[] {
         if (next()?.text !== '(') {
           throw new Error(`expected '(' after '${op.text}'`);
         }
+        // As the API server reads a value list: `()` is the empty value; a
+        // comma with nothing before it, or after it up to `)`, adds the empty
+        // value; a doubled comma adds it and wants a value next (so `(a,,)`
+        // is refused while `(a,,b)` and `(,,,)` are not).
         const values: string[] = [];
-        for (;;) {
-          const token = next();
-          if (!token) {
-            throw new Error("expected ')'");
+        if (peek()?.text === ')') {
+          next();
+          values.push('');
+        } else {
+          for (;;) {
+            const token = next();
+            if (token?.type === 'identifier') {
+              values.push(checkValue(token.text));
+              const after = peek();
+              if (after?.text === ',') continue;
+              if (after?.text === ')') break;
+              throw new Error(
+                `found '${after?.text ?? ''}', expected: ',' or ')'`,
+              );
+            }
+            if (token?.text !== ',') {
+              throw new Error(
+                `found '${token?.text ?? ''}', expected: ',', or identifier`,
+              );
+            }
+            if (values.length === 0) values.push('');
+            if (peek()?.text === ')') {
+              values.push('');
+              break;
+            }
+            if (peek()?.text === ',') {
+              next();
+              values.push('');
+            }
           }
-          if (token.text === ')') break;
-          if (token.text === ',') continue;
-          if (token.type !== 'identifier') {
-            throw new Error(`found '${token.text}', expected: value`);
-          }
-          values.push(checkValue(token.text));
-        }
-        if (values.length === 0) {
-          throw new Error(
-            `for '${op.text}' operator, values set can't be empty`,
-          );
+          next(); // the ')'
         }
         requirement = { key, operator: op.text, values };
       } else if (op.text === '>' || op.text === '<') {
         next();
         const raw = expectIdentifier('integer');
-        if (!/^-?\d+$/.test(raw)) {
+        // an int64, and a valid label value too: no sign
+        if (!/^\d+$/.test(checkValue(raw)) || BigInt(raw) >= 2n ** 63n) {
           throw new Error(
             `for 'Gt', 'Lt' operators, the value must be an integer`,
           );
@@ -563,7 +723,7 @@ export function parseLabelSelector(selector: string): LabelRequirement[] {
         requirement = {
           key,
           operator: op.text === '>' ? 'gt' : 'lt',
-          value: Number(raw),
+          value: BigInt(raw),
         };
       } else {
         throw new Error(
@@ -608,10 +768,11 @@ export function matchesLabelSelector(
         return !has || !r.values.includes(value);
       case 'gt':
       case 'lt': {
-        if (!has || !/^-?\d+$/.test(value)) return false;
-        return r.operator === 'gt'
-          ? Number(value) > r.value
-          : Number(value) < r.value;
+        // as Go's strconv.ParseInt reads the label's value
+        if (!has || !/^[+-]?\d+$/.test(value)) return false;
+        const n = BigInt(value);
+        if (n >= 2n ** 63n || n < -(2n ** 63n)) return false;
+        return r.operator === 'gt' ? n > r.value : n < r.value;
       }
       default:
         return false;
@@ -626,7 +787,7 @@ function tokenize(selector: string): Token[] {
   let i = 0;
   while (i < selector.length) {
     const c = selector[i];
-    if (/\s/.test(c)) {
+    if (/[ \t\r\n]/.test(c)) {
       i++;
     } else if ('(),'.includes(c)) {
       tokens.push({ type: 'symbol', text: c });
@@ -641,7 +802,9 @@ function tokenize(selector: string): Token[] {
       i++;
     } else {
       let j = i;
-      while (j < selector.length && !/[\s(),!=<>]/.test(selector[j])) j++;
+      while (j < selector.length && !/[ \t\r\n(),!=<>]/.test(selector[j])) {
+        j++;
+      }
       tokens.push({ type: 'identifier', text: selector.slice(i, j) });
       i = j;
     }

@@ -61,6 +61,33 @@ export interface ContainerSource {
    * fails this source for this entity only; prefer `errors`.
    */
   find(entity: Entity, platform: string): Promise<FoundContainers>;
+  /**
+   * Optional: called once at the start of every scheduled refresh run,
+   * before its first entity, for a source that reads in bulk (every object
+   * of a cluster once per run rather than once per entity). The run's
+   * entities are then found through the returned {@link ContainerSourceRun};
+   * `find` still serves single entities outside a run (the Refresh button).
+   * `signal` aborts when the run is stopped (shutdown, the schedule's
+   * timeout). A source without it is asked through `find` in runs too. If it
+   * throws, the run uses `find` for this source and logs why.
+   */
+  startRun?(options: { signal: AbortSignal }): Promise<ContainerSourceRun>;
+}
+
+/**
+ * A source's part in one scheduled refresh run, from
+ * {@link ContainerSource.startRun}.
+ *
+ * @public
+ */
+export interface ContainerSourceRun {
+  /** The entity's containers, as {@link ContainerSource.find} answers. */
+  find(entity: Entity, platform: string): Promise<FoundContainers>;
+  /**
+   * Called once when the run ends (finished, stopped or failed), so the
+   * source can let go of what it read for the run.
+   */
+  end?(): Promise<void>;
 }
 
 /**

@@ -45,6 +45,7 @@ import { EntityRefresher } from '../refresh/EntityRefresher';
 import { HostPolicy } from '../registry/HostPolicy';
 import { ImageResolver } from '../registry/ImageResolver';
 import { KubernetesWorkloadSource } from '../refresh/KubernetesWorkloadSource';
+import { readKubernetesSourceSettings } from '../refresh/kubernetesConfig';
 import { RefreshTask } from '../refresh/RefreshTask';
 import {
   configuredCredentials,
@@ -139,12 +140,14 @@ export async function createCoreFeatures(options: {
     registryCache,
     cacheDuration: config.cacheDuration,
   });
+  const kubernetes = new KubernetesWorkloadSource({
+    discovery,
+    auth,
+    logger,
+    settings: readKubernetesSourceSettings(options.config),
+  });
   const refresher = new EntityRefresher({
-    sources: [
-      new AnnotationImageSource(),
-      new KubernetesWorkloadSource({ discovery, auth, logger }),
-      ...options.sources,
-    ],
+    sources: [new AnnotationImageSource(), kubernetes, ...options.sources],
     resolver,
     store,
     logger,
@@ -222,6 +225,8 @@ export async function createCoreFeatures(options: {
       store,
       logger,
     }),
+    // which source each cluster was read with, and why
+    metrics: kubernetes.metrics,
   };
   const metricsRoute: ImageFreshnessFeature = {
     name: 'metrics',

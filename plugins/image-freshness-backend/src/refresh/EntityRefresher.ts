@@ -17,7 +17,18 @@ import {
 import type {
   FoundContainer,
   ContainerSource,
+  ContainerSourceRun,
 } from 'backstage-plugin-image-freshness-node';
+
+/** A source as one refresh asks it: its name and a finder (its own, or its run's). */
+type Finder = Pick<ContainerSource, 'name'> & Pick<ContainerSourceRun, 'find'>;
+
+/** One scheduled run's refresher, from {@link EntityRefresher.startRun}. */
+export interface EntityRefreshRun {
+  refresh(entity: Entity): Promise<EntityRefreshSummary>;
+  /** Ends every source's run; call once, when the run is over. */
+  end(): Promise<void>;
+}
 
 function entityInfo(entity: Entity): EntityInfo {
   const spec = (entity.spec ?? {}) as Record<string, unknown>;
@@ -73,7 +84,58 @@ export class EntityRefresher {
     this.now = options.now ?? systemClock;
   }
 
-  async refresh(entity: Entity): Promise<EntityRefreshSummary> {
+  /** Refreshes one entity outside a scheduled run (the Refresh button): every source's `find`. */
+  refresh(entity: Entity): Promise<EntityRefreshSummary> {
+    return this.refreshWith(this.sources, entity);
+  }
+
+  /**
+   * Starts a scheduled run: every source with `startRun` is started once
+   * and finds the run's entities through its run; one whose start fails is
+   * asked through `find` (and the failure logged).
+   */
+  async startRun(signal: AbortSignal): Promise<EntityRefreshRun> {
+    const runs = await Promise.all(
+      this.sources.map(async source => {
+        if (!source.startRun) return undefined;
+        try {
+          return await source.startRun({ signal });
+        } catch (error) {
+          this.logger.warn('Container source could not start its run', {
+            source: source.name,
+            error: (error as Error).message,
+          });
+          return undefined;
+        }
+      }),
+    );
+    const finders: Finder[] = this.sources.map((source, i) => {
+      const run = runs[i];
+      return run
+        ? { name: source.name, find: (e, p) => run.find(e, p) }
+        : source;
+    });
+    return {
+      refresh: entity => this.refreshWith(finders, entity),
+      end: async () => {
+        for (const [i, run] of runs.entries()) {
+          try {
+            await run?.end?.();
+          } catch (error) {
+            this.logger.warn('Container source could not end its run', {
+              source: this.sources[i].name,
+              error: (error as Error).message,
+            });
+          }
+        }
+      },
+    };
+  }
+
+  private async refreshWith(
+    sources: readonly Finder[],
+    entity: Entity,
+  ): Promise<EntityRefreshSummary> {
     const entityRef = stringifyEntityRef(entity);
     const platform =
       entity.metadata.annotations?.[ANNOTATION_PLATFORM]?.trim() ||
@@ -81,7 +143,7 @@ export class EntityRefresher {
     const found: FoundContainer[] = [];
     const sourceErrors: Array<ImageError & { source: string }> = [];
     const unread: Array<(container: FoundContainer) => boolean> = [];
-    for (const source of this.sources) {
+    for (const source of sources) {
       try {
         const result = await source.find(entity, platform);
         if (result.unread) unread.push(result.unread);

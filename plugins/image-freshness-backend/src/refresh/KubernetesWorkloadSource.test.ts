@@ -1,128 +1,33 @@
 import {
-  BackendFeature,
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import type { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
   clusterConfig,
-  KubernetesObject,
   KubernetesStandIn,
   startKubernetesStandIn,
 } from '@internal/test/harness/kubernetes';
+import { fakeDigest } from '@internal/test/harness/kubernetes-fixtures';
 import {
-  buildAppObjects,
-  fakeDigest,
-} from '@internal/test/harness/kubernetes-fixtures';
-import Module from 'node:module';
+  CHECKOUT,
+  CHECKOUT_RC,
+  CHECKOUT_RUNNING,
+  entities,
+  euWestObjects,
+  loadKubernetesBackendPlugin,
+  REGISTRY,
+  usEastObjects,
+} from '@internal/test/harness/kubernetes-scenarios';
 import { KubernetesWorkloadSource } from './KubernetesWorkloadSource';
 import type { FoundContainer } from 'backstage-plugin-image-freshness-node';
 
 jest.setTimeout(60_000);
 
-/**
- * The real Kubernetes backend plugin, loaded by Node's own module loader.
- * Under jest it cannot be imported normally: on every cluster request it runs
- * `await import('@kubernetes/client-node')` (ServiceAccountStrategy,
- * KubernetesConnection), which Node refuses inside jest's VM without
- * --experimental-vm-modules, and that flag breaks other CommonJS modules the
- * backend loads under jest. Jest hands tests its own `node:module`, a subclass
- * of Node's; its parent's createRequire loads outside jest's sandbox.
- */
-function loadKubernetesBackendPlugin(): BackendFeature {
-  const nodeModule = Object.getPrototypeOf(Module) as typeof Module;
-  const load = nodeModule.createRequire(__filename);
-  return load('@backstage/plugin-kubernetes-backend').default;
-}
-
-const REGISTRY = '127.0.0.1:5000';
-const CHECKOUT = `${REGISTRY}/shop/checkout:1.4.2`;
-const CHECKOUT_RC = `${REGISTRY}/shop/checkout:1.5.0-rc.1`;
-const PAYMENTS = `${REGISTRY}/shop/payments:2.0.1`;
-/** What the checkout pods in eu-west really run: an earlier build of 1.4.2. */
-const CHECKOUT_RUNNING = fakeDigest(
-  'checkout 1.4.2, the build before the tag moved',
-);
 const PLATFORM = 'linux/amd64';
-
 const EU_TOKEN = 'eu-west-service-account-token';
 const US_TOKEN = 'us-east-service-account-token';
-
-function component(name: string, annotations: Record<string, string>): Entity {
-  return {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: { name, namespace: 'default', annotations },
-    spec: { type: 'service', lifecycle: 'production', owner: 'team-shop' },
-  };
-}
-
-const entities = {
-  checkout: component('checkout', { 'backstage.io/kubernetes-id': 'checkout' }),
-  checkoutShop: component('checkout-shop', {
-    'backstage.io/kubernetes-id': 'checkout',
-    'backstage.io/kubernetes-namespace': 'shop',
-  }),
-  shopFrontline: component('shop-frontline', {
-    'backstage.io/kubernetes-label-selector':
-      'app.kubernetes.io/part-of=shop,app.kubernetes.io/component in (server,cache),environment notin (staging),!canary',
-  }),
-  legacyBatch: component('legacy-batch', {
-    'backstage.io/kubernetes-id': 'legacy-batch',
-  }),
-  docsSite: component('docs-site', {
-    'image-freshness/images': `${REGISTRY}/docs/site:3.1`,
-  }),
-  /** Has the annotation, but the catalog does not know it. */
-  ghost: component('ghost', { 'backstage.io/kubernetes-id': 'ghost' }),
-};
-
-const euWestObjects: KubernetesObject[] = [
-  ...buildAppObjects({
-    name: 'checkout',
-    namespace: 'shop',
-    partOf: 'shop',
-    images: { app: CHECKOUT },
-    running: { [CHECKOUT]: CHECKOUT_RUNNING },
-    runtime: 'docker',
-  }),
-  ...buildAppObjects({
-    name: 'checkout',
-    namespace: 'staging',
-    partOf: 'shop',
-    images: { app: CHECKOUT_RC },
-    previousAppImage: CHECKOUT,
-    labels: { environment: 'staging' },
-    replicas: 1,
-  }),
-  ...buildAppObjects({
-    name: 'payments',
-    namespace: 'shop',
-    partOf: 'shop',
-    images: { app: PAYMENTS },
-  }),
-  ...buildAppObjects({
-    name: 'payments-canary',
-    kubernetesId: 'payments',
-    namespace: 'shop',
-    partOf: 'shop',
-    images: { app: `${REGISTRY}/shop/payments:2.1.0-canary` },
-    labels: { canary: 'true' },
-    replicas: 1,
-  }),
-  ...legacyBatchObjects(),
-];
-
-const usEastObjects: KubernetesObject[] = buildAppObjects({
-  name: 'checkout',
-  namespace: 'shop',
-  partOf: 'shop',
-  images: { app: CHECKOUT },
-  replicas: 3,
-  nodeName: 'ip-10-1-7-201.us-east-1.compute.internal',
-});
 
 /** Everything the Kubernetes backend lists per cluster and entity, by default. */
 const DEFAULT_OBJECT_PATHS = [
@@ -616,103 +521,4 @@ function expectedStagingCheckoutRows(): string[] {
     ),
     ...otherWorkloadRows(prefix, names),
   ].sort();
-}
-
-/**
- * Hand-written objects for the edges: a bare pod (`kubectl run`) whose
- * runtime reports a local image ID (`docker://sha256:...`, no repository
- * digest) for one container and no imageID yet for another that is still
- * being created; and a Job whose template carries an ephemeral container.
- * The API server's validation forbids that in pod templates; it is here only
- * so the seed exporter's `{.spec.template.spec.ephemeralContainers[0]}` form
- * is covered should a cluster ever serve it.
- */
-function legacyBatchObjects(): KubernetesObject[] {
-  const labels = { 'backstage.io/kubernetes-id': 'legacy-batch' };
-  return [
-    {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        name: 'legacy-shell',
-        namespace: 'batch',
-        labels: { ...labels, run: 'legacy-shell' },
-        uid: '0c6f2a0e-61a4-4f0a-9d55-6e1f1c2b7a10',
-        creationTimestamp: '2026-02-11T16:02:41Z',
-      },
-      spec: {
-        initContainers: [
-          { name: 'setup', image: `${REGISTRY}/tools/setup:1.0` },
-        ],
-        containers: [
-          { name: 'shell', image: `${REGISTRY}/tools/shell:dev` },
-          { name: 'proxy', image: `${REGISTRY}/tools/proxy:1.2` },
-        ],
-        restartPolicy: 'Always',
-        nodeName: 'ip-10-0-12-34.eu-west-1.compute.internal',
-      },
-      status: {
-        phase: 'Pending',
-        initContainerStatuses: [
-          {
-            name: 'setup',
-            image: `${REGISTRY}/tools/setup:1.0`,
-            imageID: `docker-pullable://${REGISTRY}/tools/setup@${fakeDigest(
-              'setup',
-            )}`,
-            ready: true,
-            restartCount: 0,
-            state: { terminated: { exitCode: 0, reason: 'Completed' } },
-          },
-        ],
-        containerStatuses: [
-          {
-            name: 'shell',
-            image: `${REGISTRY}/tools/shell:dev`,
-            imageID: `docker://${fakeDigest('a locally built image config')}`,
-            ready: false,
-            restartCount: 4,
-            state: { waiting: { reason: 'CrashLoopBackOff' } },
-          },
-          {
-            name: 'proxy',
-            image: `${REGISTRY}/tools/proxy:1.2`,
-            imageID: '',
-            ready: false,
-            restartCount: 0,
-            state: { waiting: { reason: 'ContainerCreating' } },
-          },
-        ],
-      },
-    },
-    {
-      apiVersion: 'batch/v1',
-      kind: 'Job',
-      metadata: {
-        name: 'legacy-import',
-        namespace: 'batch',
-        labels,
-        uid: '5b0e0f64-2d6c-4b8e-a1a4-0f3c9b1de2a7',
-        creationTimestamp: '2026-02-11T16:05:00Z',
-      },
-      spec: {
-        template: {
-          metadata: { labels },
-          spec: {
-            initContainers: [
-              { name: 'fetch-input', image: `${REGISTRY}/batch/fetcher:1.0` },
-            ],
-            containers: [
-              { name: 'importer', image: `${REGISTRY}/batch/importer:0.9` },
-            ],
-            ephemeralContainers: [
-              { name: 'debugger', image: `${REGISTRY}/tools/netshoot:v0.12` },
-            ],
-            restartPolicy: 'Never',
-          },
-        },
-      },
-      status: { active: 1 },
-    },
-  ];
 }

@@ -3,89 +3,47 @@ import type {
   DiscoveryService,
   LoggerService,
 } from '@backstage/backend-plugin-api';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { ResponseError } from '@backstage/errors';
+import {
+  type Clock,
+  type ErrorClass,
+  type ImageError,
+  systemClock,
+} from 'backstage-plugin-image-freshness-common';
+import type {
+  ContainerSource,
+  ContainerSourceRun,
+  FoundContainer,
+  FoundContainers,
+} from 'backstage-plugin-image-freshness-node';
+import { Gauge, Registry } from 'prom-client';
+import { z } from 'zod';
 import {
   adviceFor,
   classForStatus,
   classOf,
   type ErrorSubject,
 } from '../lib/errorClasses';
-import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
-import { ResponseError } from '@backstage/errors';
 import {
-  ANNOTATION_KUBERNETES_ID,
-  ANNOTATION_KUBERNETES_LABEL_SELECTOR,
-  ContainerKind,
-  ErrorClass,
-  ImageError,
-} from 'backstage-plugin-image-freshness-common';
-import { z } from 'zod';
+  type ClusterSourceChoice,
+  KubernetesClusterRun,
+} from './KubernetesClusterRun';
+import type { KubernetesSourceSettings } from './kubernetesConfig';
 import {
-  type Clock,
-  systemClock,
-} from 'backstage-plugin-image-freshness-common';
-import type {
-  FoundContainer,
-  ContainerSource,
-  FoundContainers,
-} from 'backstage-plugin-image-freshness-node';
+  clusterErrors,
+  hasKubernetesAnnotation,
+  containerTemplates,
+  fetchErrorSchema,
+  foundContainer,
+  isKubernetesContainer,
+  WORKLOAD_TYPE_BY_OBJECT_TYPE,
+} from './kubernetesObjects';
 
 /*
  * The parts of the Kubernetes backend's `ObjectsByEntityResponse`
- * (@backstage/plugin-kubernetes-common) this source reads. Everything else is
- * stripped; an object that does not fit is skipped, never fatal.
+ * (@backstage/plugin-kubernetes-common) this source reads.
  */
-const containerSchema = z.object({
-  name: z.string(),
-  image: z.string().optional(),
-});
-const containerStatusSchema = z.object({
-  name: z.string(),
-  imageID: z.string().optional(),
-});
-const podSpecSchema = z.object({
-  containers: z.array(containerSchema).optional(),
-  initContainers: z.array(containerSchema).optional(),
-  ephemeralContainers: z.array(containerSchema).optional(),
-});
-const metadataSchema = z.object({
-  name: z.string(),
-  namespace: z.string().optional(),
-});
-const podSchema = z.object({
-  metadata: metadataSchema,
-  spec: podSpecSchema.optional(),
-  status: z
-    .object({
-      containerStatuses: z.array(containerStatusSchema).optional(),
-      initContainerStatuses: z.array(containerStatusSchema).optional(),
-      ephemeralContainerStatuses: z.array(containerStatusSchema).optional(),
-    })
-    .optional(),
-});
-const templateSchema = z.object({ spec: podSpecSchema.optional() });
-const templatedSchema = z.object({
-  metadata: metadataSchema,
-  spec: z.object({ template: templateSchema.optional() }).optional(),
-});
-const cronJobSchema = z.object({
-  metadata: metadataSchema,
-  spec: z
-    .object({
-      jobTemplate: z
-        .object({
-          spec: z.object({ template: templateSchema.optional() }).optional(),
-        })
-        .optional(),
-    })
-    .optional(),
-});
-/** `StatusError | RawFetchError` of plugin-kubernetes-common. */
-const fetchErrorSchema = z.object({
-  errorType: z.string(),
-  statusCode: z.number().optional(),
-  resourcePath: z.string().optional(),
-  message: z.string().optional(),
-});
 const objectsByEntityResponseSchema = z.object({
   items: z.array(
     z.object({
@@ -98,74 +56,6 @@ const objectsByEntityResponseSchema = z.object({
   ),
 });
 
-type PodSpec = z.infer<typeof podSpecSchema>;
-type ContainerStatus = z.infer<typeof containerStatusSchema>;
-type FetchError = z.infer<typeof fetchErrorSchema>;
-
-/** One object with the pod spec inside it and, for pods, its status. */
-interface PodSpecHolder {
-  namespace?: string;
-  name: string;
-  spec?: PodSpec;
-  statuses?: Partial<Record<StatusField, ContainerStatus[]>>;
-}
-
-type StatusField =
-  | 'containerStatuses'
-  | 'initContainerStatuses'
-  | 'ephemeralContainerStatuses';
-
-/** Workload types of the response, their kind and where the pod spec is (the seed's jsonpath prefix). */
-const WORKLOAD_TYPES: Record<
-  string,
-  {
-    kind: ContainerKind;
-    specPath: string;
-    read: (object: unknown) => PodSpecHolder | undefined;
-  }
-> = {
-  pods: { kind: 'Pod', specPath: '.spec', read: readPod },
-  deployments: {
-    kind: 'Deployment',
-    specPath: '.spec.template.spec',
-    read: readTemplated,
-  },
-  replicasets: {
-    kind: 'ReplicaSet',
-    specPath: '.spec.template.spec',
-    read: readTemplated,
-  },
-  statefulsets: {
-    kind: 'StatefulSet',
-    specPath: '.spec.template.spec',
-    read: readTemplated,
-  },
-  daemonsets: {
-    kind: 'DaemonSet',
-    specPath: '.spec.template.spec',
-    read: readTemplated,
-  },
-  jobs: { kind: 'Job', specPath: '.spec.template.spec', read: readTemplated },
-  cronjobs: {
-    kind: 'CronJob',
-    specPath: '.spec.jobTemplate.spec.template.spec',
-    read: readCronJob,
-  },
-};
-
-/** The three container lists of a pod spec and where a pod reports their status. */
-const CONTAINER_LISTS: ReadonlyArray<{
-  field: keyof PodSpec;
-  statusField: StatusField;
-}> = [
-  { field: 'containers', statusField: 'containerStatuses' },
-  { field: 'initContainers', statusField: 'initContainerStatuses' },
-  { field: 'ephemeralContainers', statusField: 'ephemeralContainerStatuses' },
-];
-
-/** A manifest digest pinned in an `imageID`; `docker://sha256:...` (an image ID) does not count. */
-const PINNED_DIGEST = /@(sha256:[a-f0-9]{64})$/;
-
 const DEFAULT_TIMEOUT_MS = 60_000;
 
 /** Options for {@link KubernetesWorkloadSource}. */
@@ -175,6 +65,11 @@ export interface KubernetesWorkloadSourceOptions {
   logger?: LoggerService;
   /** How long to wait for the Kubernetes backend, in milliseconds (default 60 000). */
   timeoutMs?: number;
+  /**
+   * How scheduled runs read the clusters (`imageFreshness.kubernetes`);
+   * without it every run reads per entity, as outside a run.
+   */
+  settings?: KubernetesSourceSettings;
   now?: Clock;
 }
 
@@ -194,24 +89,52 @@ export class KubernetesWorkloadSource implements ContainerSource {
   private readonly auth: AuthService;
   private readonly logger?: LoggerService;
   private readonly timeoutMs: number;
+  private readonly settings?: KubernetesSourceSettings;
   private readonly now: Clock;
+  /** `image_freshness_kubernetes_source_info`, rendered on /metrics. */
+  readonly metrics = new Registry();
+  private readonly sourceInfo: Gauge<'cluster' | 'source' | 'reason'>;
 
   constructor(options: KubernetesWorkloadSourceOptions) {
     this.discovery = options.discovery;
     this.auth = options.auth;
     this.logger = options.logger;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.settings = options.settings;
     this.now = options.now ?? systemClock;
+    this.sourceInfo = new Gauge({
+      name: 'image_freshness_kubernetes_source_info',
+      help: 'How the last scheduled refresh on this replica read each Kubernetes cluster: source clusterWide (listed once through the Kubernetes backend proxy) or perEntity (the workloads query per entity), and why.',
+      labelNames: ['cluster', 'source', 'reason'],
+      registers: [this.metrics],
+    });
+  }
+
+  /**
+   * A scheduled run: the clusters are listed once, on the run's first
+   * Kubernetes entity, and every entity of the run is matched against
+   * them (see {@link KubernetesClusterRun}); without settings, every entity
+   * of the run goes through the workloads query.
+   */
+  async startRun(options: {
+    signal: AbortSignal;
+  }): Promise<ContainerSourceRun> {
+    if (!this.settings) return { find: (e, p) => this.find(e, p) };
+    return new KubernetesClusterRun({
+      baseUrl: () => this.discovery.getBaseUrl('kubernetes'),
+      auth: this.auth,
+      logger: this.logger,
+      settings: this.settings,
+      signal: options.signal,
+      timeoutMs: this.timeoutMs,
+      perEntity: (e, p) => this.find(e, p),
+      error: this.error,
+      onChoices: choices => this.recordChoices(choices),
+    });
   }
 
   async find(entity: Entity, platform: string): Promise<FoundContainers> {
-    const annotations = entity.metadata.annotations ?? {};
-    if (
-      !annotations[ANNOTATION_KUBERNETES_ID] &&
-      !annotations[ANNOTATION_KUBERNETES_LABEL_SELECTOR]
-    ) {
-      return { containers: [], errors: [] };
-    }
+    if (!hasKubernetesAnnotation(entity)) return { containers: [], errors: [] };
     const entityRef = stringifyEntityRef(entity);
 
     let body: unknown;
@@ -256,7 +179,7 @@ export class KubernetesWorkloadSource implements ContainerSource {
     for (const cluster of parsed.data.items) {
       const clusterName = cluster.cluster.name;
       for (const response of cluster.resources ?? []) {
-        const type = WORKLOAD_TYPES[response.type];
+        const type = WORKLOAD_TYPE_BY_OBJECT_TYPE.get(response.type);
         if (!type) continue;
         for (const object of response.resources) {
           const holder = type.read(object);
@@ -264,19 +187,22 @@ export class KubernetesWorkloadSource implements ContainerSource {
             skipped++;
             continue;
           }
-          for (const container of extractContainers(holder, {
-            cluster: clusterName,
-            kind: type.kind,
-            specPath: type.specPath,
-            platform,
-          })) {
+          for (const template of containerTemplates(holder, type.specPath)) {
+            const container = foundContainer(template, {
+              cluster: clusterName,
+              namespace: holder.namespace,
+              kind: type.kind,
+              name: holder.name,
+              platform,
+            });
             containers.set(container.key, container);
           }
         }
       }
-      for (const error of this.clusterErrors(
+      for (const error of clusterErrors(
         clusterName,
         cluster.errors ?? [],
+        this.error,
       )) {
         errors.push({ ...error, source: `kubernetes:${clusterName}` });
         failedClusters.add(clusterName);
@@ -354,163 +280,25 @@ export class KubernetesWorkloadSource implements ContainerSource {
     );
   }
 
-  /**
-   * One error per cluster and class. Errors about object types that hold no
-   * containers (services, ingresses, HPAs...) are left to the Kubernetes
-   * plugin's own page: they hide no image.
-   */
-  private clusterErrors(
-    cluster: string,
-    fetchErrors: FetchError[],
-  ): ImageError[] {
-    const byClass = new Map<ErrorClass, FetchError[]>();
-    for (const fetchError of fetchErrors) {
-      if (fetchError.resourcePath && !isWorkloadPath(fetchError.resourcePath)) {
-        continue;
-      }
-      const errorClass = classifyFetchError(fetchError);
-      byClass.set(errorClass, [...(byClass.get(errorClass) ?? []), fetchError]);
-    }
-    return [...byClass].map(([errorClass, group]) =>
-      this.error(errorClass, 'cluster', describeClusterErrors(cluster, group)),
-    );
-  }
-
-  private error(
+  private readonly error = (
     errorClass: ErrorClass,
     subject: ErrorSubject,
     message: string,
-  ): ImageError {
-    return {
-      class: errorClass,
-      message,
-      advice: adviceFor(errorClass, subject),
-      at: this.now().toISOString(),
-    };
-  }
-}
+  ): ImageError => ({
+    class: errorClass,
+    message,
+    advice: adviceFor(errorClass, subject),
+    at: this.now().toISOString(),
+  });
 
-/** Whether a container was found on a cluster (rather than declared in an annotation). */
-function isKubernetesContainer(container: FoundContainer): boolean {
-  return container.workload.cluster !== undefined;
-}
-
-function readPod(object: unknown): PodSpecHolder | undefined {
-  const pod = podSchema.safeParse(object);
-  if (!pod.success) return undefined;
-  return {
-    ...pod.data.metadata,
-    spec: pod.data.spec,
-    statuses: pod.data.status,
-  };
-}
-
-function readTemplated(object: unknown): PodSpecHolder | undefined {
-  const workload = templatedSchema.safeParse(object);
-  if (!workload.success) return undefined;
-  return {
-    ...workload.data.metadata,
-    spec: workload.data.spec?.template?.spec,
-  };
-}
-
-function readCronJob(object: unknown): PodSpecHolder | undefined {
-  const cronJob = cronJobSchema.safeParse(object);
-  if (!cronJob.success) return undefined;
-  return {
-    ...cronJob.data.metadata,
-    spec: cronJob.data.spec?.jobTemplate?.spec?.template?.spec,
-  };
-}
-
-/** Every container of one object, keyed cluster/namespace/kind/name/jsonpath. */
-function extractContainers(
-  holder: PodSpecHolder,
-  where: {
-    cluster: string;
-    kind: ContainerKind;
-    specPath: string;
-    platform: string;
-  },
-): FoundContainer[] {
-  const found: FoundContainer[] = [];
-  for (const { field, statusField } of CONTAINER_LISTS) {
-    const list = holder.spec?.[field] ?? [];
-    list.forEach((container, index) => {
-      if (!container.image) return;
-      const jsonpath = `{${where.specPath}.${field}[${index}]}`;
-      const status = holder.statuses?.[statusField]?.find(
-        s => s.name === container.name,
+  /** Sets `image_freshness_kubernetes_source_info` to this run's choices. */
+  private recordChoices(choices: ClusterSourceChoice[]): void {
+    this.sourceInfo.reset();
+    for (const c of choices) {
+      this.sourceInfo.set(
+        { cluster: c.cluster, source: c.source, reason: c.reason },
+        1,
       );
-      const runningDigest = status?.imageID?.match(PINNED_DIGEST)?.[1];
-      found.push({
-        key: [
-          where.cluster,
-          holder.namespace ?? '',
-          where.kind,
-          holder.name,
-          jsonpath,
-        ].join('/'),
-        container: container.name,
-        workload: {
-          cluster: where.cluster,
-          namespace: holder.namespace,
-          kind: where.kind,
-          name: holder.name,
-          jsonpath,
-        },
-        image: container.image,
-        platform: where.platform,
-        ...(runningDigest ? { runningDigest } : {}),
-      });
-    });
+    }
   }
-  return found;
-}
-
-/** Whether a resource path (`/apis/apps/v1/namespaces/x/deployments`) lists a workload type. */
-function isWorkloadPath(resourcePath: string): boolean {
-  const plural = resourcePath.split('/').filter(Boolean).pop() ?? '';
-  return plural in WORKLOAD_TYPES;
-}
-
-/** Classifies the Kubernetes backend's per-cluster errors (`KubernetesErrorTypes`). */
-function classifyFetchError(fetchError: FetchError): ErrorClass {
-  if (fetchError.statusCode !== undefined) {
-    return classForStatus(fetchError.statusCode);
-  }
-  switch (fetchError.errorType) {
-    case 'UNAUTHORIZED_ERROR':
-      return 'AUTHENTICATION';
-    case 'SYSTEM_ERROR':
-      return 'SERVER_ERROR';
-    case 'NOT_FOUND':
-      return 'NOT_FOUND';
-    case 'BAD_REQUEST':
-      return 'INVALID_REQUEST';
-    case 'FETCH_ERROR':
-      return /timed? ?out|ETIMEDOUT/i.test(fetchError.message ?? '')
-        ? 'TIMEOUT'
-        : 'UNKNOWN';
-    default:
-      return 'UNKNOWN';
-  }
-}
-
-function describeClusterErrors(cluster: string, group: FetchError[]): string {
-  const first = group[0];
-  const what =
-    first.errorType === 'FETCH_ERROR'
-      ? `could not be reached: ${first.message ?? 'fetch failed'}`
-      : `answered ${first.statusCode ?? '?'} (${first.errorType})`;
-  const paths = [
-    ...new Set(group.map(e => e.resourcePath).filter((p): p is string => !!p)),
-  ];
-  const listed =
-    paths.length === 0
-      ? ''
-      : ` for ${paths.slice(0, 3).join(', ')}${
-          paths.length > 3 ? ` and ${paths.length - 3} more` : ''
-        }`;
-  return `Kubernetes cluster "${cluster}" ${what}${listed}`;
 }

@@ -20,6 +20,8 @@ import {
 } from '../baseImages/__testUtils__/parts';
 import { readRefreshConfig } from './config';
 import { RefreshTask } from './RefreshTask';
+import { EntityRefresher } from './EntityRefresher';
+import type { ContainerSource } from 'backstage-plugin-image-freshness-node';
 import { ReportBuilder } from './ReportBuilder';
 import { createRouter } from './router';
 
@@ -318,6 +320,82 @@ describe('RefreshTask (real registry, store and Refresh route, pinned clock)', (
         aborted: true,
       });
       expect(await refreshedAt()).toEqual({});
+    } finally {
+      await parts.close();
+    }
+  });
+
+  it("starts each source's run once per run, finds the run's entities through it, and ends it", async () => {
+    const { parts } = await setup([]);
+    try {
+      const events: string[] = [];
+      const source: ContainerSource = {
+        name: 'bulk',
+        annotations: ['image-freshness/images'],
+        // outside a run (the Refresh button)
+        find: async e => {
+          events.push(`find ${e.metadata.name}`);
+          return { containers: [], errors: [] };
+        },
+        startRun: async ({ signal }) => {
+          events.push(`start (aborted: ${signal.aborted})`);
+          return {
+            find: async (e, platform) => {
+              events.push(`run find ${e.metadata.name}`);
+              return {
+                containers: [
+                  {
+                    key: `bulk/${e.metadata.name}`,
+                    container: 'app',
+                    workload: { kind: 'Annotation', name: e.metadata.name },
+                    image: `${registry.host}/demo/${e.metadata.name}:1.0`,
+                    platform,
+                  },
+                ],
+                errors: [],
+              };
+            },
+            end: async () => {
+              events.push('end');
+            },
+          };
+        },
+      };
+      const refresher = new EntityRefresher({
+        sources: [source],
+        resolver: parts.resolver,
+        store: parts.freshnessStore,
+        logger: parts.logger,
+        defaultPlatform: 'linux/amd64',
+        now: () => clock.now,
+      });
+      const task = new RefreshTask({
+        catalog: catalogServiceMock({ entities: ['a', 'b'].map(component) }),
+        auth: mockServices.auth(),
+        refresher,
+        store: parts.freshnessStore,
+        logger: parts.logger,
+        now: () => clock.now,
+      });
+      expect(await task.run()).toMatchObject({ refreshed: 2, failed: 0 });
+      expect([...events].sort()).toEqual(
+        ['end', 'run find a', 'run find b', 'start (aborted: false)'].sort(),
+      );
+      expect(events.indexOf('end')).toBe(events.length - 1);
+      const stored = await parts.freshnessStore.getEntity(
+        'component:default/a',
+      );
+      expect(stored?.containers.map(c => c.image)).toEqual([
+        `${registry.host}/demo/a:1.0`,
+      ]);
+
+      // a source whose run cannot start is asked through find, and the run goes on
+      events.length = 0;
+      source.startRun = async () => {
+        throw new Error('no clusters');
+      };
+      expect(await task.run()).toMatchObject({ refreshed: 2, failed: 0 });
+      expect([...events].sort()).toEqual(['find a', 'find b']);
     } finally {
       await parts.close();
     }

@@ -18,7 +18,11 @@ import { Duration } from 'luxon';
 import { runWorkLoop } from '../lib/workLoop';
 import { DEFAULT_REFRESH_BATCH_SIZE } from './config';
 import { EntityStore } from './EntityStore';
-import { EntityRefresher } from './EntityRefresher';
+import type { EntityRefresher, EntityRefreshRun } from './EntityRefresher';
+
+/** The refresher a run uses: per entity, and (optionally) started once per run. */
+export type RunRefresher = Pick<EntityRefresher, 'refresh'> &
+  Partial<Pick<EntityRefresher, 'startRun'>>;
 
 /** Anything that keeps data per entity and must forget entities that left the catalog. */
 export interface EntityDataStore {
@@ -72,7 +76,7 @@ export interface RefreshRunSummary {
 export class RefreshTask {
   private readonly catalog: CatalogService;
   private readonly auth: AuthService;
-  private readonly refresher: Pick<EntityRefresher, 'refresh'>;
+  private readonly refresher: RunRefresher;
   private readonly store: EntityStore;
   private readonly otherStores: EntityDataStore[];
   private readonly logger: LoggerService;
@@ -84,7 +88,7 @@ export class RefreshTask {
   constructor(options: {
     catalog: CatalogService;
     auth: AuthService;
-    refresher: Pick<EntityRefresher, 'refresh'>;
+    refresher: RunRefresher;
     store: EntityStore;
     /** Other stores keyed by entity, cleaned up with the main one. */
     otherStores?: EntityDataStore[];
@@ -126,24 +130,35 @@ export class RefreshTask {
         startedAt.getTime() - this.interval.toMillis() + DUE_MARGIN.toMillis(),
       );
       let entityAt: (index: number) => Promise<Entity | undefined>;
-      result = await runWorkLoop({
-        listDue: async ({ limit }) => {
-          const refs = await this.store.listDueEntities({ dueBefore, limit });
-          entityAt = this.pagedEntities(refs, credentials);
-          return refs.map((entityRef, index) => ({ entityRef, index }));
-        },
-        process: ({ entityRef, index }, { now }) =>
-          this.refreshOne(entityRef, () => entityAt(index), now),
-        onError: ({ entityRef }, error) =>
-          this.logger.warn('Could not refresh entity images', {
-            entityRef,
-            error: (error as Error).message,
-          }),
-        batchSize: this.batchSize,
-        concurrency: CONCURRENCY,
-        signal,
-        now: () => startedAt,
-      });
+      // The sources' part in this run (a cluster listed once for all its
+      // entities), ended whatever happens.
+      const run: Pick<EntityRefreshRun, 'refresh'> &
+        Partial<Pick<EntityRefreshRun, 'end'>> =
+        (await this.refresher.startRun?.(
+          signal ?? new AbortController().signal,
+        )) ?? this.refresher;
+      try {
+        result = await runWorkLoop({
+          listDue: async ({ limit }) => {
+            const refs = await this.store.listDueEntities({ dueBefore, limit });
+            entityAt = this.pagedEntities(refs, credentials);
+            return refs.map((entityRef, index) => ({ entityRef, index }));
+          },
+          process: ({ entityRef, index }, { now }) =>
+            this.refreshOne(run, entityRef, () => entityAt(index), now),
+          onError: ({ entityRef }, error) =>
+            this.logger.warn('Could not refresh entity images', {
+              entityRef,
+              error: (error as Error).message,
+            }),
+          batchSize: this.batchSize,
+          concurrency: CONCURRENCY,
+          signal,
+          now: () => startedAt,
+        });
+      } finally {
+        await run.end?.();
+      }
     }
     const summary: RefreshRunSummary = {
       entities: seen?.size ?? 0,
@@ -250,6 +265,7 @@ export class RefreshTask {
    * processed at the run's start, refreshed or failed, so it waits its turn.
    */
   private async refreshOne(
+    run: Pick<EntityRefreshRun, 'refresh'>,
     entityRef: string,
     entity: () => Promise<Entity | undefined>,
     runStartedAt: Date,
@@ -257,7 +273,7 @@ export class RefreshTask {
     try {
       const current = await entity();
       // Gone since the paging: the next run removes its data.
-      if (current) await this.refresher.refresh(current);
+      if (current) await run.refresh(current);
     } finally {
       await this.store.markEntityProcessed(entityRef, runStartedAt);
     }
