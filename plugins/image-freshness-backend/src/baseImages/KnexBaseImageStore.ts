@@ -12,6 +12,7 @@ import {
   optionalDate,
   toDate,
 } from '../lib/dbValues';
+import { readClient } from '../lib/readClient';
 import {
   BaseImageStore,
   BaseSourceInfo,
@@ -71,13 +72,18 @@ export class KnexBaseImageStore implements BaseImageStore {
   static async create(options: {
     database: DatabaseService;
   }): Promise<KnexBaseImageStore> {
-    return new KnexBaseImageStore(await migratedClient(options.database));
+    const knex = await migratedClient(options.database);
+    return new KnexBaseImageStore(knex, await readClient(knex));
   }
 
-  private constructor(private readonly knex: Knex) {}
+  /** `reader` serves the read paths, off the write lock on SQLite (see readClient). */
+  private constructor(
+    private readonly knex: Knex,
+    private readonly reader: Knex,
+  ) {}
 
   async getEntityBases(entityRef: string): Promise<StoredBaseImage[]> {
-    const rows = (await this.knex('entity_base_images')
+    const rows = (await this.reader('entity_base_images')
       .where({ entity_ref: entityRef })
       .orderBy('image')) as BaseImageRow[];
     return rows.map(toStored);
@@ -202,10 +208,10 @@ export class KnexBaseImageStore implements BaseImageStore {
   async listAllBaseImages(): Promise<StoredBaseImage[]> {
     // Only entities that still have data: rows of entities removed from the
     // catalog (their entity_refreshes row deleted) never reach metrics.
-    const rows = (await this.knex('entity_base_images as b')
+    const rows = (await this.reader('entity_base_images as b')
       .whereExists(q =>
         q
-          .select(this.knex.raw('1'))
+          .select(this.reader.raw('1'))
           .from('entity_refreshes as r')
           .whereRaw('?? = ??', ['r.entity_ref', 'b.entity_ref']),
       )
