@@ -66,6 +66,8 @@ type DiscoveryRow = {
 };
 
 const DELETE_CHUNK = 500;
+/** Rows per upsert: 24 values each, under SQLite's 999 bound parameters. */
+const UPSERT_CHUNK = 40;
 
 /** The BaseImageStore on the plugin's database (SQLite or PostgreSQL). */
 export class KnexBaseImageStore implements BaseImageStore {
@@ -104,7 +106,8 @@ export class KnexBaseImageStore implements BaseImageStore {
           >
         ).map(row => [row.image, row]),
       );
-      for (const row of rows) {
+      const upserts: BaseImageRow[] = [];
+      for (const row of [...new Map(rows.map(r => [r.image, r])).values()]) {
         const previous = existing.get(row.image);
         const previousError = previous?.error
           ? (JSON.parse(previous.error) as ImageError)
@@ -117,8 +120,12 @@ export class KnexBaseImageStore implements BaseImageStore {
               ? toDate(previous.error_first_seen)
               : at;
         }
+        upserts.push(toRow({ ...row, entityRef }, errorFirstSeen, at));
+      }
+      // A few statements per entity, not one per image: the transaction stays short.
+      for (let i = 0; i < upserts.length; i += UPSERT_CHUNK) {
         await tx('entity_base_images')
-          .insert(toRow({ ...row, entityRef }, errorFirstSeen, at))
+          .insert(upserts.slice(i, i + UPSERT_CHUNK))
           .onConflict(['entity_ref', 'image'])
           .merge();
       }
