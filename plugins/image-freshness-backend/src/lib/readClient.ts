@@ -26,8 +26,9 @@ export function sqliteFile(knex: Knex): string | undefined {
  * Knex gives SQLite one connection, so a query waits for every transaction
  * queued before it. On a SQLite database file this switches the journal to
  * WAL (kept in the file; readers see the last commit while a writer holds its
- * transaction, and the writer is not held up by readers) and answers a
- * second, read-only connection to the same file. PostgreSQL's pool serves
+ * transaction, and the writer is not held up by readers; a commit no longer
+ * waits for the disk, which better-sqlite3 does on the event loop) and
+ * answers a second, read-only connection to the same file. PostgreSQL's pool serves
  * readers beside writers, and a database in memory lives in its one
  * connection: for those, the client itself.
  */
@@ -38,6 +39,11 @@ export async function readClient(knex: Knex): Promise<Knex> {
     journal_mode: string;
   }>;
   if (mode?.journal_mode?.toLowerCase() !== 'wal') return knex;
+  // A commit syncs the disk only at checkpoints (SQLite's advice for WAL; a
+  // power cut may lose the last commits, never corrupt the file, and the next
+  // refresh writes them again). Connections opened on a WAL file start so
+  // (better-sqlite3's default); the one that switched the journal is told.
+  await knex.raw('PRAGMA synchronous = NORMAL');
   const reader = knexFactory({
     client: 'better-sqlite3',
     connection: { filename, options: { readonly: true } },

@@ -233,6 +233,9 @@ describe('a read during an open write transaction', () => {
       expect(await knex.raw('PRAGMA journal_mode')).toEqual([
         { journal_mode: 'wal' },
       ]);
+      expect(await knex.raw('PRAGMA synchronous')).toEqual([
+        { synchronous: 1 },
+      ]);
       // Once committed, readers see it.
       expect(
         (await store.getEntity('component:default/api'))?.refreshedAt,
