@@ -30,11 +30,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
+  databaseConfig,
   guestToken,
   mergeConfig,
   portalConfig,
   startBackend,
   TestBackend,
+  waitForComponents,
 } from '../harness/backend';
 import { startPostgres, TestPostgres } from '../harness/postgres';
 import {
@@ -220,12 +222,7 @@ async function benchDatabase(
           }),
           {
             backend: {
-              database: postgres
-                ? { client: 'pg', connection: postgres.connectionString }
-                : {
-                    client: 'better-sqlite3',
-                    connection: { directory: sqlite },
-                  },
+              database: databaseConfig({ postgres, sqliteDirectory: sqlite }),
             },
             imageFreshness: {
               allowedHosts: [registry.host],
@@ -248,18 +245,7 @@ async function benchDatabase(
     });
     const url = backend.url;
     const user = await guestToken(url);
-    await waitUntil(
-      `the catalog to hold ${names.length} entities`,
-      async () => {
-        const res = await fetch(
-          `${url}/api/catalog/entities/by-query?filter=kind=component&limit=1`,
-          { headers: { authorization: `Bearer ${user}` } },
-        );
-        const body = (await res.json()) as { totalItems?: number };
-        return (body.totalItems ?? 0) >= names.length;
-      },
-      { timeoutMs: 300_000, intervalMs: 1000 },
-    );
+    await waitForComponents(url, user, names.length, 300_000);
     const runRefresh = async () => {
       await waitUntil(
         'the refresh task to be idle',

@@ -208,6 +208,24 @@ describe('a read during an open write transaction', () => {
   jest.setTimeout(30_000);
   const later = new Date('2026-11-23T12:00:00Z');
 
+  /**
+   * Stores an entity, opens a write transaction that changes it, and expects
+   * a read meanwhile to be answered before the commit, with the last commit.
+   */
+  async function expectReadDuringWrite(knex: Knex, database: DatabaseService) {
+    const { store, seed } = await reportStores(database);
+    await seed('api', 3, 1);
+    const write = await openWrite(knex, 'component:default/api', later);
+    const { order, value } = await readsDuringWrite(write, () =>
+      store.getEntity('component:default/api'),
+    );
+    expect(order).toEqual(['read', 'commit']);
+    // The last commit, not the open transaction's write.
+    expect(value?.refreshedAt).toEqual(NOW);
+    expect(value?.containers).toHaveLength(3);
+    return store;
+  }
+
   it('is answered at once on a SQLite database file (WAL), with the last commit', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'image-freshness-wal-'));
     const knex = knexFactory({
@@ -216,18 +234,9 @@ describe('a read during an open write transaction', () => {
       useNullAsDefault: true,
     });
     try {
-      const database: DatabaseService = { getClient: async () => knex };
-      const { store, seed } = await reportStores(database);
-      await seed('api', 3, 1);
-
-      const write = await openWrite(knex, 'component:default/api', later);
-      const { order, value } = await readsDuringWrite(write, () =>
-        store.getEntity('component:default/api'),
-      );
-      expect(order).toEqual(['read', 'commit']);
-      // The last commit, not the open transaction's write.
-      expect(value?.refreshedAt).toEqual(NOW);
-      expect(value?.containers).toHaveLength(3);
+      const store = await expectReadDuringWrite(knex, {
+        getClient: async () => knex,
+      });
       // The journal is in WAL mode, kept in the file.
       expect(sqliteFile(knex)).toBe(path.join(dir, 'plugin.sqlite'));
       expect(await knex.raw('PRAGMA journal_mode')).toEqual([
@@ -250,15 +259,7 @@ describe('a read during an open write transaction', () => {
   for (const [id] of postgres) {
     it(`is answered at once on ${id}, with the last commit`, async () => {
       const database = await databases.database(id);
-      const knex = await database.getClient();
-      const { store, seed } = await reportStores(database);
-      await seed('api', 3, 1);
-      const write = await openWrite(knex, 'component:default/api', later);
-      const { order, value } = await readsDuringWrite(write, () =>
-        store.getEntity('component:default/api'),
-      );
-      expect(order).toEqual(['read', 'commit']);
-      expect(value?.refreshedAt).toEqual(NOW);
+      await expectReadDuringWrite(await database.getClient(), database);
     });
   }
 });
