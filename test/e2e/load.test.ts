@@ -26,12 +26,14 @@ import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { gunzipSync } from 'node:zlib';
 import {
+  databaseConfig,
   guestToken,
   mergeConfig,
   portalConfig,
   ROOT,
   startBackend,
   TestBackend,
+  waitForComponents,
 } from '../harness/backend';
 import { Exposition, parseExposition } from '../harness/exposition';
 import { startPostgres, TestPostgres } from '../harness/postgres';
@@ -177,12 +179,7 @@ describe('load during a refresh of a large catalog', () => {
           }),
           {
             backend: {
-              database: postgres
-                ? { client: 'pg', connection: postgres.connectionString }
-                : {
-                    client: 'better-sqlite3',
-                    connection: { directory: sqlite },
-                  },
+              database: databaseConfig({ postgres, sqliteDirectory: sqlite }),
             },
             imageFreshness: {
               allowedHosts: [proxy.host],
@@ -239,18 +236,7 @@ describe('load during a refresh of a large catalog', () => {
   it('answers every scrape and API request while the refresh runs', async () => {
     const user = await guestToken(backend.url);
     // The whole catalog first.
-    await waitUntil(
-      `the catalog to hold ${ENTITIES} entities`,
-      async () => {
-        const res = await fetch(
-          `${backend.url}/api/catalog/entities/by-query?filter=kind=component&limit=1`,
-          { headers: { authorization: `Bearer ${user}` } },
-        );
-        const body = (await res.json()) as { totalItems?: number };
-        return (body.totalItems ?? 0) >= ENTITIES;
-      },
-      { timeoutMs: 120_000, intervalMs: 1000 },
-    );
+    await waitForComponents(backend.url, user, ENTITIES);
 
     // A refresh of the whole catalog fills the store (and the metrics snapshot).
     const cold = await waitForRun(await startRefresh(user));

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { waitUntil } from './refreshes';
 
 /** The repository root. */
 export const ROOT = path.resolve(__dirname, '../..');
@@ -199,4 +200,41 @@ function deepMerge(
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * `backend.database` for a throwaway PostgreSQL when given, else SQLite files
+ * in `sqliteDirectory`, one per plugin, as app-config.yaml runs it.
+ */
+export function databaseConfig(options: {
+  postgres?: { connectionString: string };
+  sqliteDirectory: string;
+}): Record<string, unknown> {
+  return options.postgres
+    ? { client: 'pg', connection: options.postgres.connectionString }
+    : {
+        client: 'better-sqlite3',
+        connection: { directory: options.sqliteDirectory },
+      };
+}
+
+/** Waits until the catalog of the backend at `url` holds at least `count` Components. */
+export async function waitForComponents(
+  url: string,
+  token: string,
+  count: number,
+  timeoutMs = 120_000,
+): Promise<void> {
+  await waitUntil(
+    `the catalog to hold ${count} entities`,
+    async () => {
+      const res = await fetch(
+        `${url}/api/catalog/entities/by-query?filter=kind=component&limit=1`,
+        { headers: { authorization: `Bearer ${token}` } },
+      );
+      const body = (await res.json()) as { totalItems?: number };
+      return (body.totalItems ?? 0) >= count;
+    },
+    { timeoutMs, intervalMs: 1000 },
+  );
 }

@@ -12,6 +12,7 @@ import {
   optionalDate,
   toDate,
 } from '../lib/dbValues';
+import { readClient } from '../lib/readClient';
 import {
   BaseImageStore,
   BaseSourceInfo,
@@ -65,19 +66,26 @@ type DiscoveryRow = {
 };
 
 const DELETE_CHUNK = 500;
+/** Rows per upsert: 24 values each, under SQLite's 999 bound parameters. */
+const UPSERT_CHUNK = 40;
 
 /** The BaseImageStore on the plugin's database (SQLite or PostgreSQL). */
 export class KnexBaseImageStore implements BaseImageStore {
   static async create(options: {
     database: DatabaseService;
   }): Promise<KnexBaseImageStore> {
-    return new KnexBaseImageStore(await migratedClient(options.database));
+    const knex = await migratedClient(options.database);
+    return new KnexBaseImageStore(knex, await readClient(knex));
   }
 
-  private constructor(private readonly knex: Knex) {}
+  /** `reader` serves the read paths, off the write lock on SQLite (see readClient). */
+  private constructor(
+    private readonly knex: Knex,
+    private readonly reader: Knex,
+  ) {}
 
   async getEntityBases(entityRef: string): Promise<StoredBaseImage[]> {
-    const rows = (await this.knex('entity_base_images')
+    const rows = (await this.reader('entity_base_images')
       .where({ entity_ref: entityRef })
       .orderBy('image')) as BaseImageRow[];
     return rows.map(toStored);
@@ -98,7 +106,8 @@ export class KnexBaseImageStore implements BaseImageStore {
           >
         ).map(row => [row.image, row]),
       );
-      for (const row of rows) {
+      const upserts: BaseImageRow[] = [];
+      for (const row of [...new Map(rows.map(r => [r.image, r])).values()]) {
         const previous = existing.get(row.image);
         const previousError = previous?.error
           ? (JSON.parse(previous.error) as ImageError)
@@ -111,8 +120,12 @@ export class KnexBaseImageStore implements BaseImageStore {
               ? toDate(previous.error_first_seen)
               : at;
         }
+        upserts.push(toRow({ ...row, entityRef }, errorFirstSeen, at));
+      }
+      // A few statements per entity, not one per image: the transaction stays short.
+      for (let i = 0; i < upserts.length; i += UPSERT_CHUNK) {
         await tx('entity_base_images')
-          .insert(toRow({ ...row, entityRef }, errorFirstSeen, at))
+          .insert(upserts.slice(i, i + UPSERT_CHUNK))
           .onConflict(['entity_ref', 'image'])
           .merge();
       }
@@ -202,10 +215,10 @@ export class KnexBaseImageStore implements BaseImageStore {
   async listAllBaseImages(): Promise<StoredBaseImage[]> {
     // Only entities that still have data: rows of entities removed from the
     // catalog (their entity_refreshes row deleted) never reach metrics.
-    const rows = (await this.knex('entity_base_images as b')
+    const rows = (await this.reader('entity_base_images as b')
       .whereExists(q =>
         q
-          .select(this.knex.raw('1'))
+          .select(this.reader.raw('1'))
           .from('entity_refreshes as r')
           .whereRaw('?? = ??', ['r.entity_ref', 'b.entity_ref']),
       )

@@ -6,6 +6,7 @@ import type {
 } from 'backstage-plugin-image-freshness-common';
 import { Knex } from 'knex';
 import { DateValue, migratedClient, toDate } from '../lib/dbValues';
+import { readClient } from '../lib/readClient';
 import {
   EntityRefreshResult,
   EntityStore,
@@ -43,16 +44,31 @@ type RefreshRow = {
 const DELETE_CHUNK = 500;
 /** Rows per insert: two values each, well under SQLite's 999 bound parameters. */
 const INSERT_CHUNK = 400;
+/** Container rows per upsert: 11 values each, under SQLite's 999 bound parameters. */
+const UPSERT_CHUNK = 80;
+
+/** The containers with one entry per key, the last found winning (as one upsert after another would). */
+function lastByKey<T extends { key: string }>(containers: T[]): T[] {
+  return [...new Map(containers.map(c => [c.key, c])).values()];
+}
 
 /** The EntityStore on the plugin's database (SQLite or PostgreSQL). */
 export class KnexEntityStore implements EntityStore {
   static async create(options: {
     database: DatabaseService;
   }): Promise<KnexEntityStore> {
-    return new KnexEntityStore(await migratedClient(options.database));
+    const knex = await migratedClient(options.database);
+    return new KnexEntityStore(knex, await readClient(knex));
   }
 
-  private constructor(private readonly knex: Knex) {}
+  /**
+   * @param knex - for writes and the reads inside them
+   * @param reader - for the read paths: off the write lock on SQLite (see readClient)
+   */
+  private constructor(
+    private readonly knex: Knex,
+    private readonly reader: Knex,
+  ) {}
 
   async saveEntity(result: EntityRefreshResult) {
     const { entityRef, info, containers, sourceErrors, refreshedAt } = result;
@@ -72,7 +88,12 @@ export class KnexEntityStore implements EntityStore {
             )) as ContainerRow[]
         ).map(row => [row.container_key, row]),
       );
-      for (const c of containers) {
+      // One statement per kind of row (a few when many), not one per
+      // container: the transaction, and the one SQLite connection it holds,
+      // stays short.
+      const resolved: Array<Record<string, unknown>> = [];
+      const failed: Array<Record<string, unknown>> = [];
+      for (const c of lastByKey(containers)) {
         const base = {
           entity_ref: entityRef,
           container_key: c.key,
@@ -86,16 +107,13 @@ export class KnexEntityStore implements EntityStore {
           updated_at: refreshedAt,
         };
         if ('digest' in c.outcome) {
-          await tx('entity_containers')
-            .insert({
-              ...base,
-              digest: c.outcome.digest,
-              resolved_at: c.outcome.resolvedAt,
-              error: null,
-              error_first_seen: null,
-            })
-            .onConflict(['entity_ref', 'container_key'])
-            .merge();
+          resolved.push({
+            ...base,
+            digest: c.outcome.digest,
+            resolved_at: c.outcome.resolvedAt,
+            error: null,
+            error_first_seen: null,
+          });
         } else {
           // Stale-while-error: keep the last good digest, record the error
           // and since when this class of error has been seen.
@@ -108,23 +126,32 @@ export class KnexEntityStore implements EntityStore {
             previous?.error_first_seen
               ? toDate(previous.error_first_seen)
               : refreshedAt;
-          await tx('entity_containers')
-            .insert({
-              ...base,
-              error: JSON.stringify(c.outcome.error),
-              error_first_seen: firstSeen,
-            })
-            .onConflict(['entity_ref', 'container_key'])
-            .merge([
-              'container',
-              'image',
-              'platform',
-              'running_digest',
-              'updated_at',
-              'error',
-              'error_first_seen',
-            ]);
+          failed.push({
+            ...base,
+            error: JSON.stringify(c.outcome.error),
+            error_first_seen: firstSeen,
+          });
         }
+      }
+      for (let i = 0; i < resolved.length; i += UPSERT_CHUNK) {
+        await tx('entity_containers')
+          .insert(resolved.slice(i, i + UPSERT_CHUNK))
+          .onConflict(['entity_ref', 'container_key'])
+          .merge();
+      }
+      for (let i = 0; i < failed.length; i += UPSERT_CHUNK) {
+        await tx('entity_containers')
+          .insert(failed.slice(i, i + UPSERT_CHUNK))
+          .onConflict(['entity_ref', 'container_key'])
+          .merge([
+            'container',
+            'image',
+            'platform',
+            'running_digest',
+            'updated_at',
+            'error',
+            'error_first_seen',
+          ]);
       }
       const found = new Set(containers.map(c => c.key));
       const gone = [...existing.values()]
@@ -170,7 +197,7 @@ export class KnexEntityStore implements EntityStore {
   }
 
   private async readEntities(entityRef?: string): Promise<StoredEntity[]> {
-    const refreshes = (await this.knex('entity_refreshes')
+    const refreshes = (await this.reader('entity_refreshes')
       .modify(q => {
         if (entityRef) q.where({ entity_ref: entityRef });
       })
@@ -178,7 +205,7 @@ export class KnexEntityStore implements EntityStore {
     if (refreshes.length === 0) {
       return [];
     }
-    const rows = (await this.knex('entity_containers as c')
+    const rows = (await this.reader('entity_containers as c')
       .leftJoin('image_metadata as m', join =>
         join.on('m.digest', 'c.digest').andOn('m.platform', 'c.platform'),
       )
@@ -235,7 +262,7 @@ export class KnexEntityStore implements EntityStore {
   }
 
   async listEntityRefs() {
-    const rows = await this.knex('entity_refreshes')
+    const rows = await this.reader('entity_refreshes')
       .select('entity_ref')
       .union(q => q.select('entity_ref').from('entity_refresh_queue'));
     return rows.map(r => r.entity_ref as string).sort();
@@ -255,7 +282,7 @@ export class KnexEntityStore implements EntityStore {
   }
 
   async listDueEntities(options: { dueBefore: Date; limit: number }) {
-    const rows = (await this.knex('entity_refresh_queue')
+    const rows = (await this.reader('entity_refresh_queue')
       .where(q =>
         q
           .whereNull('processed_at')
@@ -278,7 +305,7 @@ export class KnexEntityStore implements EntityStore {
   }
 
   async entityRefsWithDigest(digest: string) {
-    const rows = await this.knex('entity_containers')
+    const rows = await this.reader('entity_containers')
       .distinct('entity_ref')
       .where('digest', digest)
       .orWhere('running_digest', digest)

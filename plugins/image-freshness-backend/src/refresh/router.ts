@@ -2,7 +2,7 @@ import type {
   HttpAuthService,
   LoggerService,
 } from '@backstage/backend-plugin-api';
-import { stringifyEntityRef } from '@backstage/catalog-model';
+import { type Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { NotFoundError, InputError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import express from 'express';
@@ -43,17 +43,36 @@ export async function createRouter(options: {
   const router = Router();
   router.use(express.json());
 
+  /** Catalog reads under way, by token and entity; each removed once answered. */
+  const reading = new Map<string, Promise<Entity | undefined>>();
+  function sharedRead(
+    key: string,
+    read: () => Promise<Entity | undefined>,
+  ): Promise<Entity | undefined> {
+    const pending = reading.get(key);
+    if (pending) return pending;
+    const answer = read().finally(() => reading.delete(key));
+    reading.set(key, answer);
+    return answer;
+  }
+
   async function readEntity(req: express.Request) {
     const parsed = entityParams.safeParse(req.params);
     if (!parsed.success) {
       throw new InputError(`Invalid entity reference: ${parsed.error.message}`);
     }
     const { kind, namespace, name } = parsed.data;
+    // Every request's credentials are checked; requests with the very same
+    // token for the same entity while the catalog is being asked share its
+    // answer (the entity page asks for the report from its tab and its card
+    // at once), so the catalog applies its permissions once for them.
     const credentials = await httpAuth.credentials(req);
-    const entity = await catalog.getEntityByRef(
-      { kind, namespace, name },
-      { credentials },
-    );
+    const token = req.headers.authorization;
+    const read = () =>
+      catalog.getEntityByRef({ kind, namespace, name }, { credentials });
+    const entity = await (token
+      ? sharedRead(`${token}\n${kind}\n${namespace}\n${name}`, read)
+      : read());
     if (!entity) {
       throw new NotFoundError(
         `No entity ${kind}:${namespace}/${name} in the catalog, or you may not read it`,

@@ -2,6 +2,7 @@ import type { DatabaseService } from '@backstage/backend-plugin-api';
 import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
 import { Knex } from 'knex';
 import { migratedClient } from '../lib/dbValues';
+import { readClient } from '../lib/readClient';
 import type { RegistryCache } from './RegistryCache';
 
 /** The RegistryCache on the plugin's database (SQLite or PostgreSQL). */
@@ -9,13 +10,18 @@ export class KnexRegistryCache implements RegistryCache {
   static async create(options: {
     database: DatabaseService;
   }): Promise<KnexRegistryCache> {
-    return new KnexRegistryCache(await migratedClient(options.database));
+    const knex = await migratedClient(options.database);
+    return new KnexRegistryCache(knex, await readClient(knex));
   }
 
-  private constructor(private readonly knex: Knex) {}
+  /** `reader` serves the read paths, off the write lock on SQLite (see readClient). */
+  private constructor(
+    private readonly knex: Knex,
+    private readonly reader: Knex,
+  ) {}
 
   async getTagDigest(reference: string, now: Date) {
-    const row = await this.knex('tag_digests')
+    const row = await this.reader('tag_digests')
       .where({ reference })
       .andWhere('expires_at', '>', now)
       .first();
@@ -40,7 +46,7 @@ export class KnexRegistryCache implements RegistryCache {
   }
 
   async getMetadata(digest: string, platform: string) {
-    const row = await this.knex('image_metadata')
+    const row = await this.reader('image_metadata')
       .where({ digest, platform })
       .first();
     return row ? (JSON.parse(row.metadata) as ImageMetadata) : undefined;

@@ -1,0 +1,64 @@
+import knexFactory, { Knex } from 'knex';
+
+/** The connection settings knex keeps for a better-sqlite3 client. */
+interface SqliteClient {
+  driverName?: string;
+  connectionSettings?: { filename?: unknown };
+}
+
+/** The database file of a better-sqlite3 client, or undefined (in memory, another driver). */
+export function sqliteFile(knex: Knex): string | undefined {
+  const client = knex.client as SqliteClient;
+  const filename = client.connectionSettings?.filename;
+  if (client.driverName !== 'better-sqlite3') return undefined;
+  return typeof filename === 'string' &&
+    filename !== ':memory:' &&
+    !filename.startsWith('file::memory:')
+    ? filename
+    : undefined;
+}
+
+/**
+ * A client for the read paths (the entity API, base-image sections,
+ * vulnerability counts, metrics snapshots) that never waits behind a write
+ * transaction.
+ *
+ * Knex gives SQLite one connection, so a query waits for every transaction
+ * queued before it. On a SQLite database file this switches the journal to
+ * WAL (kept in the file; readers see the last commit while a writer holds its
+ * transaction, and the writer is not held up by readers; a commit no longer
+ * waits for the disk, which better-sqlite3 does on the event loop) and
+ * answers a second, read-only connection to the same file. PostgreSQL's pool serves
+ * readers beside writers, and a database in memory lives in its one
+ * connection: for those, the client itself.
+ */
+export async function readClient(knex: Knex): Promise<Knex> {
+  const filename = sqliteFile(knex);
+  if (!filename) return knex;
+  const [mode] = (await knex.raw('PRAGMA journal_mode = WAL')) as Array<{
+    journal_mode: string;
+  }>;
+  if (mode?.journal_mode?.toLowerCase() !== 'wal') return knex;
+  // A commit syncs the disk only at checkpoints (SQLite's advice for WAL; a
+  // power cut may lose the last commits, never corrupt the file, and the next
+  // refresh writes them again). Connections opened on a WAL file start so
+  // (better-sqlite3's default); the one that switched the journal is told.
+  await knex.raw('PRAGMA synchronous = NORMAL');
+  const reader = knexFactory({
+    client: 'better-sqlite3',
+    connection: { filename, options: { readonly: true } },
+    useNullAsDefault: true,
+    // no connection kept once idle: nothing holds the process open at shutdown
+    pool: { min: 0, max: 1 },
+  });
+  // Closed with the plugin's client.
+  (knex.client as { pool?: PoolEvents }).pool?.on('poolDestroyRequest', () => {
+    reader.destroy().catch(() => undefined);
+  });
+  return reader;
+}
+
+/** The part of the knex pool (tarn) used here. */
+interface PoolEvents {
+  on(event: 'poolDestroyRequest', handler: () => void): void;
+}

@@ -1,0 +1,626 @@
+/*
+ * Benchmark of the read paths while a refresh runs (not a test: it prints
+ * figures and ratios and never fails on time).
+ *
+ *   yarn workspace @internal/test bench:reads   (needs docker-registry and postgresql)
+ *
+ * The real portal backend (catalog, auth, permission with the allow-all
+ * policy, Kubernetes, the plugin with its Trivy module), a real registry, on
+ * SQLite (one file per plugin, as app-config.yaml runs it) and on PostgreSQL
+ * (a throwaway cluster), one backend after the other in the same process.
+ * The catalog: BENCH_ENTITIES (default 500) annotation-declared entities
+ * with 4 images each over BENCH_IMAGES (default 200) tags, plus one entity
+ * with 21 images built on a tracked base (21 containers, 21 base-image rows,
+ * vulnerability counts from a stand-in `trivy` script).
+ *
+ * Measured, per database:
+ * - the entity API (10 requests a second over every entity, open loop;
+ *   BENCH_API_PER_SECOND) and
+ *   `/metrics` (one gzip scrape every 200 ms, as one Prometheus would),
+ *   p50/p95, on the idle backend and during a full refresh (`cacheDuration:
+ *   0s`, so every tag is asked again and stored);
+ * - the entity report's throughput for the 21-container entity beside the
+ *   catalog's own read of the same entity (`GET /api/catalog/entities/by-name`,
+ *   which the report route makes anyway for the permission check), same
+ *   backend, same run, same concurrency (50, keep-alive), alternated.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import {
+  databaseConfig,
+  guestToken,
+  mergeConfig,
+  portalConfig,
+  startBackend,
+  TestBackend,
+  waitForComponents,
+} from '../harness/backend';
+import { startPostgres, TestPostgres } from '../harness/postgres';
+import {
+  refreshRuns,
+  taskState,
+  triggerTask,
+  waitUntil,
+} from '../harness/refreshes';
+import { pushImage } from '../harness/images';
+import { startRegistry, TestRegistry } from '../harness/registry';
+import {
+  annotatedComponent,
+  percentile,
+  pushImageSet,
+  PushedRef,
+} from '../harness/scale';
+import { catalogYaml } from '../harness/catalog';
+import { recordFigure } from './results';
+
+const DATABASES = (process.env.BENCH_DATABASES ?? 'sqlite,postgres')
+  .split(',')
+  .filter(Boolean);
+const ENTITIES = Number(process.env.BENCH_ENTITIES ?? 500);
+const IMAGES_PER_ENTITY = 4;
+const TAGS = Number(process.env.BENCH_IMAGES ?? 200);
+const WIDE = 21;
+const WIDE_NAME = 'wide';
+/**
+ * The entity API probe's rate: a busy portal's, well under what one backend
+ * serves on 2 cores, so the probe measures waiting, not its own queue.
+ */
+const API_PER_SECOND = Number(process.env.BENCH_API_PER_SECOND ?? 10);
+const SCRAPE_EVERY_MS = 200;
+const IDLE_SECONDS = 6;
+const CONCURRENCY = 50;
+const THROUGHPUT_SECONDS = Number(process.env.BENCH_THROUGHPUT_SECONDS ?? 5);
+const ROUNDS = 2;
+const TOKEN = 'reads-bench-scrape-token-0123456789';
+const METRICS_PATH = '/api/image-freshness/metrics';
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+
+/** A GET whose body is read but not decoded; answers status and body. */
+function get(url: string, headers: Record<string, string>) {
+  return new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+    http
+      .get(url, { headers, agent }, res => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }),
+        );
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
+/** Latencies of one kind of request, and its failures. */
+class Tally {
+  readonly latencies: number[] = [];
+  readonly errors: string[] = [];
+
+  async time(request: () => Promise<void>): Promise<void> {
+    const start = performance.now();
+    try {
+      await request();
+      this.latencies.push(performance.now() - start);
+    } catch (error) {
+      this.errors.push(String(error));
+    }
+  }
+
+  p(n: number) {
+    return percentile(
+      [...this.latencies].sort((a, b) => a - b),
+      n,
+    );
+  }
+
+  text() {
+    return `p50 ${this.p(50).toFixed(1)} / p95 ${this.p(95).toFixed(1)} ms (n=${
+      this.latencies.length
+    }, errors ${this.errors.length})`;
+  }
+}
+
+/** Closed loop: `CONCURRENCY` callers for `seconds`; answers requests per second. */
+async function throughput(
+  seconds: number,
+  request: () => Promise<void>,
+): Promise<{ rps: number; errors: number }> {
+  const end = performance.now() + seconds * 1000;
+  let done = 0;
+  let errors = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < end) {
+        try {
+          await request();
+          done++;
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  return { rps: done / ((performance.now() - start) / 1000), errors };
+}
+
+/** The stand-in `trivy`: `--version`, else one fixed report (shell only, so a scan is cheap). */
+function writeFakeTrivy(dir: string): string {
+  const report = {
+    SchemaVersion: 2,
+    ArtifactType: 'container_image',
+    Results: [
+      {
+        Target: 'os',
+        Class: 'os-pkgs',
+        Vulnerabilities: ['CRITICAL', 'HIGH', 'HIGH', 'LOW'].map((s, i) => ({
+          VulnerabilityID: `CVE-2026-${1000 + i}`,
+          PkgName: `pkg-${i}`,
+          InstalledVersion: '1.0.0',
+          Severity: s,
+        })),
+      },
+    ],
+  };
+  const file = path.join(dir, 'trivy');
+  fs.writeFileSync(
+    file,
+    `#!/bin/sh
+if [ "$1" = "--version" ]; then echo "Version: 0.58.1"; exit 0; fi
+cat <<'REPORT'
+${JSON.stringify(report)}
+REPORT
+`,
+    { mode: 0o755 },
+  );
+  return file;
+}
+
+interface DatabaseFigures {
+  database: string;
+  refreshSeconds: number;
+  idle: { api: Tally; scrapes: Tally };
+  during: { api: Tally; scrapes: Tally };
+  catalogRps: number;
+  reportRps: number;
+  /** the same, every request for another entity (4 containers) */
+  rotatingCatalogRps: number;
+  rotatingReportRps: number;
+  firstErrors: string[];
+  errors: number;
+}
+
+async function benchDatabase(
+  database: string,
+  registry: TestRegistry,
+  catalogFile: string,
+  names: string[],
+  wideImages: string[],
+): Promise<DatabaseFigures> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'image-freshness-reads-'));
+  let postgres: TestPostgres | undefined;
+  let backend: TestBackend | undefined;
+  try {
+    const sqlite = path.join(dir, 'sqlite');
+    fs.mkdirSync(sqlite);
+    if (database === 'postgres') postgres = await startPostgres();
+    backend = await startBackend({
+      logName: `reads-bench-${database}`,
+      // e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the backend
+      env: process.env.BENCH_BACKEND_NODE_OPTIONS
+        ? { NODE_OPTIONS: process.env.BENCH_BACKEND_NODE_OPTIONS }
+        : undefined,
+      config: () =>
+        mergeConfig(
+          portalConfig({
+            catalogFile,
+            staticToken: { token: TOKEN, subject: 'bench' },
+          }),
+          {
+            backend: {
+              database: databaseConfig({ postgres, sqliteDirectory: sqlite }),
+            },
+            imageFreshness: {
+              allowedHosts: [registry.host],
+              cacheDuration: '0s',
+              schedule: {
+                frequency: { trigger: 'manual' },
+                timeout: { minutes: 10 },
+              },
+              schedules: {
+                vulnerabilities: {
+                  frequency: { trigger: 'manual' },
+                  timeout: { minutes: 10 },
+                },
+              },
+              trivy: { path: writeFakeTrivy(dir) },
+              metrics: { reloadInterval: '1h' },
+            },
+          },
+        ),
+    });
+    const url = backend.url;
+    const user = await guestToken(url);
+    await waitForComponents(url, user, names.length, 300_000);
+    const runRefresh = async () => {
+      await waitUntil(
+        'the refresh task to be idle',
+        async () => (await taskState(url, user)).status === 'idle',
+        { timeoutMs: 600_000, intervalMs: 500 },
+      );
+      const index = refreshRuns(backend!.logs()).length;
+      await triggerTask(url, user);
+      return index;
+    };
+    const waitRun = (index: number) =>
+      waitUntil(
+        `refresh run ${index + 1}`,
+        () => refreshRuns(backend!.logs())[index],
+        {
+          timeoutMs: 600_000,
+          intervalMs: 250,
+        },
+      );
+    // Fill the store, then the vulnerability summaries.
+    const cold = await waitRun(await runRefresh());
+    await triggerTask(url, user, 'image-freshness-vulnerabilities');
+    await waitUntil(
+      'the vulnerability counts of the wide entity',
+      async () => {
+        const res = await fetch(
+          `${url}/api/image-freshness/entities/component/default/${WIDE_NAME}`,
+          { headers: { authorization: `Bearer ${user}` } },
+        );
+        const body = (await res.json()) as {
+          containers: Array<{ vulnerabilities?: unknown }>;
+        };
+        return (
+          body.containers.length === WIDE &&
+          body.containers.every(c => c.vulnerabilities)
+        );
+      },
+      { timeoutMs: 300_000, intervalMs: 1000 },
+    );
+    await waitUntil(
+      'the vulnerability task to be idle',
+      async () =>
+        (
+          await taskState(url, user, 'image-freshness-vulnerabilities')
+        ).status === 'idle',
+      { timeoutMs: 300_000, intervalMs: 500 },
+    );
+    // The snapshot of the whole catalog.
+    await waitUntil(
+      'the metrics snapshot',
+      async () => {
+        const res = await get(`${url}${METRICS_PATH}`, {
+          authorization: `Bearer ${TOKEN}`,
+        });
+        return res.body.includes(`entity="component:default/${WIDE_NAME}"`);
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+
+    const userHeaders = { authorization: `Bearer ${user}` };
+    const report = (name: string) => async () => {
+      const res = await get(
+        `${url}/api/image-freshness/entities/component/default/${name}`,
+        userHeaders,
+      );
+      if (res.status !== 200) throw new Error(`${res.status} ${res.body}`);
+    };
+    const catalogRead = (name: string) => async () => {
+      const res = await get(
+        `${url}/api/catalog/entities/by-name/component/default/${name}`,
+        userHeaders,
+      );
+      if (res.status !== 200) throw new Error(`${res.status} ${res.body}`);
+    };
+    const scrape = async () => {
+      const res = await get(`${url}${METRICS_PATH}`, {
+        authorization: `Bearer ${TOKEN}`,
+        'accept-encoding': 'gzip',
+      });
+      if (res.status !== 200) throw new Error(`${res.status}`);
+    };
+    // The wide report is what the bench says it is.
+    const wide = JSON.parse(
+      (
+        await get(
+          `${url}/api/image-freshness/entities/component/default/${WIDE_NAME}`,
+          userHeaders,
+        )
+      ).body.toString(),
+    ) as { containers: Array<{ image: string }>; baseImages: unknown[] };
+    if (
+      wide.containers.length !== WIDE ||
+      wide.baseImages.length !== WIDE ||
+      [...wide.containers.map(c => c.image)].sort().join() !==
+        [...wideImages].sort().join()
+    ) {
+      throw new Error(`The wide entity's report is not its 21 images`);
+    }
+
+    /** Open-loop load until `until` resolves: entity API at a rate, scrapes at an interval. */
+    const load = async (until: Promise<unknown>) => {
+      const api = new Tally();
+      const scrapes = new Tally();
+      const inFlight: Array<Promise<void>> = [];
+      let stop = false;
+      const start = Date.now();
+      let sent = 0;
+      const ticker = setInterval(() => {
+        const due = Math.floor(((Date.now() - start) / 1000) * API_PER_SECOND);
+        for (; sent < due; sent++) {
+          inFlight.push(api.time(report(names[(sent * 7919) % names.length])));
+        }
+      }, 20);
+      const scraping = (async () => {
+        while (!stop) {
+          await Promise.all([
+            scrapes.time(scrape),
+            new Promise(r => setTimeout(r, SCRAPE_EVERY_MS)),
+          ]);
+        }
+      })();
+      try {
+        await until;
+      } finally {
+        stop = true;
+        clearInterval(ticker);
+        await scraping;
+        await Promise.all(inFlight);
+      }
+      return { api, scrapes };
+    };
+
+    // Idle: the same load, nothing else running.
+    const idle = await load(
+      new Promise(r => setTimeout(r, IDLE_SECONDS * 1000)),
+    );
+
+    // Throughput, alternated so drift in the machine's load hits both alike.
+    const catalogRates: number[] = [];
+    const reportRates: number[] = [];
+    let errors = 0;
+    await throughput(1, catalogRead(WIDE_NAME)); // warm-up
+    await throughput(1, report(WIDE_NAME));
+    for (let round = 0; round < ROUNDS; round++) {
+      const c = await throughput(THROUGHPUT_SECONDS, catalogRead(WIDE_NAME));
+      const r = await throughput(THROUGHPUT_SECONDS, report(WIDE_NAME));
+      catalogRates.push(c.rps);
+      reportRates.push(r.rps);
+      errors += c.errors + r.errors;
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    // The same, each caller on another entity at each request: no two
+    // requests in flight share a catalog read.
+    let next = 0;
+    const rotating = (read: (name: string) => () => Promise<void>) => () =>
+      read(names[next++ % (names.length - 1)])();
+    const rotatingCatalog = await throughput(
+      THROUGHPUT_SECONDS,
+      rotating(catalogRead),
+    );
+    const rotatingReport = await throughput(
+      THROUGHPUT_SECONDS,
+      rotating(report),
+    );
+    errors += rotatingCatalog.errors + rotatingReport.errors;
+
+    // During a full refresh.
+    const index = await runRefresh();
+    const during = await load(waitRun(index));
+    const run = refreshRuns(backend.logs())[index];
+    console.log(
+      `[${database}] cold refresh ${(
+        (cold.finishedAt - cold.startedAt) /
+        1000
+      ).toFixed(1)} s, refresh under load ${(
+        (run.finishedAt - run.startedAt) /
+        1000
+      ).toFixed(1)} s, ${run.entities} entities`,
+    );
+    return {
+      database,
+      refreshSeconds: (run.finishedAt - run.startedAt) / 1000,
+      idle,
+      during,
+      catalogRps: mean(catalogRates),
+      reportRps: mean(reportRates),
+      rotatingCatalogRps: rotatingCatalog.rps,
+      rotatingReportRps: rotatingReport.rps,
+      firstErrors: [
+        ...idle.api.errors,
+        ...during.api.errors,
+        ...during.scrapes.errors,
+      ].slice(0, 3),
+      errors:
+        errors +
+        idle.api.errors.length +
+        idle.scrapes.errors.length +
+        during.api.errors.length +
+        during.scrapes.errors.length,
+    };
+  } finally {
+    await backend?.stop();
+    await postgres?.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const registry = await startRegistry();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'image-freshness-reads-'));
+  try {
+    const t0 = performance.now();
+    const refs: PushedRef[] = await pushImageSet(registry.url, registry.host, {
+      count: TAGS,
+      repositories: 30,
+    });
+    // The wide entity: 21 images built on one tracked base.
+    const base = await pushImage(registry.url, 'bench/base', '1', {
+      created: '2026-09-01T00:00:00Z',
+      files: { 'base.txt': 'base\n' },
+    });
+    const wideImages: string[] = [];
+    for (let i = 0; i < WIDE; i++) {
+      await pushImage(registry.url, 'bench/wide', `v${i}`, {
+        created: new Date(Date.UTC(2026, 9, 1 + i)).toISOString(),
+        labels: { 'org.opencontainers.image.version': `v${i}` },
+        annotations: {
+          'org.opencontainers.image.base.name': `${registry.host}/bench/base:1`,
+          'org.opencontainers.image.base.digest': base.digest,
+        },
+        files: { 'wide.txt': `wide ${i}\n` },
+      });
+      wideImages.push(`${registry.host}/bench/wide:v${i}`);
+    }
+    console.log(
+      `pushed ${TAGS + WIDE + 1} images in ${(
+        (performance.now() - t0) /
+        1000
+      ).toFixed(1)} s`,
+    );
+    const names: string[] = [];
+    const components = [];
+    for (let i = 0; i < ENTITIES; i++) {
+      const name = `svc-${i}`;
+      names.push(name);
+      components.push(
+        annotatedComponent({
+          name,
+          images: Array.from(
+            { length: IMAGES_PER_ENTITY },
+            (_, j) => refs[(i * IMAGES_PER_ENTITY + j) % TAGS].ref,
+          ),
+        }),
+      );
+    }
+    components.push(
+      annotatedComponent({ name: WIDE_NAME, images: wideImages }),
+    );
+    names.push(WIDE_NAME);
+    const catalogFile = path.join(dir, 'entities.yaml');
+    fs.writeFileSync(catalogFile, catalogYaml(components));
+
+    const results: DatabaseFigures[] = [];
+    for (const database of DATABASES) {
+      results.push(
+        await benchDatabase(database, registry, catalogFile, names, wideImages),
+      );
+    }
+
+    const containers = ENTITIES * IMAGES_PER_ENTITY + WIDE;
+    console.log(
+      `\n== reads during a refresh (${names.length} entities, ${containers} containers, cacheDuration 0s)`,
+    );
+    for (const r of results) {
+      const ratio = r.reportRps / r.catalogRps;
+      console.log(
+        `-- ${r.database} (refresh under load ${r.refreshSeconds.toFixed(
+          1,
+        )} s)`,
+      );
+      console.log(
+        `entity API idle (${API_PER_SECOND}/s)       ${r.idle.api.text()}`,
+      );
+      console.log(`entity API during refresh  ${r.during.api.text()}`);
+      console.log(
+        `  during / idle p95 = ${(
+          r.during.api.p(95) / r.idle.api.p(95)
+        ).toFixed(2)}`,
+      );
+      console.log(`/metrics idle              ${r.idle.scrapes.text()}`);
+      console.log(`/metrics during refresh    ${r.during.scrapes.text()}`);
+      console.log(
+        `  during / idle p95 = ${(
+          r.during.scrapes.p(95) / r.idle.scrapes.p(95)
+        ).toFixed(2)}`,
+      );
+      console.log(
+        `throughput, ${WIDE}-container entity, concurrency ${CONCURRENCY}: catalog by-name ${r.catalogRps.toFixed(
+          0,
+        )}/s, entity report ${r.reportRps.toFixed(
+          0,
+        )}/s, report / catalog = ${ratio.toFixed(2)} (goal >= 0.8); errors ${
+          r.errors
+        }`,
+      );
+      const rotatingRatio = r.rotatingReportRps / r.rotatingCatalogRps;
+      console.log(
+        `throughput, every request for another 4-container entity: catalog by-name ${r.rotatingCatalogRps.toFixed(
+          0,
+        )}/s, entity report ${r.rotatingReportRps.toFixed(
+          0,
+        )}/s, report / catalog = ${rotatingRatio.toFixed(2)}`,
+      );
+      if (r.firstErrors.length)
+        console.log(`first errors: ${r.firstErrors.join('; ')}`);
+      const figure = (
+        measure: string,
+        value: string,
+        goal: string,
+        met?: boolean,
+      ) =>
+        recordFigure({
+          bench: `reads (${r.database})`,
+          measure,
+          value,
+          goal,
+          met,
+        });
+      figure(
+        'Entity API p50 / p95 during a full refresh',
+        `${r.during.api.p(50).toFixed(1)} / ${r.during.api
+          .p(95)
+          .toFixed(1)} ms; idle ${r.idle.api.p(50).toFixed(1)} / ${r.idle.api
+          .p(95)
+          .toFixed(1)} ms`,
+        'p95 <= 50 ms',
+        r.during.api.p(95) <= 50,
+      );
+      figure(
+        '/metrics scrape p50 / p95 during a full refresh',
+        `${r.during.scrapes.p(50).toFixed(1)} / ${r.during.scrapes
+          .p(95)
+          .toFixed(1)} ms; idle ${r.idle.scrapes
+          .p(50)
+          .toFixed(1)} / ${r.idle.scrapes.p(95).toFixed(1)} ms`,
+        'p95 <= 50 ms',
+        r.during.scrapes.p(95) <= 50,
+      );
+      figure(
+        `Entity report throughput / catalog read, ${WIDE} containers, concurrency ${CONCURRENCY}`,
+        `${ratio.toFixed(2)} (${r.reportRps.toFixed(
+          0,
+        )} / ${r.catalogRps.toFixed(0)} per s)`,
+        '>= 0.8',
+        ratio >= 0.8,
+      );
+      figure(
+        `Entity report throughput / catalog read, every request another entity`,
+        `${rotatingRatio.toFixed(2)} (${r.rotatingReportRps.toFixed(
+          0,
+        )} / ${r.rotatingCatalogRps.toFixed(0)} per s)`,
+        'anchor: no shared catalog reads',
+      );
+    }
+  } finally {
+    agent.destroy();
+    await registry.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  error => {
+    console.error(error);
+    process.exit(1);
+  },
+);
