@@ -8,6 +8,7 @@ import type { CatalogService } from '@backstage/plugin-catalog-node';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
+import { InFlight } from 'oci-client';
 import { EntityStore } from './EntityStore';
 import { EntityRefresher } from './EntityRefresher';
 import { ReportBuilder } from './ReportBuilder';
@@ -44,17 +45,7 @@ export async function createRouter(options: {
   router.use(express.json());
 
   /** Catalog reads under way, by token and entity; each removed once answered. */
-  const reading = new Map<string, Promise<Entity | undefined>>();
-  function sharedRead(
-    key: string,
-    read: () => Promise<Entity | undefined>,
-  ): Promise<Entity | undefined> {
-    const pending = reading.get(key);
-    if (pending) return pending;
-    const answer = read().finally(() => reading.delete(key));
-    reading.set(key, answer);
-    return answer;
-  }
+  const reading = new InFlight<Entity | undefined>();
 
   async function readEntity(req: express.Request) {
     const parsed = entityParams.safeParse(req.params);
@@ -71,7 +62,7 @@ export async function createRouter(options: {
     const read = () =>
       catalog.getEntityByRef({ kind, namespace, name }, { credentials });
     const entity = await (token
-      ? sharedRead(`${token}\n${kind}\n${namespace}\n${name}`, read)
+      ? reading.run(`${token}\n${kind}\n${namespace}\n${name}`, read)
       : read());
     if (!entity) {
       throw new NotFoundError(
