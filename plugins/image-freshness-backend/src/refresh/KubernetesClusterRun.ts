@@ -3,6 +3,7 @@ import { type Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ANNOTATION_KUBERNETES_ID,
   ANNOTATION_KUBERNETES_LABEL_SELECTOR,
+  ANNOTATION_KUBERNETES_NAMESPACE,
   type ContainerKind,
 } from 'backstage-plugin-image-freshness-common';
 import type {
@@ -198,7 +199,7 @@ export class KubernetesClusterRun implements ContainerSourceRun {
     const selector =
       annotations[ANNOTATION_KUBERNETES_LABEL_SELECTOR] ||
       `${ANNOTATION_KUBERNETES_ID}=${id}`;
-    const namespace = annotations['backstage.io/kubernetes-namespace'];
+    const namespace = annotations[ANNOTATION_KUBERNETES_NAMESPACE];
     let requirements: LabelRequirement[] | undefined;
     let selectorError: string | undefined;
     try {

@@ -21,6 +21,7 @@
  */
 import type { Config } from '@backstage/config';
 import type { Entity } from '@backstage/catalog-model';
+import { ANNOTATION_KUBERNETES_CLUSTER } from 'backstage-plugin-image-freshness-common';
 import { WORKLOAD_TYPES, type WorkloadType } from './kubernetesObjects';
 
 /** How the scheduled refresh reads Kubernetes workloads. */
@@ -127,7 +128,7 @@ export function locateClusters(
       return [...clusters];
     case 'singleTenant': {
       const wanted =
-        entity.metadata.annotations?.['backstage.io/kubernetes-cluster'];
+        entity.metadata.annotations?.[ANNOTATION_KUBERNETES_CLUSTER];
       return wanted ? clusters.filter(c => c === wanted) : [...clusters];
     }
     case 'catalogRelation': {
