@@ -18,6 +18,9 @@ export function sqliteFile(knex: Knex): string | undefined {
     : undefined;
 }
 
+/** The reader of each plugin client, opened once (see {@link readClient}). */
+const readers = new WeakMap<Knex, Promise<Knex>>();
+
 /**
  * A client for the read paths (the entity API, base-image sections,
  * vulnerability counts, metrics snapshots) that never waits behind a write
@@ -32,7 +35,20 @@ export function sqliteFile(knex: Knex): string | undefined {
  * readers beside writers, and a database in memory lives in its one
  * connection: for those, the client itself.
  */
-export async function readClient(knex: Knex): Promise<Knex> {
+export function readClient(knex: Knex): Promise<Knex> {
+  // One reader per plugin client, however many stores share it: the journal
+  // is switched once and one read-only connection serves all their reads.
+  let reader = readers.get(knex);
+  if (!reader) {
+    reader = openReader(knex);
+    readers.set(knex, reader);
+    // a failed attempt is not kept: the next store tries again
+    reader.catch(() => readers.delete(knex));
+  }
+  return reader;
+}
+
+async function openReader(knex: Knex): Promise<Knex> {
   const filename = sqliteFile(knex);
   if (!filename) return knex;
   const [mode] = (await knex.raw('PRAGMA journal_mode = WAL')) as Array<{
