@@ -153,7 +153,8 @@ describe('authLayer (the bearer-challenge flow)', () => {
     const started = performance.now();
     controller.abort();
     expect((await pending).name).toBe('AbortError');
-    expect(performance.now() - started).toBeLessThan(1000);
+    // the token endpoint never answers: only the abort can end this wait
+    expect(performance.now() - started).toBeLessThan(10_000);
     expect(registry.requests.map(r => r.path.split('?')[0])).toEqual([
       '/v2/',
       '/token',

@@ -119,7 +119,7 @@ describe('failures between the client and a real registry (fault proxy)', () => 
     const error: OciError = await client()
       .getManifest(ref())
       .catch(e => e);
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(30_000); // not the 3600 s asked for
     expect(error).toMatchObject({ code: 'RATE_LIMITED', retries: 0 });
     expect(error.message).toContain('it asks to wait 3600 s');
     expect(received('/manifests/v1')).toHaveLength(1);

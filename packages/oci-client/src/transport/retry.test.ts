@@ -116,7 +116,8 @@ describe('retryLayer', () => {
     const started = performance.now();
     controller.abort();
     expect((await pending).name).toBe('AbortError');
-    expect(performance.now() - started).toBeLessThan(1000);
+    // long before the 30 s Retry-After would have ended it, however loaded the machine
+    expect(performance.now() - started).toBeLessThan(15_000);
     expect(server.requests).toHaveLength(1);
   });
 });
