@@ -6,6 +6,7 @@ import type { Handler } from 'express';
 import type { CredentialSource } from 'oci-client';
 import type { Registry } from 'prom-client';
 import type { BaseImageFacts } from './baseImageFacts';
+import type { EntityImageReports } from './entityReports';
 
 /**
  * A scheduled task of a feature. The core schedules it, and for `global`
@@ -66,6 +67,8 @@ export interface ImageFreshnessFeatureContext {
   isInsecure(registry: string): boolean;
   /** The stored base-image facts and tracking policies (the core always gives them). */
   baseImages?: BaseImageFacts;
+  /** The entity reports with their verdicts, as the API serves them (the core always gives them). */
+  reports?: EntityImageReports;
 }
 
 /**

@@ -11,4 +11,5 @@ export * from './vulnerabilityScanners';
 export * from './features';
 export * from './config';
 export * from './baseImageFacts';
+export * from './entityReports';
 export * from './permissions';

@@ -199,6 +199,12 @@ export async function createCoreFeatures(options: {
     scans: scans.store,
   });
 
+  const reports = new ReportBuilder({
+    store,
+    maxAge: refreshConfig.maxAge,
+    baseImages: baseImages.reports,
+    vulnerabilities,
+  });
   const refresh: ImageFreshnessFeature = {
     name: 'refresh',
     tasks: [
@@ -215,12 +221,7 @@ export async function createCoreFeatures(options: {
     router: await createRouter({
       httpAuth,
       catalog,
-      reports: new ReportBuilder({
-        store,
-        maxAge: refreshConfig.maxAge,
-        baseImages: baseImages.reports,
-        vulnerabilities,
-      }),
+      reports,
       refresher,
       store,
       logger,
@@ -302,6 +303,10 @@ export async function createCoreFeatures(options: {
       store: baseImages.store,
       config: readBaseImagesConfig(options.config),
     }),
+    reports: {
+      listEntityRefs: () => store.listEntityRefs(),
+      build: entity => reports.build(entity),
+    },
   };
   return {
     features: [refresh, metricsRoute, repositoryScans, vulnerabilitySummaries],
