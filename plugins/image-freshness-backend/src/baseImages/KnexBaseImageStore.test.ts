@@ -242,3 +242,72 @@ describe.each(databases.ids)('KnexBaseImageStore on %s', id => {
     expect(await knex.schema.hasTable('entity_base_images')).toBe(true);
   });
 });
+
+describe.each(databases.ids)('KnexBaseImageStore saves on %s', id => {
+  /** Base rows of 30 entities; svc-0's external image failing with `errorClass`. */
+  const saves = (errorClass: 'NOT_FOUND' | 'TIMEOUT', at: Date) =>
+    Array.from({ length: 30 }, (_, e) => {
+      const entityRef = `component:default/svc-${e}`;
+      return {
+        entityRef,
+        rows: [
+          { ...nodeRow, entityRef },
+          {
+            ...externalRow,
+            entityRef,
+            error:
+              e === 0
+                ? {
+                    class: errorClass,
+                    message: 'r/redis:7 failed',
+                    advice: 'retry',
+                    at: at.toISOString(),
+                  }
+                : undefined,
+          },
+        ],
+        at,
+      };
+    });
+
+  it('stores concurrent saves as saved one by one, in a handful of statements', async () => {
+    const { knex, bases } = await createStores(id);
+    const other = await createStores(id);
+    const t1 = t('2026-11-22T10:00:00Z');
+    const t2 = t('2026-11-22T10:30:00Z');
+    const first = saves('NOT_FOUND', t1);
+    // the second pass: the same error again, svc-1 without its external
+    // image, svc-2 saved twice in one group
+    const second = saves('NOT_FOUND', t2);
+    second[1] = { ...second[1], rows: second[1].rows.slice(0, 1) };
+    const again = { ...second[2], rows: second[2].rows.slice(1) };
+    await Promise.all(
+      first.map(s => bases.saveEntityBases(s.entityRef, s.rows, s.at)),
+    );
+    let statements = 0;
+    const count = () => statements++;
+    knex.on('query', count);
+    await Promise.all(
+      [...second, again].map(s =>
+        bases.saveEntityBases(s.entityRef, s.rows, s.at),
+      ),
+    );
+    knex.removeListener('query', count);
+    for (const s of [...first, ...second, again]) {
+      await other.bases.saveEntityBases(s.entityRef, s.rows, s.at);
+    }
+
+    const byEntity = async (store: KnexBaseImageStore) =>
+      Promise.all(first.map(s => store.getEntityBases(s.entityRef)));
+    const stored = await byEntity(bases);
+    expect(stored).toEqual(await byEntity(other.bases));
+    expect(stored[0][1].error).toMatchObject({
+      class: 'NOT_FOUND',
+      firstSeen: t1.toISOString(),
+    });
+    expect(stored[1].map(r => r.image)).toEqual(['r/api:1']);
+    expect(stored[2].map(r => r.image)).toEqual(['r/redis:7']);
+    // 31 saves: a few statements per group, not three per entity
+    expect(statements).toBeLessThan(31);
+  });
+});

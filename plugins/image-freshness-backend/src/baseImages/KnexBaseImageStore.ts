@@ -12,6 +12,7 @@ import {
   optionalDate,
   toDate,
 } from '../lib/dbValues';
+import { distinctRounds, GroupCommit } from '../lib/groupCommit';
 import { readClient } from '../lib/readClient';
 import {
   BaseImageStore,
@@ -66,6 +67,15 @@ type DiscoveryRow = {
 };
 
 const DELETE_CHUNK = 500;
+/** Entities written in one transaction at most (see GroupCommit). */
+const SAVE_GROUP = 50;
+
+/** One entity's base rows, as `saveEntityBases` was given them. */
+interface EntityBasesSave {
+  entityRef: string;
+  rows: StoredBaseImage[];
+  at: Date;
+}
 /** Rows per upsert: 24 values each, under SQLite's 999 bound parameters. */
 const UPSERT_CHUNK = 40;
 
@@ -84,6 +94,11 @@ export class KnexBaseImageStore implements BaseImageStore {
     private readonly reader: Knex,
   ) {}
 
+  private readonly saves = new GroupCommit<EntityBasesSave>(
+    saves => this.writeEntityBases(saves),
+    SAVE_GROUP,
+  );
+
   async getEntityBases(entityRef: string): Promise<StoredBaseImage[]> {
     const rows = (await this.reader('entity_base_images')
       .where({ entity_ref: entityRef })
@@ -91,24 +106,57 @@ export class KnexBaseImageStore implements BaseImageStore {
     return rows.map(toStored);
   }
 
-  async saveEntityBases(
+  saveEntityBases(
     entityRef: string,
     rows: StoredBaseImage[],
     at: Date,
   ): Promise<void> {
+    return this.saves.submit({ entityRef, rows, at });
+  }
+
+  /**
+   * Writes the base rows of several entities in one transaction, a few
+   * statements whatever their number (see GroupCommit).
+   */
+  private async writeEntityBases(saves: EntityBasesSave[]): Promise<void> {
     await this.knex.transaction(async tx => {
-      const existing = new Map(
-        (
-          (await tx('entity_base_images')
-            .where({ entity_ref: entityRef })
-            .select('image', 'error', 'error_first_seen')) as Array<
-            Pick<BaseImageRow, 'image' | 'error' | 'error_first_seen'>
-          >
-        ).map(row => [row.image, row]),
-      );
-      const upserts: BaseImageRow[] = [];
+      for (const round of distinctRounds(saves, save => save.entityRef)) {
+        await this.writeRound(tx, round);
+      }
+    });
+  }
+
+  /** Writes the base rows of distinct entities. */
+  private async writeRound(
+    tx: Knex.Transaction,
+    saves: EntityBasesSave[],
+  ): Promise<void> {
+    const existing = new Map<
+      string,
+      Map<string, Pick<BaseImageRow, 'image' | 'error' | 'error_first_seen'>>
+    >();
+    const refs = saves.map(save => save.entityRef);
+    for (let i = 0; i < refs.length; i += DELETE_CHUNK) {
+      const found = (await tx('entity_base_images')
+        .whereIn('entity_ref', refs.slice(i, i + DELETE_CHUNK))
+        .select('entity_ref', 'image', 'error', 'error_first_seen')) as Array<
+        Pick<
+          BaseImageRow,
+          'entity_ref' | 'image' | 'error' | 'error_first_seen'
+        >
+      >;
+      for (const row of found) {
+        const byImage = existing.get(row.entity_ref) ?? new Map();
+        byImage.set(row.image, row);
+        existing.set(row.entity_ref, byImage);
+      }
+    }
+    const upserts: BaseImageRow[] = [];
+    const gone: Array<{ entityRef: string; images: string[] }> = [];
+    for (const { entityRef, rows, at } of saves) {
+      const before = existing.get(entityRef) ?? new Map();
       for (const row of [...new Map(rows.map(r => [r.image, r])).values()]) {
-        const previous = existing.get(row.image);
+        const previous = before.get(row.image);
         const previousError = previous?.error
           ? (JSON.parse(previous.error) as ImageError)
           : undefined;
@@ -122,22 +170,24 @@ export class KnexBaseImageStore implements BaseImageStore {
         }
         upserts.push(toRow({ ...row, entityRef }, errorFirstSeen, at));
       }
-      // A few statements per entity, not one per image: the transaction stays short.
-      for (let i = 0; i < upserts.length; i += UPSERT_CHUNK) {
-        await tx('entity_base_images')
-          .insert(upserts.slice(i, i + UPSERT_CHUNK))
-          .onConflict(['entity_ref', 'image'])
-          .merge();
-      }
       const keep = new Set(rows.map(r => r.image));
-      const gone = [...existing.keys()].filter(image => !keep.has(image));
-      for (let i = 0; i < gone.length; i += DELETE_CHUNK) {
+      const images = [...before.keys()].filter(image => !keep.has(image));
+      if (images.length) gone.push({ entityRef, images });
+    }
+    for (let i = 0; i < upserts.length; i += UPSERT_CHUNK) {
+      await tx('entity_base_images')
+        .insert(upserts.slice(i, i + UPSERT_CHUNK))
+        .onConflict(['entity_ref', 'image'])
+        .merge();
+    }
+    for (const { entityRef, images } of gone) {
+      for (let i = 0; i < images.length; i += DELETE_CHUNK) {
         await tx('entity_base_images')
           .where({ entity_ref: entityRef })
-          .whereIn('image', gone.slice(i, i + DELETE_CHUNK))
+          .whereIn('image', images.slice(i, i + DELETE_CHUNK))
           .delete();
       }
-    });
+    }
   }
 
   async recordBaseDigest(sighting: {

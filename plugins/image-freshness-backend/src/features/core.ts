@@ -26,6 +26,7 @@ import { readImageFreshnessConfig } from '../registry/config';
 import { readRefreshConfig } from '../refresh/config';
 import { KnexEntityStore } from '../refresh/KnexEntityStore';
 import { KnexRegistryCache } from '../registry/KnexRegistryCache';
+import { MemoRegistryCache } from '../registry/MemoRegistryCache';
 import {
   createMetricsRouter,
   MetricsCollector,
@@ -89,9 +90,9 @@ export async function createCoreFeatures(options: {
   const store = await KnexEntityStore.create({
     database: options.database,
   });
-  const registryCache = await KnexRegistryCache.create({
-    database: options.database,
-  });
+  const registryCache = new MemoRegistryCache(
+    await KnexRegistryCache.create({ database: options.database }),
+  );
   const hosts = new HostPolicy(config);
   // One credential chain for every request the plugin makes: configured
   // registries, the Docker config file, then the registered providers.
@@ -171,6 +172,7 @@ export async function createCoreFeatures(options: {
     logger,
     interval: refreshConfig.interval,
     batchSize: refreshConfig.batchSize,
+    concurrency: refreshConfig.concurrency,
   });
   const schedules = options.config.getOptionalConfig(
     'imageFreshness.schedules',

@@ -384,3 +384,71 @@ describe.each(databases.ids)('KnexEntityStore on %s', id => {
     ]);
   });
 });
+
+describe.each(databases.ids)('KnexEntityStore saves on %s', id => {
+  /** 40 entities × 3 containers, the first one's last container failing. */
+  const results = (at: Date, errorClass: 'NOT_FOUND' | 'TIMEOUT') =>
+    Array.from({ length: 40 }, (_, e) =>
+      entity(
+        `component:default/svc-${e}`,
+        [0, 1, 2].map(c => ({
+          ...container(`r/svc-${e}-${c}:1`),
+          outcome:
+            e === 0 && c === 2
+              ? {
+                  error: {
+                    class: errorClass,
+                    message: `r/svc-0-2:1 failed`,
+                    advice: 'retry',
+                    at: at.toISOString(),
+                  },
+                }
+              : { digest: metadata.digest, resolvedAt: at },
+        })),
+        [],
+        at,
+      ),
+    );
+
+  it('stores concurrent saves as saved one by one, in a handful of statements', async () => {
+    const database = await databases.database(id);
+    const knex = await database.getClient();
+    const grouped = await KnexEntityStore.create({ database });
+    const t1 = new Date('2026-11-22T10:00:00Z');
+    const t2 = new Date('2026-11-22T10:30:00Z');
+    await Promise.all(results(t1, 'NOT_FOUND').map(r => grouped.saveEntity(r)));
+    let statements = 0;
+    const count = () => statements++;
+    knex.on('query', count);
+    // the second run: the same error class again (first seen kept), one
+    // container gone from svc-1, svc-2 saved twice in the same group
+    const second = results(t2, 'NOT_FOUND');
+    second[1] = { ...second[1], containers: second[1].containers.slice(0, 2) };
+    const again = { ...second[2], containers: second[2].containers.slice(1) };
+    await Promise.all([...second, again].map(r => grouped.saveEntity(r)));
+    knex.removeListener('query', count);
+
+    const other = await createStores(id);
+    for (const r of results(t1, 'NOT_FOUND')) await other.store.saveEntity(r);
+    for (const r of [...second, again]) await other.store.saveEntity(r);
+
+    const stored = await grouped.getAllEntities();
+    expect(stored).toEqual(await other.store.getAllEntities());
+    expect(stored).toHaveLength(40);
+    const failing = stored[0].containers.find(c => c.error);
+    expect(failing?.error).toMatchObject({
+      class: 'NOT_FOUND',
+      firstSeen: t1.toISOString(),
+    });
+    expect(
+      stored.find(s => s.entityRef === 'component:default/svc-1')?.containers,
+    ).toHaveLength(2);
+    expect(
+      stored
+        .find(s => s.entityRef === 'component:default/svc-2')
+        ?.containers.map(c => c.image),
+    ).toEqual(['r/svc-2-1:1', 'r/svc-2-2:1']);
+    // 41 saves: a few statements per group, not five per entity
+    expect(statements).toBeLessThan(41);
+  });
+});

@@ -6,6 +6,7 @@ import type {
 } from 'backstage-plugin-image-freshness-common';
 import { Knex } from 'knex';
 import { DateValue, migratedClient, toDate } from '../lib/dbValues';
+import { distinctRounds, GroupCommit } from '../lib/groupCommit';
 import { readClient } from '../lib/readClient';
 import {
   EntityRefreshResult,
@@ -46,6 +47,10 @@ const DELETE_CHUNK = 500;
 const INSERT_CHUNK = 400;
 /** Container rows per upsert: 11 values each, under SQLite's 999 bound parameters. */
 const UPSERT_CHUNK = 80;
+/** Entity rows per upsert: 8 values each. */
+const REFRESH_CHUNK = 100;
+/** Entities written in one transaction at most (see GroupCommit). */
+const SAVE_GROUP = 50;
 
 /** The containers with one entry per key, the last found winning (as one upsert after another would). */
 function lastByKey<T extends { key: string }>(containers: T[]): T[] {
@@ -70,121 +75,189 @@ export class KnexEntityStore implements EntityStore {
     private readonly reader: Knex,
   ) {}
 
-  async saveEntity(result: EntityRefreshResult) {
-    const { entityRef, info, containers, sourceErrors, refreshedAt } = result;
+  private readonly saves = new GroupCommit<EntityRefreshResult>(
+    results => this.writeEntities(results),
+    SAVE_GROUP,
+  );
+
+  /** The run's processed marks, many in one statement (the last of an entity's winning). */
+  private readonly marks = new GroupCommit<{
+    entity_ref: string;
+    processed_at: Date;
+  }>(async rows => {
+    await this.knex('entity_refresh_queue')
+      .insert([...new Map(rows.map(row => [row.entity_ref, row])).values()])
+      .onConflict('entity_ref')
+      .merge();
+  }, INSERT_CHUNK);
+
+  saveEntity(result: EntityRefreshResult) {
+    return this.saves.submit(result);
+  }
+
+  /**
+   * Writes the results of several entities in one transaction, with one
+   * statement per kind of row (a few when many), not a few per entity: the
+   * transaction, and the one SQLite connection it holds, stays short, and a
+   * refresh of thousands of entities makes hundreds of statements, not tens
+   * of thousands.
+   */
+  private async writeEntities(results: EntityRefreshResult[]) {
     await this.knex.transaction(async tx => {
-      const existing = new Map<string, ContainerRow>(
-        (
-          (await tx('entity_containers')
-            .where({ entity_ref: entityRef })
-            .select(
-              'container_key',
-              'container',
-              'image',
-              'platform',
-              'running_digest',
-              'error',
-              'error_first_seen',
-            )) as ContainerRow[]
-        ).map(row => [row.container_key, row]),
-      );
-      // One statement per kind of row (a few when many), not one per
-      // container: the transaction, and the one SQLite connection it holds,
-      // stays short.
-      const resolved: Array<Record<string, unknown>> = [];
-      const failed: Array<Record<string, unknown>> = [];
-      for (const c of lastByKey(containers)) {
-        const base = {
-          entity_ref: entityRef,
-          container_key: c.key,
-          container: JSON.stringify({
-            container: c.container,
-            workload: c.workload,
-          }),
-          image: c.image,
-          platform: c.platform,
-          running_digest: c.runningDigest ?? null,
-          updated_at: refreshedAt,
-        };
-        if ('digest' in c.outcome) {
-          resolved.push({
-            ...base,
-            digest: c.outcome.digest,
-            resolved_at: c.outcome.resolvedAt,
-            error: null,
-            error_first_seen: null,
-          });
-        } else {
-          // Stale-while-error: keep the last good digest, record the error
-          // and since when this class of error has been seen.
-          const previous = existing.get(c.key);
-          const previousError = previous?.error
-            ? (JSON.parse(previous.error) as ImageError)
-            : undefined;
-          const firstSeen =
-            previousError?.class === c.outcome.error.class &&
-            previous?.error_first_seen
-              ? toDate(previous.error_first_seen)
-              : refreshedAt;
-          failed.push({
-            ...base,
-            error: JSON.stringify(c.outcome.error),
-            error_first_seen: firstSeen,
-          });
-        }
+      // An entity saved twice in one group (a Refresh button press during
+      // the run) is written twice, in order, as two transactions would.
+      for (const round of distinctRounds(results, r => r.entityRef)) {
+        await this.writeRound(tx, round);
       }
-      for (let i = 0; i < resolved.length; i += UPSERT_CHUNK) {
-        await tx('entity_containers')
-          .insert(resolved.slice(i, i + UPSERT_CHUNK))
-          .onConflict(['entity_ref', 'container_key'])
-          .merge();
+    });
+  }
+
+  /** Writes results of distinct entities. */
+  private async writeRound(
+    tx: Knex.Transaction,
+    results: EntityRefreshResult[],
+  ) {
+    const existing = new Map<string, Map<string, ContainerRow>>();
+    const refs = results.map(r => r.entityRef);
+    for (let i = 0; i < refs.length; i += DELETE_CHUNK) {
+      const rows = (await tx('entity_containers')
+        .whereIn('entity_ref', refs.slice(i, i + DELETE_CHUNK))
+        .select(
+          'entity_ref',
+          'container_key',
+          'container',
+          'image',
+          'platform',
+          'running_digest',
+          'error',
+          'error_first_seen',
+        )) as ContainerRow[];
+      for (const row of rows) {
+        const byKey = existing.get(row.entity_ref) ?? new Map();
+        byKey.set(row.container_key, row);
+        existing.set(row.entity_ref, byKey);
       }
-      for (let i = 0; i < failed.length; i += UPSERT_CHUNK) {
-        await tx('entity_containers')
-          .insert(failed.slice(i, i + UPSERT_CHUNK))
-          .onConflict(['entity_ref', 'container_key'])
-          .merge([
-            'container',
-            'image',
-            'platform',
-            'running_digest',
-            'updated_at',
-            'error',
-            'error_first_seen',
-          ]);
+    }
+    const resolved: Array<Record<string, unknown>> = [];
+    const failed: Array<Record<string, unknown>> = [];
+    const gone: Array<{ entityRef: string; keys: string[] }> = [];
+    for (const result of results) {
+      const before = existing.get(result.entityRef) ?? new Map();
+      for (const c of lastByKey(result.containers)) {
+        const row = this.containerRow(result, c, before.get(c.key));
+        (row.error === null ? resolved : failed).push(row);
       }
-      const found = new Set(containers.map(c => c.key));
-      const gone = [...existing.values()]
+      const found = new Set(result.containers.map(c => c.key));
+      const keys = [...before.values()]
         .filter(
           row =>
             !found.has(row.container_key) &&
             !result.unread?.(this.toFoundContainer(row)),
         )
         .map(row => row.container_key);
-      for (let i = 0; i < gone.length; i += DELETE_CHUNK) {
+      if (keys.length) gone.push({ entityRef: result.entityRef, keys });
+    }
+    for (let i = 0; i < resolved.length; i += UPSERT_CHUNK) {
+      await tx('entity_containers')
+        .insert(resolved.slice(i, i + UPSERT_CHUNK))
+        .onConflict(['entity_ref', 'container_key'])
+        .merge();
+    }
+    for (let i = 0; i < failed.length; i += UPSERT_CHUNK) {
+      await tx('entity_containers')
+        .insert(failed.slice(i, i + UPSERT_CHUNK))
+        .onConflict(['entity_ref', 'container_key'])
+        .merge([
+          'container',
+          'image',
+          'platform',
+          'running_digest',
+          'updated_at',
+          'error',
+          'error_first_seen',
+        ]);
+    }
+    for (const { entityRef, keys } of gone) {
+      for (let i = 0; i < keys.length; i += DELETE_CHUNK) {
         await tx('entity_containers')
           .where({ entity_ref: entityRef })
-          .whereIn('container_key', gone.slice(i, i + DELETE_CHUNK))
+          .whereIn('container_key', keys.slice(i, i + DELETE_CHUNK))
           .delete();
       }
+    }
+    for (let i = 0; i < results.length; i += REFRESH_CHUNK) {
+      const chunk = results.slice(i, i + REFRESH_CHUNK);
       await tx('entity_refreshes')
-        .insert({
-          entity_ref: entityRef,
-          refreshed_at: refreshedAt,
-          errors: JSON.stringify(sourceErrors),
-          owner: info.owner ?? null,
-          system: info.system ?? null,
-          lifecycle: info.lifecycle ?? null,
-          type: info.type ?? null,
-          rebuild_delay: info.rebuildDelay ?? null,
-        })
+        .insert(
+          chunk.map(({ entityRef, info, sourceErrors, refreshedAt }) => ({
+            entity_ref: entityRef,
+            refreshed_at: refreshedAt,
+            errors: JSON.stringify(sourceErrors),
+            owner: info.owner ?? null,
+            system: info.system ?? null,
+            lifecycle: info.lifecycle ?? null,
+            type: info.type ?? null,
+            rebuild_delay: info.rebuildDelay ?? null,
+          })),
+        )
         .onConflict('entity_ref')
         .merge();
       await tx('entity_refresh_queue')
-        .insert({ entity_ref: entityRef, processed_at: refreshedAt })
+        .insert(
+          chunk.map(({ entityRef, refreshedAt }) => ({
+            entity_ref: entityRef,
+            processed_at: refreshedAt,
+          })),
+        )
         .onConflict('entity_ref')
         .merge();
-    });
+    }
+  }
+
+  /**
+   * A found container's row. Stale-while-error: a failed one keeps its last
+   * good digest (the upsert leaves it), and its error keeps since when this
+   * class of error has been seen.
+   */
+  private containerRow(
+    result: EntityRefreshResult,
+    c: EntityRefreshResult['containers'][number],
+    previous: ContainerRow | undefined,
+  ): Record<string, unknown> {
+    const base = {
+      entity_ref: result.entityRef,
+      container_key: c.key,
+      container: JSON.stringify({
+        container: c.container,
+        workload: c.workload,
+      }),
+      image: c.image,
+      platform: c.platform,
+      running_digest: c.runningDigest ?? null,
+      updated_at: result.refreshedAt,
+    };
+    if ('digest' in c.outcome) {
+      return {
+        ...base,
+        digest: c.outcome.digest,
+        resolved_at: c.outcome.resolvedAt,
+        error: null,
+        error_first_seen: null,
+      };
+    }
+    const previousError = previous?.error
+      ? (JSON.parse(previous.error) as ImageError)
+      : undefined;
+    const firstSeen =
+      previousError?.class === c.outcome.error.class &&
+      previous?.error_first_seen
+        ? toDate(previous.error_first_seen)
+        : result.refreshedAt;
+    return {
+      ...base,
+      error: JSON.stringify(c.outcome.error),
+      error_first_seen: firstSeen,
+    };
   }
 
   async getEntity(entityRef: string) {
@@ -297,11 +370,8 @@ export class KnexEntityStore implements EntityStore {
     return rows.map(r => r.entity_ref);
   }
 
-  async markEntityProcessed(entityRef: string, at: Date) {
-    await this.knex('entity_refresh_queue')
-      .insert({ entity_ref: entityRef, processed_at: at })
-      .onConflict('entity_ref')
-      .merge();
+  markEntityProcessed(entityRef: string, at: Date) {
+    return this.marks.submit({ entity_ref: entityRef, processed_at: at });
   }
 
   async entityRefsWithDigest(digest: string) {

@@ -16,7 +16,10 @@ import {
 } from 'backstage-plugin-image-freshness-common';
 import { Duration } from 'luxon';
 import { runWorkLoop } from '../lib/workLoop';
-import { DEFAULT_REFRESH_BATCH_SIZE } from './config';
+import {
+  DEFAULT_REFRESH_BATCH_SIZE,
+  DEFAULT_REFRESH_CONCURRENCY,
+} from './config';
 import { EntityStore } from './EntityStore';
 import type { EntityRefresher, EntityRefreshRun } from './EntityRefresher';
 
@@ -31,7 +34,6 @@ export interface EntityDataStore {
 
 const PAGE_SIZE = 200;
 /** Entities refreshed side by side; registry load is bounded per host by the client. */
-const CONCURRENCY = 8;
 /**
  * An entity is due `interval` after the start of the run that last refreshed
  * it (or after a refresh outside the schedule, such as the Refresh button),
@@ -83,6 +85,7 @@ export class RefreshTask {
   private readonly sourceAnnotations: readonly string[];
   private readonly interval: Duration;
   private readonly batchSize: number;
+  private readonly concurrency: number;
   private readonly now: Clock;
 
   constructor(options: {
@@ -99,6 +102,8 @@ export class RefreshTask {
     interval?: Duration;
     /** The most entities one run refreshes. */
     batchSize?: number;
+    /** Entities refreshed at once. */
+    concurrency?: number;
     now?: Clock;
   }) {
     this.sourceAnnotations = options.sourceAnnotations ?? [];
@@ -110,6 +115,7 @@ export class RefreshTask {
     this.logger = options.logger;
     this.interval = options.interval ?? Duration.fromMillis(0);
     this.batchSize = options.batchSize ?? DEFAULT_REFRESH_BATCH_SIZE;
+    this.concurrency = options.concurrency ?? DEFAULT_REFRESH_CONCURRENCY;
     this.now = options.now ?? systemClock;
   }
 
@@ -152,7 +158,7 @@ export class RefreshTask {
               error: (error as Error).message,
             }),
           batchSize: this.batchSize,
-          concurrency: CONCURRENCY,
+          concurrency: this.concurrency,
           signal,
           now: () => startedAt,
         });

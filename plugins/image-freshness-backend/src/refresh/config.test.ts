@@ -10,15 +10,17 @@ describe('the refresh config', () => {
     const config = read();
     expect(config.interval.toMillis()).toBe(30 * 60_000);
     expect(config.batchSize).toBe(10_000);
+    expect(config.concurrency).toBe(16);
   });
 
   it('takes the interval from the schedule, and the batch from refresh.batchSize', () => {
     const config = read({
       schedule: { frequency: { minutes: 5 }, timeout: { minutes: 2 } },
-      refresh: { batchSize: 250 },
+      refresh: { batchSize: 250, concurrency: 4 },
     });
     expect(config.interval.toMillis()).toBe(5 * 60_000);
     expect(config.batchSize).toBe(250);
+    expect(config.concurrency).toBe(4);
     expect(
       read({ schedule: { frequency: 'PT2H', timeout: 'PT10M' } }).interval.as(
         'hours',
@@ -39,6 +41,12 @@ describe('the refresh config', () => {
   it.each([0, -5, 2.5])('refuses a batch size of %s', batchSize => {
     expect(() => read({ refresh: { batchSize } })).toThrow(
       `imageFreshness.refresh.batchSize must be a whole number of entities, at least 1; got ${batchSize}`,
+    );
+  });
+
+  it.each([0, -1, 1.5])('refuses a concurrency of %s', concurrency => {
+    expect(() => read({ refresh: { concurrency } })).toThrow(
+      `imageFreshness.refresh.concurrency must be a whole number of entities, at least 1; got ${concurrency}`,
     );
   });
 });

@@ -17,6 +17,8 @@ export interface RefreshConfig {
   interval: Duration;
   /** The most entities one run refreshes (due ones, never refreshed first, then the oldest). */
   batchSize: number;
+  /** How many entities a run refreshes at once. */
+  concurrency: number;
   maxAge: Duration;
 }
 
@@ -30,7 +32,32 @@ const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
 export const DEFAULT_REFRESH_BATCH_SIZE = 10_000;
 
 /**
- * Reads `imageFreshness.schedule`, `.refresh.batchSize` and `.maxAge`;
+ * Entities refreshed at once. Enough to keep a registry's request slots
+ * (`maxConcurrency`, 8 by default) busy while other entities are written,
+ * few enough that the per-entity workloads query (13 requests per cluster
+ * each) does not flood a cluster.
+ */
+export const DEFAULT_REFRESH_CONCURRENCY = 16;
+
+/** A whole number at least 1 at `key` of `imageFreshness`, or `fallback`. */
+function positiveInteger(
+  config: Config,
+  key: string,
+  fallback: number,
+  what: string,
+): number {
+  const value = config.getOptionalNumber(key) ?? fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(
+      `imageFreshness.${key} must be a whole number of ${what}, at least 1; got ${value}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Reads `imageFreshness.schedule`, `.refresh.batchSize`, `.refresh.concurrency`
+ * and `.maxAge`;
  * throws on values it cannot use.
  */
 export function readRefreshConfig(root: Config): RefreshConfig {
@@ -41,17 +68,23 @@ export function readRefreshConfig(root: Config): RefreshConfig {
         config.getConfig('schedule'),
       )
     : DEFAULT_SCHEDULE;
-  const batchSize =
-    config.getOptionalNumber('refresh.batchSize') ?? DEFAULT_REFRESH_BATCH_SIZE;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new Error(
-      `imageFreshness.refresh.batchSize must be a whole number of entities, at least 1; got ${batchSize}`,
-    );
-  }
+  const batchSize = positiveInteger(
+    config,
+    'refresh.batchSize',
+    DEFAULT_REFRESH_BATCH_SIZE,
+    'entities',
+  );
+  const concurrency = positiveInteger(
+    config,
+    'refresh.concurrency',
+    DEFAULT_REFRESH_CONCURRENCY,
+    'entities',
+  );
   return {
     schedule,
     interval: scheduleInterval(schedule.frequency) ?? Duration.fromMillis(0),
     batchSize,
+    concurrency,
     maxAge: readDuration(config, 'maxAge', '30d', 'imageFreshness'),
   };
 }

@@ -94,7 +94,7 @@ export class ImageResolver {
     const now = this.now();
     const cached = await this.cache.getTagDigest(reference, now);
     if (cached) {
-      return cached;
+      return cached.digest;
     }
     const { digest } = await this.client.headManifest(reference);
     const jitter = 1 + Math.random() * 0.1;

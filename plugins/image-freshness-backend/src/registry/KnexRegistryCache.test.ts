@@ -18,7 +18,7 @@ describe.each(databases.ids)('KnexRegistryCache on %s', id => {
     );
     expect(
       await cache.getTagDigest('r/a:1', new Date('2026-11-22T10:59:00Z')),
-    ).toBe(DIGEST);
+    ).toEqual({ digest: DIGEST, expiresAt: new Date('2026-11-22T11:00:00Z') });
     expect(
       await cache.getTagDigest('r/a:1', new Date('2026-11-22T11:01:00Z')),
     ).toBeUndefined();

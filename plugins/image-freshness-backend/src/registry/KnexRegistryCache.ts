@@ -1,7 +1,7 @@
 import type { DatabaseService } from '@backstage/backend-plugin-api';
 import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
 import { Knex } from 'knex';
-import { migratedClient } from '../lib/dbValues';
+import { migratedClient, toDate } from '../lib/dbValues';
 import { readClient } from '../lib/readClient';
 import type { RegistryCache } from './RegistryCache';
 
@@ -25,7 +25,9 @@ export class KnexRegistryCache implements RegistryCache {
       .where({ reference })
       .andWhere('expires_at', '>', now)
       .first();
-    return row?.digest as string | undefined;
+    return row
+      ? { digest: row.digest as string, expiresAt: toDate(row.expires_at) }
+      : undefined;
   }
 
   async putTagDigest(

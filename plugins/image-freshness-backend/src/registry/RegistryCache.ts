@@ -5,9 +5,15 @@ import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
  * expires: tag → digest with an expiry, digest + platform → metadata (a digest
  * never changes, so metadata is kept for good). See KnexRegistryCache.
  */
+/** A registry's answer for a tag, kept until `expiresAt`. */
+export interface TagAnswer {
+  digest: string;
+  expiresAt: Date;
+}
+
 export interface RegistryCache {
-  /** The digest a reference pointed at, when the answer has not expired. */
-  getTagDigest(reference: string, now: Date): Promise<string | undefined>;
+  /** The digest a reference pointed at and until when that answer holds, when it has not expired. */
+  getTagDigest(reference: string, now: Date): Promise<TagAnswer | undefined>;
   putTagDigest(
     reference: string,
     digest: string,
