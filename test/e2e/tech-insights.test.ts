@@ -201,8 +201,10 @@ describe('Tech Insights: image-freshness checks on the real portal backend', () 
   it('shows the scorecard on the entity page: "No stale images" failed, the others passed', async () => {
     fs.mkdirSync(OUTPUT, { recursive: true });
     const browser = await launchChromium();
+    // tall enough for the whole info column (the entity page caps it at the
+    // viewport's height and scrolls it)
     const page = await browser.newPage({
-      viewport: { width: 1440, height: 1000 },
+      viewport: { width: 1440, height: 1400 },
     });
     try {
       await page.goto(`${backend.url}/catalog/default/component/legacy`);

@@ -116,9 +116,7 @@ function Body() {
  */
 export function ImageFreshnessChecksCard() {
   return (
-    // as tall as its checks: Backstage UI's Card otherwise takes the height
-    // its grid cell gives it and scrolls its body
-    <Card style={{ height: 'auto' }}>
+    <Card>
       <CardHeader>
         <Text as="h3" variant="title-x-small">
           Image freshness checks
