@@ -198,45 +198,52 @@ describe('Tech Insights: image-freshness checks on the real portal backend', () 
     expect(await checks('docs-site')).toEqual({});
   });
 
-  it('shows the scorecard on the entity page: "No stale images" failed, the others passed', async () => {
-    fs.mkdirSync(OUTPUT, { recursive: true });
-    const browser = await launchChromium();
-    // tall enough for the whole info column (the entity page caps it at the
-    // viewport's height and scrolls it)
-    const page = await browser.newPage({
-      viewport: { width: 1440, height: 1400 },
-    });
-    try {
-      await page.goto(`${backend.url}/catalog/default/component/legacy`);
-      await page
-        .getByRole('button', { name: 'Enter' })
-        .click({ timeout: 60_000 });
-      const stale = page.getByTestId('check-imageFreshnessNoStaleImages');
-      await stale.waitFor({ timeout: 60_000 });
-      expect(await stale.getAttribute('data-status')).toBe('failed');
-      expect(await stale.textContent()).toContain('No stale images');
-      expect(await page.getByTestId('checks-summary').textContent()).toBe(
-        '4 of 5 checks passed',
-      );
-      expect(
+  it.each(['light', 'dark'])(
+    'shows the scorecard on the entity page (%s theme): "No stale images" failed, the others passed',
+    async theme => {
+      fs.mkdirSync(OUTPUT, { recursive: true });
+      const browser = await launchChromium();
+      // tall enough for the whole info column (the entity page caps it at
+      // the viewport's height and scrolls it)
+      const context = await browser.newContext({
+        viewport: { width: 1440, height: 1400 },
+      });
+      await context.addInitScript(t => {
+        window.localStorage.setItem('theme', t);
+      }, theme);
+      const page = await context.newPage();
+      try {
+        await page.goto(`${backend.url}/catalog/default/component/legacy`);
         await page
-          .getByTestId('check-imageFreshnessNoRebuildDue')
-          .getAttribute('data-status'),
-      ).toBe('passed');
-      await page.screenshot({
-        path: path.join(OUTPUT, 'tech-insights-scorecard.png'),
-        fullPage: true,
-      });
-    } catch (error) {
-      await page.screenshot({
-        path: path.join(OUTPUT, 'tech-insights-failure.png'),
-        fullPage: true,
-      });
-      throw error;
-    } finally {
-      await browser.close();
-    }
-  });
+          .getByRole('button', { name: 'Enter' })
+          .click({ timeout: 60_000 });
+        const stale = page.getByTestId('check-imageFreshnessNoStaleImages');
+        await stale.waitFor({ timeout: 60_000 });
+        expect(await stale.getAttribute('data-status')).toBe('failed');
+        expect(await stale.textContent()).toContain('No stale images');
+        expect(await page.getByTestId('checks-summary').textContent()).toBe(
+          '4 of 5 checks passed',
+        );
+        expect(
+          await page
+            .getByTestId('check-imageFreshnessNoRebuildDue')
+            .getAttribute('data-status'),
+        ).toBe('passed');
+        await page.screenshot({
+          path: path.join(OUTPUT, `tech-insights-scorecard-${theme}.png`),
+          fullPage: true,
+        });
+      } catch (error) {
+        await page.screenshot({
+          path: path.join(OUTPUT, `tech-insights-failure-${theme}.png`),
+          fullPage: true,
+        });
+        throw error;
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 
   it('refuses the check results without a token', async () => {
     const res = await fetch(
