@@ -43,5 +43,10 @@ export function backendFeatures() {
     import('backstage-plugin-image-freshness-backend-module-gcp'),
     import('backstage-plugin-image-freshness-backend-module-azure'),
     import('backstage-plugin-image-freshness-backend-module-github'),
+
+    // Tech Insights: image-freshness facts and checks on them (the JSON rules engine)
+    import('@backstage-community/plugin-tech-insights-backend'),
+    import('@backstage-community/plugin-tech-insights-backend-module-jsonfc'),
+    import('backstage-plugin-image-freshness-backend-module-tech-insights'),
   ];
 }

@@ -8,6 +8,8 @@ export * from './annotations';
 export * from './api';
 export * from './clock';
 export * from './errors';
+export * from './mapLimit';
 export * from './permissions';
 export * from './policy';
 export * from './basePolicy';
+export * from './reportFacts';

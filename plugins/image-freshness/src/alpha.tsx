@@ -61,6 +61,19 @@ export const imageFreshnessEntityCard = EntityCardBlueprint.make({
   },
 });
 
+/** The scorecard: the Tech Insights checks on image-freshness facts. @alpha */
+export const imageFreshnessChecksEntityCard = EntityCardBlueprint.make({
+  name: 'checks',
+  params: {
+    type: 'info',
+    filter: isImageFreshnessAvailable,
+    loader: () =>
+      import('./components/ImageFreshnessChecksCard').then(m => (
+        <m.ImageFreshnessChecksCard />
+      )),
+  },
+});
+
 /**
  * The image-freshness plugin for the new frontend system.
  *
@@ -73,5 +86,6 @@ export default createFrontendPlugin({
     imageFreshnessEntityContent,
     baseImagesEntityContent,
     imageFreshnessEntityCard,
+    imageFreshnessChecksEntityCard,
   ],
 });

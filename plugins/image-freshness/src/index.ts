@@ -12,9 +12,11 @@ export {
   EntityImageFreshnessContent,
   EntityBaseImagesContent,
   EntityImageFreshnessCard,
+  EntityImageFreshnessChecksCard,
 } from './plugin';
 export { rootRouteRef, baseImagesRouteRef } from './routes';
 export { ImageFreshnessContent } from './components/ImageFreshnessContent';
 export { BaseImagesContent } from './components/BaseImagesContent';
 export { ImageFreshnessCard } from './components/ImageFreshnessCard';
+export { ImageFreshnessChecksCard } from './components/ImageFreshnessChecksCard';
 export { isImageFreshnessAvailable } from 'backstage-plugin-image-freshness-common';

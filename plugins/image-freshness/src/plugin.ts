@@ -76,3 +76,20 @@ export const EntityImageFreshnessCard = imageFreshnessPlugin.provide(
     },
   }),
 );
+
+/**
+ * The scorecard card: the Tech Insights checks on image-freshness facts.
+ *
+ * @public
+ */
+export const EntityImageFreshnessChecksCard = imageFreshnessPlugin.provide(
+  createComponentExtension({
+    name: 'EntityImageFreshnessChecksCard',
+    component: {
+      lazy: () =>
+        import('./components/ImageFreshnessChecksCard').then(
+          m => m.ImageFreshnessChecksCard,
+        ),
+    },
+  }),
+);

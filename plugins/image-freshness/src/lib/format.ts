@@ -1,6 +1,5 @@
 import type {
   ContainerReport,
-  ImageMetadata,
   Platform,
 } from 'backstage-plugin-image-freshness-common';
 
@@ -65,29 +64,7 @@ export function platformDigest(
   return c.metadata?.indexDigest ? c.metadata.digest : undefined;
 }
 
-/** Whether the digest a pod runs differs from the one its tag points at now. */
-export type Drift = 'in-sync' | 'drift' | 'not-reported' | 'unknown';
-
-/**
- * Compares the running digest (pods only) with the tag's current digest. A
- * multi-arch image runs under its index digest, so either digest counts as
- * the same image.
- */
-export function driftOf(
-  runningDigest: string | undefined,
-  metadata: Pick<ImageMetadata, 'digest' | 'indexDigest'> | undefined,
-): Drift {
-  if (!runningDigest) {
-    return 'not-reported';
-  }
-  if (!metadata) {
-    return 'unknown';
-  }
-  return runningDigest === metadata.digest ||
-    runningDigest === metadata.indexDigest
-    ? 'in-sync'
-    : 'drift';
-}
+export { driftOf, type Drift } from 'backstage-plugin-image-freshness-common';
 
 /** `ghcr.io/acme/api:1.4` → `{ repository: 'ghcr.io/acme/api', tag: '1.4' }` */
 export function splitImage(image: string): {

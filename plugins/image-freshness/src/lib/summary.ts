@@ -1,5 +1,4 @@
 import type {
-  BaseImageReport,
   BaseVerdict,
   ContainerReport,
   FreshnessVerdict,
@@ -87,53 +86,8 @@ export function summarizeContainers(
   return { containers: containers.length, counts, errors, drift, oldest };
 }
 
-/** One distinct image (reference and digest) and how many containers run it. */
-export interface DistinctImage {
-  image: string;
-  digest?: string;
-  created?: string;
-  verdict: FreshnessVerdict;
-  reason: string;
-  containers: number;
-  error?: ContainerReport['error'];
-}
-
-/** Containers grouped by image reference and digest, in first-seen order. */
-export function distinctImages(containers: ContainerReport[]): DistinctImage[] {
-  const byKey = new Map<string, DistinctImage>();
-  for (const c of containers) {
-    const key = `${c.image}@${c.metadata?.digest ?? ''}`;
-    const seen = byKey.get(key);
-    if (seen) {
-      seen.containers++;
-      seen.error ??= c.error;
-    } else {
-      byKey.set(key, {
-        image: c.image,
-        digest: c.metadata?.digest,
-        created: c.metadata?.created,
-        verdict: c.freshness.verdict,
-        reason: c.freshness.reason,
-        containers: 1,
-        error: c.error,
-      });
-    }
-  }
-  return [...byKey.values()];
-}
-
-/** Counts of base verdicts. */
-export function summarizeBases(
-  bases: BaseImageReport[],
-): Record<BaseVerdict, number> {
-  const counts: Record<BaseVerdict, number> = {
-    current: 0,
-    updated: 0,
-    'rebuild-due': 0,
-    unknown: 0,
-  };
-  for (const base of bases) {
-    counts[base.verdict.verdict] = (counts[base.verdict.verdict] ?? 0) + 1;
-  }
-  return counts;
-}
+export {
+  distinctImages,
+  summarizeBases,
+  type DistinctImage,
+} from 'backstage-plugin-image-freshness-common';

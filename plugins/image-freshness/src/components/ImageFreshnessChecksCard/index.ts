@@ -1,0 +1,1 @@
+export { ImageFreshnessChecksCard } from './ImageFreshnessChecksCard';
