@@ -10,7 +10,13 @@ import type { EntityImageReport } from 'backstage-plugin-image-freshness-common'
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { guestToken, startBackend, TestBackend } from '../harness/backend';
+import { launchChromium } from '../harness/browser';
+import {
+  guestToken,
+  ROOT,
+  startBackend,
+  TestBackend,
+} from '../harness/backend';
 import { catalogYaml } from '../harness/catalog';
 import { pushImage } from '../harness/images';
 import { waitUntil, triggerTask } from '../harness/refreshes';
@@ -54,7 +60,12 @@ describe('owner notifications: stale image and due rebuild â†’ the owning groupâ
   let token: string;
 
   beforeAll(async () => {
-    requireBinaries('docker-registry');
+    requireBinaries('docker-registry', 'chromium');
+    if (!fs.existsSync(path.join(ROOT, 'packages/app/dist/index.html'))) {
+      throw new Error(
+        'packages/app/dist is missing: build the app first (the README test command does)',
+      );
+    }
     registry = await startRegistry();
     base = `${registry.host}/runtime/node:22`;
     const builtOn = await pushImage(registry.url, 'runtime/node', '22', {
@@ -238,5 +249,42 @@ describe('owner notifications: stale image and due rebuild â†’ the owning groupâ
     const second = await received();
     expect(second.map(n => n.id)).toEqual(first.map(n => n.id));
     expect(second.map(n => n.updated ?? null)).toEqual([null, null]);
+  });
+
+  it("shows the notifications on the portal's Notifications page, linking to the tab", async () => {
+    const output = path.join(ROOT, 'test-output');
+    fs.mkdirSync(output, { recursive: true });
+    const browser = await launchChromium();
+    const page = await browser.newPage({
+      viewport: { width: 1400, height: 900 },
+    });
+    try {
+      await page.goto(`${backend.url}/notifications`);
+      await page
+        .getByRole('button', { name: 'Enter' })
+        .click({ timeout: 60_000 });
+      const stale = page.getByText(`payments: ${image} is stale`);
+      await stale.waitFor({ timeout: 60_000 });
+      await page
+        .getByText(`payments: a rebuild of ${image} is due`)
+        .waitFor({ timeout: 20_000 });
+      await page.screenshot({
+        path: path.join(output, 'notifications-page.png'),
+        fullPage: true,
+      });
+      await stale.click();
+      await page.waitForURL(
+        /\/catalog\/default\/component\/payments\/image-freshness$/,
+        { timeout: 30_000 },
+      );
+    } catch (error) {
+      await page.screenshot({
+        path: path.join(output, 'notifications-failure.png'),
+        fullPage: true,
+      });
+      throw error;
+    } finally {
+      await browser.close();
+    }
   });
 });
