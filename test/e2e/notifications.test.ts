@@ -277,6 +277,9 @@ describe('owner notifications: stale image and due rebuild â†’ the owning groupâ
         /\/catalog\/default\/component\/payments\/image-freshness$/,
         { timeout: 30_000 },
       );
+      expect(new URL(page.url()).pathname).toBe(
+        '/catalog/default/component/payments/image-freshness',
+      );
     } catch (error) {
       await page.screenshot({
         path: path.join(output, 'notifications-failure.png'),
