@@ -178,6 +178,7 @@ describe.each(databases.ids)('OwnerNotifier on %s', id => {
       entities: 1,
       sent: 1,
       cleared: 0,
+      removed: 0,
       withoutOwner: 0,
       failed: 0,
     });
@@ -414,6 +415,57 @@ describe.each(databases.ids)('OwnerNotifier on %s', id => {
     });
     expect((await restarted.run()).sent).toBe(0);
     expect(received.sent).toHaveLength(8);
+  });
+
+  it('forgets the transitions of an entity that left the catalog, and tells again when it is back', async () => {
+    reports.running.set('component:default/payments', [
+      { image: IMAGE, created: daysAgo(45) },
+    ]);
+    await notifier([component('payments')]).run();
+    await notifier([component('payments')]).run();
+    expect(received.sent).toHaveLength(1);
+    expect((await notifier([]).run()).removed).toBe(1);
+    await notifier([component('payments')]).run();
+    expect(received.sent).toHaveLength(2);
+
+    // and when the plugin's store no longer has it
+    reports.running.delete('component:default/payments');
+    expect((await notifier([component('payments')]).run()).removed).toBe(1);
+    expect(await store.list('component:default/payments')).toEqual([]);
+  });
+
+  it('keeps every transition when the catalog does not answer', async () => {
+    reports.running.set('component:default/payments', [
+      { image: IMAGE, created: daysAgo(45) },
+    ]);
+    await notifier([component('payments')]).run();
+    const unreachable = new OwnerNotifier({
+      reports,
+      catalog: catalogServiceMock.mock({
+        getEntitiesByRefs: async () => {
+          throw new Error('Request failed with 503 Service Unavailable');
+        },
+      }),
+      auth: mockServices.auth(),
+      notifications: received,
+      store,
+      logger,
+      config: CONFIG,
+      now: () => now.toJSDate(),
+    });
+    expect(await unreachable.run()).toEqual(
+      expect.objectContaining({ entities: 0, failed: 1, removed: 0 }),
+    );
+    expect(logger.warn).toHaveBeenCalledWith(
+      'Owner notifications: the catalog did not answer',
+      {
+        entities: 1,
+        error: 'Error: Request failed with 503 Service Unavailable',
+      },
+    );
+    // back: still told once
+    await notifier([component('payments')]).run();
+    expect(received.sent).toHaveLength(1);
   });
 
   it('stops between entities once the run is aborted', async () => {

@@ -29,6 +29,8 @@ export interface NotifierRunSummary {
   sent: number;
   /** Transitions that ended (image refreshed, rebuild done), so the next one notifies again. */
   cleared: number;
+  /** Entities gone from the plugin's store or the catalog whose transitions were forgotten. */
+  removed: number;
   /** Entities with a transition to tell but no owner. */
   withoutOwner: number;
   /** Entities that failed (logged each); the others went on. */
@@ -84,16 +86,21 @@ export class OwnerNotifier {
       entities: 0,
       sent: 0,
       cleared: 0,
+      removed: 0,
       withoutOwner: 0,
       failed: 0,
     };
     const refs = await this.reports.listEntityRefs();
+    // the entities the catalog still has (by their refs as stored)
+    const present = new Set<string>();
     for (let i = 0; i < refs.length && !signal?.aborted; i += BATCH) {
       const batch = refs.slice(i, i + BATCH);
       let entities: Array<Entity | undefined>;
       try {
         entities = await this.entities(batch);
       } catch (error) {
+        // unknown, not gone: keep their transitions
+        batch.forEach(ref => present.add(ref));
         summary.failed += batch.length;
         this.logger.warn('Owner notifications: the catalog did not answer', {
           entities: batch.length,
@@ -105,6 +112,7 @@ export class OwnerNotifier {
         if (signal?.aborted) break;
         // gone from the catalog: nobody to tell, nothing to link to
         if (!entity) continue;
+        present.add(stringifyEntityRef(entity));
         summary.entities += 1;
         try {
           await this.notifyEntity(entity, summary);
@@ -117,11 +125,31 @@ export class OwnerNotifier {
         }
       }
     }
+    if (!signal?.aborted) {
+      summary.removed = await this.forgetRemoved(refs, present);
+    }
     this.logger.info('Image freshness owner notifications finished', {
       ...summary,
       durationMs: Math.round(performance.now() - started),
     });
     return summary;
+  }
+
+  /**
+   * Forgets the transitions of entities that left the plugin's store or the
+   * catalog, so one that comes back is told about again. Answers how many
+   * entities that were.
+   */
+  private async forgetRemoved(
+    refs: readonly string[],
+    present: ReadonlySet<string>,
+  ): Promise<number> {
+    const known = new Set(refs);
+    const removed = (await this.store.listEntityRefs()).filter(
+      ref => !known.has(ref) || !present.has(ref),
+    );
+    await this.store.releaseEntities(removed);
+    return removed.length;
   }
 
   private async entities(refs: string[]): Promise<Array<Entity | undefined>> {

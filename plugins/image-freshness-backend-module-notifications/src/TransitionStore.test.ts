@@ -77,6 +77,29 @@ describe.each(databases.ids)('KnexTransitionStore on %s', id => {
     expect(await store.list(key.entityRef)).toHaveLength(2);
   });
 
+  it('lists the entities with transitions and forgets whole entities', async () => {
+    const database = await databases.database(id);
+    const store = await KnexTransitionStore.create({ database });
+    const transition = {
+      entityRef: 'component:default/a',
+      kind: 'stale' as const,
+      image: 'ghcr.io/acme/a:1',
+      ownerRef: 'group:default/team-a',
+      notifiedAt: AT,
+    };
+    for (const entityRef of ['component:default/b', 'component:default/a']) {
+      await store.claim({ ...transition, entityRef });
+      await store.claim({ ...transition, entityRef, kind: 'rebuild-due' });
+    }
+    expect(await store.listEntityRefs()).toEqual([
+      'component:default/a',
+      'component:default/b',
+    ]);
+    await store.releaseEntities(['component:default/a', 'component:default/x']);
+    expect(await store.listEntityRefs()).toEqual(['component:default/b']);
+    expect(await store.list('component:default/b')).toHaveLength(2);
+  });
+
   it('keeps its migrations in a table of its own, beside the core plugin', async () => {
     const database = await databases.database(id);
     await KnexTransitionStore.create({ database });

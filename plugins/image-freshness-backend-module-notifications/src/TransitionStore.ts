@@ -32,6 +32,10 @@ export interface TransitionStore {
   claim(transition: NotifiedTransition): Promise<boolean>;
   /** Forgets transitions; unknown keys are ignored. */
   release(keys: readonly TransitionKey[]): Promise<void>;
+  /** The entities with recorded transitions. */
+  listEntityRefs(): Promise<string[]>;
+  /** Forgets every transition of these entities (gone from the plugin's store or the catalog). */
+  releaseEntities(entityRefs: readonly string[]): Promise<void>;
 }
 
 const TABLE = 'notification_transitions';
@@ -96,6 +100,22 @@ export class KnexTransitionStore implements TransitionStore {
       .ignore()
       .returning('entity_ref');
     return inserted.length > 0;
+  }
+
+  async listEntityRefs(): Promise<string[]> {
+    const rows = await this.knex<TransitionRow>(TABLE)
+      .distinct('entity_ref')
+      .orderBy('entity_ref');
+    return rows.map(row => row.entity_ref);
+  }
+
+  async releaseEntities(entityRefs: readonly string[]): Promise<void> {
+    // in chunks: a database takes a bounded number of parameters
+    for (let i = 0; i < entityRefs.length; i += 500) {
+      await this.knex<TransitionRow>(TABLE)
+        .whereIn('entity_ref', entityRefs.slice(i, i + 500))
+        .delete();
+    }
   }
 
   async release(keys: readonly TransitionKey[]): Promise<void> {
