@@ -28,9 +28,11 @@ export function backendFeatures() {
     // kubernetes: the source of the workloads whose images we track
     import('@backstage/plugin-kubernetes-backend'),
 
-    // user settings, with signals to push their changes to open browsers
+    // user settings and notifications, with signals to push their changes
+    // to open browsers
     import('@backstage/plugin-user-settings-backend'),
     import('@backstage/plugin-signals-backend'),
+    import('@backstage/plugin-notifications-backend'),
 
     // image freshness: the core plugin and its optional modules
     import('backstage-plugin-image-freshness-backend'),
@@ -48,5 +50,7 @@ export function backendFeatures() {
     import('@backstage-community/plugin-tech-insights-backend'),
     import('@backstage-community/plugin-tech-insights-backend-module-jsonfc'),
     import('backstage-plugin-image-freshness-backend-module-tech-insights'),
+    // owner notifications, off unless imageFreshness.notifications is configured
+    import('backstage-plugin-image-freshness-backend-module-notifications'),
   ];
 }
