@@ -96,6 +96,7 @@ export function createRebuildRouter(options: {
         what: 'Triggering a rebuild',
       },
     );
+    const entity = await readEntity(req);
     const parsed = triggerBody.safeParse(req.body);
     if (!parsed.success) {
       throw new InputError(
@@ -103,7 +104,6 @@ export function createRebuildRouter(options: {
       );
     }
     const { image } = parsed.data;
-    const entity = await readEntity(req);
     const report = await reports.build(entity);
     const base = report.baseImages.find(b => b.image === image);
     if (!base) {
