@@ -107,8 +107,10 @@ export function classifyAnswer(options: {
     target.provider === 'github'
       ? PROVIDERS.github.what(target)
       : PROVIDERS.gitlab.what(target);
+  // the API's own words, without a closing period (advice follows)
+  const apiSaid = options.message.trim().replace(/\.+$/, '');
   const said = `${provider.name} answered ${status} for ${what}${
-    options.message ? `: ${options.message}` : ''
+    apiSaid ? `: ${apiSaid}` : ''
   }`;
   const fail = (errorClass: ErrorClass, advice: string, retryAt?: Date) =>
     new DispatchError({
@@ -125,7 +127,7 @@ export function classifyAnswer(options: {
   if (rateLimited) {
     return fail(
       'RATE_LIMITED',
-      'Rate limited; retried after the time the API asked for.',
+      'Rate limited; retried no earlier than the API asked.',
       retryAtFrom(header, now),
     );
   }

@@ -17,11 +17,7 @@ import {
   report,
   responseError,
 } from '../../__testUtils__/fixtures';
-import {
-  attempt,
-  inMinutes,
-  rebuildApi,
-} from '../../__testUtils__/rebuilds';
+import { attempt, inMinutes, rebuildApi } from '../../__testUtils__/rebuilds';
 import { BaseImagesContent } from './BaseImagesContent';
 
 fixClock();

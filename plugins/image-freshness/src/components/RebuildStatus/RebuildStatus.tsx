@@ -15,6 +15,14 @@ export function latestAttempt(
   return mine.find(a => a.baseDigest === report.base?.currentDigest) ?? mine[0];
 }
 
+/** A long API message shows four lines; all of it on hover. */
+const CLAMPED = {
+  display: '-webkit-box',
+  WebkitLineClamp: 4,
+  WebkitBoxOrient: 'vertical' as const,
+  overflow: 'hidden',
+};
+
 function errorMessage(error: unknown): string {
   const body = (error as { body?: { error?: { message?: string } } })?.body;
   return body?.error?.message ?? (error as Error)?.message ?? String(error);
@@ -64,7 +72,13 @@ function AttemptText(props: { attempt: RebuildAttempt }) {
       );
     default:
       return (
-        <Text as="span" variant="body-small" color="danger">
+        <Text
+          as="span"
+          variant="body-small"
+          color="danger"
+          title={attempt.error?.message}
+          style={CLAMPED}
+        >
           {attempt.outcome === 'failed'
             ? 'trigger failed'
             : 'trigger outcome unknown'}
@@ -114,7 +128,12 @@ export function RebuildStatus(props: {
     }
   };
   return (
-    <Flex direction="column" gap="1" align="start" style={{ maxWidth: 260 }}>
+    <Flex
+      direction="column"
+      gap="1"
+      align="start"
+      style={{ minWidth: 200, maxWidth: 280 }}
+    >
       {attempt ? <AttemptText attempt={attempt} /> : null}
       {canTrigger ? (
         <Button
@@ -122,6 +141,7 @@ export function RebuildStatus(props: {
           variant="secondary"
           isPending={busy}
           onPress={trigger}
+          style={{ whiteSpace: 'nowrap' }}
         >
           Trigger rebuild
         </Button>
