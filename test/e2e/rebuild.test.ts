@@ -194,6 +194,9 @@ describe('rebuild triggers in the portal', () => {
       await row(limited.image)
         .getByText(/trigger failed \(RATE_LIMITED\): GitHub answered 429/)
         .waitFor();
+      await row(limited.image)
+        .getByText(/^retried in (59|60) minutes$/)
+        .waitFor();
       const button = row(limited.image).getByRole('button', {
         name: 'Trigger rebuild',
       });

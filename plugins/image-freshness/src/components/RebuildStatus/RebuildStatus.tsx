@@ -72,25 +72,27 @@ function AttemptText(props: { attempt: RebuildAttempt }) {
       );
     default:
       return (
-        <Text
-          as="span"
-          variant="body-small"
-          color="danger"
-          title={attempt.error?.message}
-          style={CLAMPED}
-        >
-          {attempt.outcome === 'failed'
-            ? 'trigger failed'
-            : 'trigger outcome unknown'}
-          {attempt.error ? ` (${attempt.error.class})` : ''}:{' '}
-          {attempt.error?.message ?? 'no answer recorded'}
+        <>
+          <Text
+            as="span"
+            variant="body-small"
+            color="danger"
+            title={attempt.error?.message}
+            style={CLAMPED}
+          >
+            {attempt.outcome === 'failed'
+              ? 'trigger failed'
+              : 'trigger outcome unknown'}
+            {attempt.error ? ` (${attempt.error.class})` : ''}:{' '}
+            {attempt.error?.message ?? 'no answer recorded'}
+          </Text>
           {attempt.nextRetryAt ? (
-            <>
-              , retried <RelativeTime time={attempt.nextRetryAt} />
-            </>
+            <Text as="span" variant="body-small">
+              retried <RelativeTime time={attempt.nextRetryAt} />
+              {tries}
+            </Text>
           ) : null}
-          {tries}
-        </Text>
+        </>
       );
   }
 }
