@@ -97,7 +97,18 @@ export class RebuildTrigger {
         signal: how.signal,
         now,
       });
-      await store.record(claim, { outcome: 'triggered', run }, now());
+      if (!(await store.record(claim, { outcome: 'triggered', run }, now()))) {
+        // slower than unknownOutcomeAfter: already marked unknown (and maybe retried)
+        logger.warn(
+          'A rebuild was triggered after its try was marked unknown',
+          {
+            entityRef: due.entityRef,
+            image: due.image,
+            baseDigest: due.baseDigest,
+            run: run.url ?? run.id,
+          },
+        );
+      }
       metrics.attempt({ ...labels, outcome: 'triggered' });
       logger.info('Triggered a rebuild', {
         entityRef: due.entityRef,
