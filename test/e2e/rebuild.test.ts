@@ -219,6 +219,11 @@ describe('rebuild triggers in the portal', () => {
         .getByText(/rebuild triggered just now by .*guest, run #124/)
         .waitFor({ timeout: 30_000 });
       expect(github.writes()).toHaveLength(3);
+      // the GitHub token reached GitHub only: never a log line
+      expect(github.writes().map(w => w.credential)).toEqual(
+        Array(3).fill(`token ${TOKEN}`),
+      );
+      expect(backend.logs()).not.toContain(TOKEN);
       await page.screenshot({
         path: path.join(OUTPUT, 'rebuild-base-images-triggered.png'),
         fullPage: true,
