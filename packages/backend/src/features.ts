@@ -40,6 +40,8 @@ export function backendFeatures() {
     import('backstage-plugin-image-freshness-backend-module-registry-probes'),
     // Kargo Warehouses for the repositories to monitor
     import('backstage-plugin-image-freshness-backend-module-kargo'),
+    // rebuild triggers for managed images, off unless imageFreshness.rebuild is configured
+    import('backstage-plugin-image-freshness-backend-module-rebuild'),
     // registry credentials from the clouds, each off unless configured
     import('backstage-plugin-image-freshness-backend-module-ecr'),
     import('backstage-plugin-image-freshness-backend-module-gcp'),

@@ -5,6 +5,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   imageFreshnessHealthProbesReadPermission,
   imageFreshnessPermissions,
+  imageFreshnessRebuildTriggerPermission,
   imageFreshnessScansReadPermission,
 } from 'backstage-plugin-image-freshness-common';
 import request from 'supertest';
@@ -166,9 +167,29 @@ describe('permissions of /scans and /health-probes', () => {
             .map((p: { name: string; type: string }) => `${p.name} ${p.type}`)
             .sort(),
         ).toEqual(names.map(name => `${name} basic`));
+        // reads, but the rebuild trigger, which starts a build
         expect(
-          res.body.permissions.map((p: { attributes: object }) => p.attributes),
-        ).toEqual(names.map(() => ({ action: 'read' })));
+          Object.fromEntries(
+            res.body.permissions.map(
+              (p: { name: string; attributes: object }) => [
+                p.name,
+                p.attributes,
+              ],
+            ),
+          ),
+        ).toEqual(
+          Object.fromEntries(
+            names.map(name => [
+              name,
+              {
+                action:
+                  name === imageFreshnessRebuildTriggerPermission.name
+                    ? 'create'
+                    : 'read',
+              },
+            ]),
+          ),
+        );
       } finally {
         await backend.stop();
       }

@@ -13,3 +13,4 @@ export * from './permissions';
 export * from './policy';
 export * from './basePolicy';
 export * from './reportFacts';
+export * from './rebuilds';

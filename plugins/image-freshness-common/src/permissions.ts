@@ -36,6 +36,19 @@ export const imageFreshnessKargoWarehousesReadPermission = createPermission({
 });
 
 /**
+ * Trigger a rebuild of a managed image by hand: `POST
+ * /rebuilds/:kind/:namespace/:name/trigger` (a GitHub Actions
+ * `workflow_dispatch` or a GitLab pipeline in the image's repository).
+ * Registered by the rebuild module.
+ *
+ * @public
+ */
+export const imageFreshnessRebuildTriggerPermission = createPermission({
+  name: 'image-freshness.rebuild.trigger',
+  attributes: { action: 'create' },
+});
+
+/**
  * Every permission of the image-freshness plugin, for permission policies.
  * Entity reports are not among them: they follow the catalog's
  * `catalog.entity.read`.
@@ -46,4 +59,5 @@ export const imageFreshnessPermissions = [
   imageFreshnessScansReadPermission,
   imageFreshnessHealthProbesReadPermission,
   imageFreshnessKargoWarehousesReadPermission,
+  imageFreshnessRebuildTriggerPermission,
 ];

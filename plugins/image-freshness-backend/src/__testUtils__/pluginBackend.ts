@@ -5,12 +5,14 @@ import request from 'supertest';
 import imageFreshnessModuleRegistryProbes from 'backstage-plugin-image-freshness-backend-module-registry-probes';
 import imageFreshnessModuleTrivy from 'backstage-plugin-image-freshness-backend-module-trivy';
 import imageFreshnessModuleKargo from 'backstage-plugin-image-freshness-backend-module-kargo';
+import imageFreshnessModuleRebuild from 'backstage-plugin-image-freshness-backend-module-rebuild';
 import { imageFreshnessPlugin } from '../plugin';
 import { captureService } from './captureService';
 
 /**
- * The plugin as plugin.ts wires it, with the Trivy, registry-probes and kargo
- * modules as the portal backend installs them (none with `modules: false`),
+ * The plugin as plugin.ts wires it, with the Trivy, registry-probes, kargo
+ * and rebuild modules as the portal backend installs them (rebuild off
+ * without `imageFreshness.rebuild`) (none with `modules: false`),
  * in a test backend with `config` as the
  * root config and `features` (a catalog, service overrides) beside it. The
  * scheduler runs no task at start-up: `scheduler` is the plugin's own, so a
@@ -33,6 +35,7 @@ export async function startPluginBackend(options: {
             imageFreshnessModuleTrivy,
             imageFreshnessModuleRegistryProbes,
             imageFreshnessModuleKargo,
+            imageFreshnessModuleRebuild,
           ]),
       ...(options.features ?? []),
       mockServices.rootConfig.factory({ data: options.config }),

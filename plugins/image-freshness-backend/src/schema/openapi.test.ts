@@ -1,8 +1,9 @@
 /**
  * The OpenAPI spec (`src/schema/openapi.yaml`) against the plugin as it
- * runs: the plugin with the Trivy module (a fake `trivy` binary) and the
- * registry-probes module in a test backend, a real registry, every task run
- * once. The routes the backend really mounts must be exactly the spec's
+ * runs: the plugin with the Trivy module (a fake `trivy` binary), the
+ * registry-probes, kargo and rebuild modules (the rebuild module dispatching
+ * to the GitHub API stand-in) in a test backend, a real registry, every task
+ * run once. The routes the backend really mounts must be exactly the spec's
  * operations, and every answer, successes and errors, must have a status,
  * content type, headers and body the spec describes; every status the spec
  * lists must be seen. Adding a route, or a field to an answer, without
@@ -21,6 +22,7 @@ import {
 import { pushImage } from '@internal/test/harness/images';
 import { allowAllBut, OUTSIDER } from '@internal/test/harness/permissions';
 import { startRegistry, TestRegistry } from '@internal/test/harness/registry';
+import { ApiStandIn, startGithubStandIn } from '@internal/test/harness/scm';
 import { imageFreshnessFeaturesExtensionPoint } from 'backstage-plugin-image-freshness-node';
 import Router from 'express-promise-router';
 import request from 'supertest';
@@ -50,6 +52,7 @@ const permissions = allowAllBut(OUTSIDER);
 
 describe('the OpenAPI spec against the running plugin', () => {
   let registry: TestRegistry;
+  let github: ApiStandIn;
   let trivy: FakeTrivyDir;
   let contract: OpenApiContract;
   let backend: Awaited<ReturnType<typeof startPluginBackend>>['backend'];
@@ -80,6 +83,19 @@ describe('the OpenAPI spec against the running plugin', () => {
       },
     });
     apiDigest = pushed.digest;
+    // a managed image (the rebuild module's routes), built on the base before it moves
+    await pushImage(registry.url, 'acme/worker', '1.0', {
+      created: '2026-11-01T08:30:00Z',
+      files: { worker: '1' },
+      annotations: {
+        'org.opencontainers.image.base.name': `${h}/runtime/base:1`,
+        'org.opencontainers.image.base.digest': base.digest,
+      },
+    });
+    github = await startGithubStandIn({
+      token: 'ghs_contract',
+      workflows: [{ owner: 'acme', repo: 'worker', file: 'rebuild.yaml' }],
+    });
     await pushImage(registry.url, 'acme/api', '1.1.0', {
       created: '2026-11-10T00:00:00Z',
       files: { v: '1.1' },
@@ -93,12 +109,37 @@ describe('the OpenAPI spec against the running plugin', () => {
     const started = await startPluginBackend({
       features: [
         catalogServiceMock.factory({
-          entities: [entity([`${h}/acme/api:1.0.0`, `${h}/acme/missing:1.0`])],
+          entities: [
+            entity([`${h}/acme/api:1.0.0`, `${h}/acme/missing:1.0`]),
+            {
+              ...entity([`${h}/acme/worker:1.0`]),
+              metadata: {
+                name: 'worker',
+                namespace: 'default',
+                annotations: {
+                  'image-freshness/images': `${h}/acme/worker:1.0`,
+                  'image-freshness/dockerfile': 'Dockerfile',
+                  'image-freshness/rebuild-workflow': 'rebuild.yaml',
+                  'backstage.io/source-location': `url:${github.url}/acme/worker/tree/main/`,
+                },
+              },
+            },
+          ],
         }),
         permissions.factory,
       ],
       config: {
+        integrations: {
+          github: [
+            {
+              host: github.host,
+              apiBaseUrl: github.url,
+              token: 'ghs_contract',
+            },
+          ],
+        },
         imageFreshness: {
+          rebuild: {},
           cacheDuration: '0s',
           allowedHosts: [h],
           scans: [{ repository: `${h}/acme/api`, sort: 'semver' }],
@@ -131,6 +172,7 @@ describe('the OpenAPI spec against the running plugin', () => {
   afterAll(async () => {
     await backend?.stop();
     await registry?.stop();
+    await github?.stop();
     trivy?.remove();
   });
 
@@ -138,13 +180,13 @@ describe('the OpenAPI spec against the running plugin', () => {
   async function call(
     operation: string,
     url: string,
-    options: { auth?: string; accept?: string; status: number },
+    options: { auth?: string; accept?: string; body?: object; status: number },
   ): Promise<request.Response> {
     const method = operation.split(' ')[0].toLowerCase() as 'get' | 'post';
     let req = request(backend.server)[method](`${API}${url}`);
     if (options.auth) req = req.set('authorization', options.auth);
     if (options.accept) req = req.set('accept', options.accept);
-    const res = await req;
+    const res = await (options.body ? req.send(options.body) : req);
     expect([operation, url, res.status]).toEqual([
       operation,
       url,
@@ -181,18 +223,20 @@ describe('the OpenAPI spec against the running plugin', () => {
     expect(contract.operations().length).toBeGreaterThan(0);
   });
 
-  it('lists exactly the routes the plugin and the registry-probes and kargo modules mount', () => {
+  it('lists exactly the routes the plugin and the registry-probes, kargo and rebuild modules mount', () => {
     expect(mountedRoutes(backend.server, API)).toEqual(contract.operations());
     expect(contract.operations()).toEqual([
       'GET /entities/{kind}/{namespace}/{name}',
       'GET /health-probes',
       'GET /kargo/warehouses',
       'GET /metrics',
+      'GET /rebuilds/{kind}/{namespace}/{name}',
       'GET /scans',
       'GET /scans/{repository}',
       'GET /vulnerabilities',
       'GET /vulnerabilities/{digest}',
       'POST /entities/{kind}/{namespace}/{name}/refresh',
+      'POST /rebuilds/{kind}/{namespace}/{name}/trigger',
     ]);
   });
 
@@ -287,6 +331,25 @@ describe('the OpenAPI spec against the running plugin', () => {
     });
     expect(yaml.text.match(/^kind: Warehouse$/gm)).toHaveLength(2);
 
+    const workerImage = `${h}/acme/worker:1.0`;
+    const triggered = await call(
+      'POST /rebuilds/{kind}/{namespace}/{name}/trigger',
+      '/rebuilds/component/default/worker/trigger',
+      { body: { image: workerImage }, status: 201 },
+    );
+    expect(triggered.body).toMatchObject({
+      outcome: 'triggered',
+      trigger: 'manual',
+      run: { number: 123 },
+    });
+    expect(github.writes()).toHaveLength(1);
+    const rebuilds = await call(
+      'GET /rebuilds/{kind}/{namespace}/{name}',
+      '/rebuilds/component/default/worker',
+      { status: 200 },
+    );
+    expect(rebuilds.body.attempts).toEqual([triggered.body]);
+
     const probes = await call('GET /health-probes', '/health-probes', {
       status: 200,
     });
@@ -312,6 +375,7 @@ describe('the OpenAPI spec against the running plugin', () => {
       'GET /scans/{repository}',
       'GET /health-probes',
       'GET /kargo/warehouses',
+      'POST /rebuilds/{kind}/{namespace}/{name}/trigger',
     ]) {
       const denied = await call(operation, sampleUrl(operation), {
         auth: outsider,
@@ -327,9 +391,21 @@ describe('the OpenAPI spec against the running plugin', () => {
       ['POST /entities/{kind}/{namespace}/{name}/refresh', { name: 'nope' }],
       ['GET /scans/{repository}', { repository: `${h}/acme/other` }],
       ['GET /vulnerabilities/{digest}', { digest: `sha256:${'a'.repeat(64)}` }],
+      ['GET /rebuilds/{kind}/{namespace}/{name}', { name: 'nope' }],
+      ['POST /rebuilds/{kind}/{namespace}/{name}/trigger', { name: 'nope' }],
     ] as const) {
       await call(operation, sampleUrl(operation, values), { status: 404 });
     }
+
+    // the rebuild trigger: a malformed body; the same base move again
+    const trigger = 'POST /rebuilds/{kind}/{namespace}/{name}/trigger';
+    const workerTrigger = sampleUrl(trigger, { name: 'worker' });
+    await call(trigger, workerTrigger, { body: { image: 42 }, status: 400 });
+    const again = await call(trigger, workerTrigger, {
+      body: { image: `${h}/acme/worker:1.0` },
+      status: 409,
+    });
+    expect(again.body.error.name).toBe('ConflictError');
 
     // refreshed a moment ago (the success test above): 429 with Retry-After
     const limited = await call(
@@ -370,12 +446,18 @@ describe('the OpenAPI spec against the running plugin', () => {
       'GET /entities/{kind}/{namespace}/{name} {kind} maxLength',
       'GET /entities/{kind}/{namespace}/{name} {namespace} maxLength',
       'GET /entities/{kind}/{namespace}/{name} {name} maxLength',
+      'GET /rebuilds/{kind}/{namespace}/{name} {kind} maxLength',
+      'GET /rebuilds/{kind}/{namespace}/{name} {namespace} maxLength',
+      'GET /rebuilds/{kind}/{namespace}/{name} {name} maxLength',
       'GET /scans/{repository} {repository} maxLength',
       'GET /vulnerabilities/{digest} {digest} maxLength',
       'GET /vulnerabilities/{digest} {digest} pattern',
       'POST /entities/{kind}/{namespace}/{name}/refresh {kind} maxLength',
       'POST /entities/{kind}/{namespace}/{name}/refresh {namespace} maxLength',
       'POST /entities/{kind}/{namespace}/{name}/refresh {name} maxLength',
+      'POST /rebuilds/{kind}/{namespace}/{name}/trigger {kind} maxLength',
+      'POST /rebuilds/{kind}/{namespace}/{name}/trigger {namespace} maxLength',
+      'POST /rebuilds/{kind}/{namespace}/{name}/trigger {name} maxLength',
     ]);
     const digestPattern = cases.find(c => c.limit === 'pattern')!;
     expect(

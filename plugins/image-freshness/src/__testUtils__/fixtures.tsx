@@ -13,6 +13,9 @@ import {
   EntityProvider,
   entityRouteRef,
 } from '@backstage/plugin-catalog-react';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import { MockPermissionApi } from '@backstage/test-utils';
 import type {
   BaseImageReport,
   ContainerReport,
@@ -427,9 +430,18 @@ export function renderForEntity(
   element: JSX.Element,
   api: ImageFreshnessApi,
   subject: Entity = entity,
+  /** What the permission policy answers the user (every permission). */
+  permission:
+    | AuthorizeResult.ALLOW
+    | AuthorizeResult.DENY = AuthorizeResult.ALLOW,
 ) {
   return renderInTestApp(
-    <TestApiProvider apis={[[imageFreshnessApiRef, api]]}>
+    <TestApiProvider
+      apis={[
+        [imageFreshnessApiRef, api],
+        [permissionApiRef, new MockPermissionApi(() => permission)],
+      ]}
+    >
       <EntityProvider entity={subject}>{element}</EntityProvider>
     </TestApiProvider>,
     {

@@ -140,4 +140,51 @@ describe('ImageFreshnessClient', () => {
       .catch(e => e);
     expect(retryAfterSeconds(notFound)).toBeUndefined();
   });
+
+  it('reads the rebuild attempts, and answers undefined when the backend has no rebuild routes (404)', async () => {
+    const entity = { kind: 'Component', namespace: 'default', name: 'a' };
+    const attempts = { entityRef: 'component:default/a', attempts: [] };
+    const { client, requests } = backend(200, attempts);
+    expect(await client.getRebuilds(entity)).toEqual(attempts);
+    expect(requests[0].url).toBe(`${BASE}/rebuilds/Component/default/a`);
+    const absent = backend(404, {
+      error: {
+        name: 'NotFoundError',
+        message: 'The image-freshness API has no route GET /rebuilds/...',
+      },
+    });
+    expect(await absent.client.getRebuilds(entity)).toBeUndefined();
+    const denied = await backend(401, {
+      error: { name: 'AuthenticationError', message: 'no' },
+    })
+      .client.getRebuilds(entity)
+      .catch(e => e);
+    expect(denied).toBeInstanceOf(ResponseError);
+  });
+
+  it('posts a rebuild trigger naming the image, and throws the 403 of a denied user', async () => {
+    const entity = { kind: 'Component', namespace: 'default', name: 'a' };
+    const { client, requests } = backend(201, { outcome: 'triggered' });
+    expect(await client.triggerRebuild(entity, 'ghcr.io/acme/a:1')).toEqual({
+      outcome: 'triggered',
+    });
+    expect(requests).toEqual([
+      {
+        url: `${BASE}/rebuilds/Component/default/a/trigger`,
+        method: 'POST',
+        auth: 'Bearer user-token',
+      },
+    ]);
+    const denied = await backend(403, {
+      error: {
+        name: 'NotAllowedError',
+        message:
+          'Triggering a rebuild needs the image-freshness.rebuild.trigger permission',
+      },
+    })
+      .client.triggerRebuild(entity, 'ghcr.io/acme/a:1')
+      .catch(e => e);
+    expect(denied).toBeInstanceOf(ResponseError);
+    expect((denied as ResponseError).statusCode).toBe(403);
+  });
 });

@@ -1,7 +1,11 @@
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
-import type { EntityImageReport } from 'backstage-plugin-image-freshness-common';
+import type {
+  EntityImageReport,
+  EntityRebuilds,
+  RebuildAttempt,
+} from 'backstage-plugin-image-freshness-common';
 import { ImageFreshnessApi } from './ImageFreshnessApi';
 
 /** Talks to the image-freshness backend through discovery and fetchApi. @public */
@@ -32,11 +36,48 @@ export class ImageFreshnessClient implements ImageFreshnessApi {
     }
   }
 
-  private async entityUrl(entity: CompoundEntityRef): Promise<string> {
+  async getRebuilds(
+    entity: CompoundEntityRef,
+  ): Promise<EntityRebuilds | undefined> {
+    const response = await this.fetchApi.fetch(
+      await this.entityUrl(entity, 'rebuilds'),
+    );
+    // no rebuild module (or it is off): no such route
+    if (response.status === 404) return undefined;
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    const body = (await response.json()) as Partial<EntityRebuilds>;
+    // anything but the rebuild module's answer: no rebuilds to show
+    return Array.isArray(body?.attempts) ? (body as EntityRebuilds) : undefined;
+  }
+
+  async triggerRebuild(
+    entity: CompoundEntityRef,
+    image: string,
+  ): Promise<RebuildAttempt> {
+    const response = await this.fetchApi.fetch(
+      `${await this.entityUrl(entity, 'rebuilds')}/trigger`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ image }),
+      },
+    );
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    return (await response.json()) as RebuildAttempt;
+  }
+
+  private async entityUrl(
+    entity: CompoundEntityRef,
+    collection: 'entities' | 'rebuilds' = 'entities',
+  ): Promise<string> {
     const base = await this.discoveryApi.getBaseUrl('image-freshness');
     const parts = [entity.kind, entity.namespace, entity.name].map(
       encodeURIComponent,
     );
-    return `${base}/entities/${parts.join('/')}`;
+    return `${base}/${collection}/${parts.join('/')}`;
   }
 }

@@ -6,13 +6,18 @@ import {
 import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
 import {
+  type BaseImageReport,
   BaseVerdict,
+  type EntityRebuilds,
+  imageFreshnessRebuildTriggerPermission,
   isImageFreshnessAvailable,
 } from 'backstage-plugin-image-freshness-common';
 import { useMemo, useState } from 'react';
 import { useEntityImageReport } from '../../hooks/useEntityImageReport';
 import { summarizeBases } from '../../lib/summary';
 import { BaseImagesTable } from '../BaseImagesTable';
+import { useRebuilds } from '../../hooks/useRebuilds';
+import { usePermission } from '@backstage/plugin-permission-react';
 import { IMAGE_FRESHNESS_ANNOTATIONS } from '../../lib/annotations';
 import { RefreshControl } from '../RefreshButton';
 import { useRefreshEntity } from '../../hooks/useRefreshEntity';
@@ -29,6 +34,33 @@ const FILTER_LABELS: Record<Exclude<BaseFilter, 'all'>, string> = {
   unknown: 'with an unknown base',
   errors: 'with errors',
 };
+
+type TableProps = { bases: BaseImageReport[]; subtitle?: string };
+
+/** The table with the rebuild column, asking whether the user may trigger. */
+function TableWithRebuilds(
+  props: TableProps & {
+    rebuilds: EntityRebuilds;
+    trigger(image: string): Promise<void>;
+  },
+) {
+  const { allowed } = usePermission({
+    permission: imageFreshnessRebuildTriggerPermission,
+  });
+  const { rebuilds, trigger, ...table } = props;
+  const column = useMemo(
+    () => ({ attempts: rebuilds.attempts, allowed, trigger }),
+    [rebuilds, allowed, trigger],
+  );
+  return <BaseImagesTable {...table} rebuilds={column} />;
+}
+
+/** The table; with the rebuild module's routes, its Rebuild column too (nothing without them). */
+function BaseImagesWithRebuilds(props: TableProps) {
+  const { rebuilds, trigger } = useRebuilds();
+  if (!rebuilds) return <BaseImagesTable {...props} />;
+  return <TableWithRebuilds {...props} rebuilds={rebuilds} trigger={trigger} />;
+}
 
 function BaseImagesReport() {
   const { value, loading, error, retry, entityRef } = useEntityImageReport();
@@ -155,7 +187,7 @@ function BaseImagesReport() {
         </InfoCard>
       </Grid>
       <Grid item xs={12}>
-        <BaseImagesTable
+        <BaseImagesWithRebuilds
           bases={filtered}
           subtitle={
             filter === 'all'

@@ -7,6 +7,7 @@ import type {
   BaseImageReport,
   BaseSource,
   BaseVerdict,
+  RebuildAttempt,
 } from 'backstage-plugin-image-freshness-common';
 import { DateTime } from 'luxon';
 import { useMemo } from 'react';
@@ -16,6 +17,7 @@ import { ImageErrorNotice } from '../ImageErrorNotice';
 import { ImageName } from '../ImageName';
 import { RelativeTime } from '../RelativeTime';
 import { VerdictChip } from '../VerdictChip';
+import { latestAttempt, RebuildStatus } from '../RebuildStatus';
 import { nowMillis } from '../../lib/clock';
 
 interface BaseRow {
@@ -225,7 +227,47 @@ function SourceCell(props: { report: BaseImageReport }) {
   );
 }
 
-function useColumns(): TableColumn<BaseRow>[] {
+/** The rebuild module's part of the table: each image's attempts, and the trigger when allowed. */
+export interface BaseImageRebuilds {
+  attempts: RebuildAttempt[];
+  /** Whether the user may trigger rebuilds (`image-freshness.rebuild.trigger`). */
+  allowed: boolean;
+  trigger(image: string): Promise<void>;
+}
+
+/** Whether the Trigger rebuild button shows: managed, due, allowed, and no try standing for this base move. */
+function triggerable(
+  report: BaseImageReport,
+  attempt: RebuildAttempt | undefined,
+  allowed: boolean,
+): boolean {
+  if (!allowed || !report.managed) return false;
+  if (report.verdict.verdict !== 'rebuild-due') return false;
+  const standing =
+    attempt?.baseDigest === report.base?.currentDigest &&
+    (attempt?.outcome === 'triggered' || attempt?.outcome === 'pending');
+  return !standing;
+}
+
+function rebuildColumn(rebuilds: BaseImageRebuilds): TableColumn<BaseRow> {
+  return {
+    title: 'Rebuild',
+    field: 'rebuild',
+    sorting: false,
+    render: row => {
+      const attempt = latestAttempt(row.report, rebuilds.attempts);
+      return (
+        <RebuildStatus
+          attempt={attempt}
+          canTrigger={triggerable(row.report, attempt, rebuilds.allowed)}
+          onTrigger={() => rebuilds.trigger(row.image)}
+        />
+      );
+    },
+  };
+}
+
+function useColumns(rebuilds?: BaseImageRebuilds): TableColumn<BaseRow>[] {
   const classes = useStyles();
   return useMemo(
     () => [
@@ -414,6 +456,7 @@ function useColumns(): TableColumn<BaseRow>[] {
           </div>
         ),
       },
+      ...(rebuilds ? [rebuildColumn(rebuilds)] : []),
       {
         title: 'Source',
         field: 'source',
@@ -421,20 +464,23 @@ function useColumns(): TableColumn<BaseRow>[] {
       },
       { title: 'More', field: 'search', hidden: true, searchable: true },
     ],
-    [classes],
+    [classes, rebuilds],
   );
 }
 
 /**
  * Per image: its base, the digest it was built on and the base's digest now,
  * the newest allowed tag, when the base moved and the rebuild is due, the
- * verdict and where the base was found (linked to the Dockerfile line).
+ * verdict and where the base was found (linked to the Dockerfile line);
+ * with the rebuild module, each image's rebuild attempt and the Trigger
+ * rebuild button.
  */
 export function BaseImagesTable(props: {
   bases: BaseImageReport[];
   subtitle?: string;
+  rebuilds?: BaseImageRebuilds;
 }) {
-  const columns = useColumns();
+  const columns = useColumns(props.rebuilds);
   const classes = useStyles();
   const data = useMemo(() => props.bases.map(toRow), [props.bases]);
   return (

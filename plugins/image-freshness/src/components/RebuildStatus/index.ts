@@ -1,0 +1,1 @@
+export { RebuildStatus, latestAttempt } from './RebuildStatus';
