@@ -11,3 +11,4 @@ export * from './errors';
 export * from './permissions';
 export * from './policy';
 export * from './basePolicy';
+export * from './overview';

@@ -33,6 +33,9 @@ import {
   readMetricsConfig,
 } from '../metrics';
 import { createRouter } from '../refresh/router';
+import { OverviewIndex } from '../overview/OverviewIndex';
+import { readOverviewReloadInterval } from '../overview/config';
+import { createOverviewRouter } from '../overview/router';
 import {
   createRepositoryScans,
   SCAN_TASK_SCHEDULE,
@@ -205,6 +208,14 @@ export async function createCoreFeatures(options: {
     baseImages: baseImages.reports,
     vulnerabilities,
   });
+  const overviewIndex = new OverviewIndex({
+    store,
+    baseStore: baseImages.store,
+    reports,
+    baseReports: baseImages.reports,
+    logger,
+    maxAge: readOverviewReloadInterval(options.config),
+  });
   const refresh: ImageFreshnessFeature = {
     name: 'refresh',
     tasks: [
@@ -215,6 +226,7 @@ export async function createCoreFeatures(options: {
         scope: 'global',
         fn: async signal => {
           await metricsSnapshot.recordRefresh(() => refreshTask.run(signal));
+          overviewIndex.invalidate();
         },
       },
     ],
@@ -228,6 +240,10 @@ export async function createCoreFeatures(options: {
     }),
     // which source each cluster was read with, and why
     metrics: kubernetes.metrics,
+  };
+  const overview: ImageFreshnessFeature = {
+    name: 'overview',
+    router: createOverviewRouter({ httpAuth, catalog, index: overviewIndex }),
   };
   const metricsRoute: ImageFreshnessFeature = {
     name: 'metrics',
@@ -309,7 +325,13 @@ export async function createCoreFeatures(options: {
     },
   };
   return {
-    features: [refresh, metricsRoute, repositoryScans, vulnerabilitySummaries],
+    features: [
+      refresh,
+      overview,
+      metricsRoute,
+      repositoryScans,
+      vulnerabilitySummaries,
+    ],
     context,
     metrics,
   };

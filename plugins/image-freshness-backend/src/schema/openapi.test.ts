@@ -188,6 +188,7 @@ describe('the OpenAPI spec against the running plugin', () => {
       'GET /health-probes',
       'GET /kargo/warehouses',
       'GET /metrics',
+      'GET /overview',
       'GET /scans',
       'GET /scans/{repository}',
       'GET /vulnerabilities',
@@ -218,6 +219,25 @@ describe('the OpenAPI spec against the running plugin', () => {
       name: `${h}/runtime/base:1`,
     });
     expect(report.body.vulnerabilities.available).toBe(true);
+
+    const overview = await call('GET /overview', '/overview', {
+      auth: user,
+      status: 200,
+    });
+    expect(overview.body.items).toEqual([
+      expect.objectContaining({
+        image: `${h}/acme/api:1.0.0`,
+        owner: 'group:default/team-a',
+        base: expect.objectContaining({ name: `${h}/runtime/base:1` }),
+      }),
+      expect.objectContaining({
+        image: `${h}/acme/missing:1.0`,
+        error: expect.objectContaining({ class: 'NOT_FOUND' }),
+      }),
+    ]);
+    expect(overview.body.owners).toEqual([
+      expect.objectContaining({ owner: 'group:default/team-a', images: 2 }),
+    ]);
 
     await call(
       'POST /entities/{kind}/{namespace}/{name}/refresh',
@@ -329,6 +349,14 @@ describe('the OpenAPI spec against the running plugin', () => {
       ['GET /vulnerabilities/{digest}', { digest: `sha256:${'a'.repeat(64)}` }],
     ] as const) {
       await call(operation, sampleUrl(operation, values), { status: 404 });
+    }
+
+    // a query the overview does not take
+    for (const query of ['?limit=0', '?verdict=rotten', '?page=2']) {
+      const refused = await call('GET /overview', `/overview${query}`, {
+        status: 400,
+      });
+      expect(refused.body.error.name).toBe('InputError');
     }
 
     // refreshed a moment ago (the success test above): 429 with Retry-After
