@@ -53,8 +53,8 @@ export interface OverviewRow {
   workloads: number;
   /** The clusters it runs on (none for annotation-declared images). */
   clusters: string[];
-  /** The last resolve error, class and message. */
-  error?: { class: ErrorClass; message: string };
+  /** The last resolve error: its class, message and what to do. */
+  error?: { class: ErrorClass; message: string; advice: string };
 }
 
 /** Images counted by verdict. @public */

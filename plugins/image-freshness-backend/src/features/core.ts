@@ -213,6 +213,8 @@ export async function createCoreFeatures(options: {
     baseStore: baseImages.store,
     reports,
     baseReports: baseImages.reports,
+    catalog,
+    auth,
     logger,
     maxAge: readOverviewReloadInterval(options.config),
   });

@@ -1,9 +1,9 @@
-import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
-  ANNOTATION_MAX_AGE,
-  ANNOTATION_REBUILD_DELAY,
   type Clock,
+  type OverviewRow,
   systemClock,
 } from 'backstage-plugin-image-freshness-common';
 import type { Duration } from 'luxon';
@@ -12,64 +12,57 @@ import type {
   BaseImageStore,
   StoredBaseImage,
 } from '../baseImages/BaseImageStore';
-import type { EntityStore, StoredEntity } from '../refresh/EntityStore';
+import type { EntityStore } from '../refresh/EntityStore';
 import type { ReportBuilder } from '../refresh/ReportBuilder';
-import { type ImageRow, imageRows } from './overviewRows';
+import { byUrgency, imageRows, ownership } from './overviewRows';
 
-/** The stored facts of every entity, as one load read them. */
-class Facts {
-  /** Each entity's rows, with the annotations they were made for. */
-  private readonly rows = new Map<string, { key: string; rows: ImageRow[] }>();
+/** What a load reads of each entity: its ref, title, the annotations its verdicts depend on, owner and system. */
+export const LOAD_FIELDS = [
+  'kind',
+  'metadata.namespace',
+  'metadata.name',
+  'metadata.title',
+  'metadata.annotations.image-freshness/max-age',
+  'metadata.annotations.image-freshness/rebuild-delay',
+  'relations',
+  'spec.owner',
+  'spec.system',
+];
 
-  constructor(
-    readonly loadedAt: Date,
-    readonly entities: ReadonlyMap<string, StoredEntity>,
-    readonly bases: ReadonlyMap<string, StoredBaseImage[]>,
-    private readonly build: (
-      entity: Entity,
-      stored: StoredEntity,
-      bases: StoredBaseImage[],
-    ) => ImageRow[],
-  ) {}
-
-  /**
-   * The entity's rows (none when the store has nothing on it), made once per
-   * load and per value of the annotations its verdicts depend on.
-   */
-  rowsOf(entity: Entity, entityRef: string): ImageRow[] {
-    const stored = this.entities.get(entityRef);
-    if (!stored) return [];
-    const annotations = entity.metadata.annotations ?? {};
-    const key = `${annotations[ANNOTATION_MAX_AGE] ?? ''}\n${
-      annotations[ANNOTATION_REBUILD_DELAY] ?? ''
-    }`;
-    const made = this.rows.get(entityRef);
-    if (made?.key === key) return made.rows;
-    const rows = this.build(entity, stored, this.bases.get(entityRef) ?? []);
-    this.rows.set(entityRef, { key, rows });
-    return rows;
-  }
+/** Every row, as one load made them. */
+export interface OverviewSnapshot {
+  /** The entities with rows, in the order the catalog is asked about them. */
+  entityRefs: string[];
+  /** Every row of those entities, most urgent first. */
+  rows: OverviewRow[];
+  /** When the facts were read and the verdicts made. */
+  computedAt: Date;
 }
 
 /**
- * Every stored entity's images with their verdicts, for the org-wide
- * overview. The facts (containers, image metadata, base rows) are read from
- * the stores in one go and kept; the verdicts are the entity report's
- * (ReportBuilder and BaseImageReports over the same facts), made once per
- * load. A request finding the facts older than `maxAge` is answered from
- * them while a reload runs; the first request, and the first after
- * `invalidate` (a refresh on this replica), waits for a load.
+ * Every stored entity's images with their verdicts, owner and system, for
+ * the org-wide overview, most urgent first. A load reads the facts from the
+ * stores (containers, image metadata, base rows) and the entities from the
+ * catalog (with the plugin's own credentials: title, the limit annotations,
+ * owner, system) in one go, and makes the entity report's verdicts
+ * (ReportBuilder and BaseImageReports over the same facts). A request
+ * finding the snapshot older than `maxAge` is answered from it while a
+ * reload runs; the first request, and the first after `invalidate` (a
+ * refresh on this replica), waits for a load. Which rows a caller sees is
+ * decided per request (see router.ts), never here.
  */
 export class OverviewIndex {
   private readonly store: Pick<EntityStore, 'getAllEntities'>;
   private readonly baseStore: Pick<BaseImageStore, 'listAllBaseImages'>;
   private readonly reports: Pick<ReportBuilder, 'assemble'>;
   private readonly baseReports: Pick<BaseImageReports, 'fromRows'>;
+  private readonly catalog: Pick<CatalogService, 'getEntitiesByRefs'>;
+  private readonly auth: Pick<AuthService, 'getOwnServiceCredentials'>;
   private readonly logger: LoggerService;
   private readonly maxAgeMs: number;
   private readonly now: Clock;
-  private facts?: Facts;
-  private loading?: Promise<Facts>;
+  private snapshot?: OverviewSnapshot;
+  private loading?: Promise<OverviewSnapshot>;
   /** Counts invalidations: a load begun before one is not kept. */
   private generation = 0;
 
@@ -78,8 +71,10 @@ export class OverviewIndex {
     baseStore: Pick<BaseImageStore, 'listAllBaseImages'>;
     reports: Pick<ReportBuilder, 'assemble'>;
     baseReports: Pick<BaseImageReports, 'fromRows'>;
+    catalog: Pick<CatalogService, 'getEntitiesByRefs'>;
+    auth: Pick<AuthService, 'getOwnServiceCredentials'>;
     logger: LoggerService;
-    /** How old the facts may get before a request reloads them. */
+    /** How old the snapshot may get before a request reloads it. */
     maxAge: Duration;
     now?: Clock;
   }) {
@@ -87,24 +82,20 @@ export class OverviewIndex {
     this.baseStore = options.baseStore;
     this.reports = options.reports;
     this.baseReports = options.baseReports;
+    this.catalog = options.catalog;
+    this.auth = options.auth;
     this.logger = options.logger;
     this.maxAgeMs = options.maxAge.toMillis();
     this.now = options.now ?? systemClock;
   }
 
-  /** The stored entities' refs and their rows, current as `maxAge` allows. */
-  async current(): Promise<{
-    entityRefs: string[];
-    /** The rows of `entity`, stored as `entityRef` (one of `entityRefs`). */
-    rowsOf: (entity: Entity, entityRef: string) => ImageRow[];
-    computedAt: Date;
-  }> {
-    let facts = this.facts;
-    if (!facts) {
-      facts = await this.load();
-    } else if (
+  /** The rows, as current as `maxAge` allows. */
+  async current(): Promise<OverviewSnapshot> {
+    const snapshot = this.snapshot;
+    if (!snapshot) return this.load();
+    if (
       !this.loading &&
-      this.now().getTime() - facts.loadedAt.getTime() > this.maxAgeMs
+      this.now().getTime() - snapshot.computedAt.getTime() > this.maxAgeMs
     ) {
       this.load().catch(error =>
         this.logger.warn('Could not reload the image overview', {
@@ -112,22 +103,17 @@ export class OverviewIndex {
         }),
       );
     }
-    const current = facts;
-    return {
-      entityRefs: [...current.entities.keys()],
-      rowsOf: (entity, entityRef) => current.rowsOf(entity, entityRef),
-      computedAt: current.loadedAt,
-    };
+    return snapshot;
   }
 
-  /** Forgets the facts: the next request waits for a load (after a refresh changed them). */
+  /** Forgets the snapshot: the next request waits for a load (after a refresh changed the facts). */
   invalidate(): void {
     this.generation += 1;
-    this.facts = undefined;
+    this.snapshot = undefined;
     this.loading = undefined;
   }
 
-  private load(): Promise<Facts> {
+  private load(): Promise<OverviewSnapshot> {
     if (this.loading) return this.loading;
     const loading = this.loadOnce().finally(() => {
       if (this.loading === loading) this.loading = undefined;
@@ -136,10 +122,10 @@ export class OverviewIndex {
     return loading;
   }
 
-  private async loadOnce(): Promise<Facts> {
+  private async loadOnce(): Promise<OverviewSnapshot> {
     const generation = this.generation;
-    const loadedAt = this.now();
-    const [entities, baseRows] = await Promise.all([
+    const computedAt = this.now();
+    const [stored, baseRows] = await Promise.all([
       this.store.getAllEntities(),
       this.baseStore.listAllBaseImages(),
     ]);
@@ -149,20 +135,41 @@ export class OverviewIndex {
       list.push(row);
       bases.set(row.entityRef, list);
     }
-    const facts = new Facts(
-      loadedAt,
-      new Map(entities.map(e => [e.entityRef, e])),
-      bases,
-      (entity, stored, rows) =>
-        imageRows(
-          this.reports.assemble({
-            entity,
-            stored,
-            baseImages: this.baseReports.fromRows(entity, rows),
-          }),
+    const { items } =
+      stored.length === 0
+        ? { items: [] as Array<Entity | undefined> }
+        : await this.catalog.getEntitiesByRefs(
+            { entityRefs: stored.map(e => e.entityRef), fields: LOAD_FIELDS },
+            { credentials: await this.auth.getOwnServiceCredentials() },
+          );
+    const entityRefs: string[] = [];
+    const rows: OverviewRow[] = [];
+    stored.forEach((facts, i) => {
+      const entity = items[i];
+      // gone from the catalog: its rows go with it
+      if (!entity) return;
+      entityRefs.push(facts.entityRef);
+      const owned = ownership(entity);
+      const report = this.reports.assemble({
+        entity,
+        stored: facts,
+        baseImages: this.baseReports.fromRows(
+          entity,
+          bases.get(facts.entityRef) ?? [],
         ),
-    );
-    if (generation === this.generation) this.facts = facts;
-    return facts;
+      });
+      for (const row of imageRows(report)) {
+        rows.push({ ...row, ...owned, entityRef: facts.entityRef });
+      }
+    });
+    rows.sort(byUrgency);
+    const snapshot = { entityRefs, rows, computedAt };
+    if (generation === this.generation) this.snapshot = snapshot;
+    this.logger.debug('Loaded the image overview', {
+      entities: entityRefs.length,
+      rows: rows.length,
+      durationMs: this.now().getTime() - computedAt.getTime(),
+    });
+    return snapshot;
   }
 }

@@ -67,6 +67,7 @@ export function imageRows(report: EntityImageReport): ImageRow[] {
       error: shown.error && {
         class: shown.error.class,
         message: shown.error.message,
+        advice: shown.error.advice,
       },
     };
   });
@@ -130,7 +131,8 @@ function compare(a: string | undefined, b: string | undefined): number {
   return a < b ? -1 : 1;
 }
 
-function byUrgency(a: OverviewRow, b: OverviewRow): number {
+/** Most urgent first (see urgency), then the oldest build, then by entity and image. */
+export function byUrgency(a: ImageRow, b: ImageRow): number {
   return (
     urgency(a) - urgency(b) ||
     // the oldest build first
@@ -183,36 +185,48 @@ function count(counts: OverviewCounts, row: OverviewRow) {
   if (base === 'updated') counts.updated += 1;
 }
 
-const sortedValues = (values: Iterable<string | undefined>) =>
-  [...new Set(values)].filter((v): v is string => !!v).sort();
+/** Adds `value` to `set` when there is one. */
+function collect(set: Set<string>, value: string | undefined) {
+  if (value) set.add(value);
+}
 
 /**
- * The page the caller asked for out of `rows` (every row the caller may
- * read): filtered, most urgent first, with counts of the filtered rows in
- * total and per owner, and the values each filter can take.
+ * The page the caller asked for: of `rows` (every row, most urgent first),
+ * those of the entities in `readable` (the caller may read them) that match
+ * the filters, with counts of them in total and per owner, and the values
+ * each filter can take among the readable rows. One pass, in order: no
+ * sorting per request.
  */
 export function overviewPage(
   rows: readonly OverviewRow[],
+  readable: ReadonlySet<string>,
   query: OverviewQuery,
   computedAt: Date,
 ): ImageFreshnessOverview {
-  const filtered = rows.filter(row => matches(row, query));
   const totals = emptyCounts();
   const owners = new Map<string | undefined, OverviewCounts>();
-  for (const row of filtered) {
+  const facets = {
+    owners: new Set<string>(),
+    systems: new Set<string>(),
+    registries: new Set<string>(),
+  };
+  const items: OverviewRow[] = [];
+  const end = query.offset + query.limit;
+  for (const row of rows) {
+    if (!readable.has(row.entityRef)) continue;
+    collect(facets.owners, row.owner);
+    collect(facets.systems, row.system);
+    collect(facets.registries, row.registry);
+    if (!matches(row, query)) continue;
+    if (totals.images >= query.offset && totals.images < end) items.push(row);
     count(totals, row);
     const counts = owners.get(row.owner) ?? emptyCounts();
     count(counts, row);
     owners.set(row.owner, counts);
   }
-  const end = query.offset + query.limit;
-  const items =
-    query.offset >= filtered.length
-      ? []
-      : filtered.sort(byUrgency).slice(query.offset, end);
   return {
     items,
-    totalItems: filtered.length,
+    totalItems: totals.images,
     offset: query.offset,
     limit: query.limit,
     totals,
@@ -225,9 +239,9 @@ export function overviewPage(
           compare(a.owner, b.owner),
       ),
     facets: {
-      owners: sortedValues(rows.map(r => r.owner)),
-      systems: sortedValues(rows.map(r => r.system)),
-      registries: sortedValues(rows.map(r => r.registry)),
+      owners: [...facets.owners].sort(),
+      systems: [...facets.systems].sort(),
+      registries: [...facets.registries].sort(),
     },
     computedAt: computedAt.toISOString(),
   };

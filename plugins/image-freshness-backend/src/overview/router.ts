@@ -1,15 +1,12 @@
 import type { HttpAuthService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
-import {
-  OVERVIEW_VERDICTS,
-  type OverviewRow,
-} from 'backstage-plugin-image-freshness-common';
+import { OVERVIEW_VERDICTS } from 'backstage-plugin-image-freshness-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import type { OverviewIndex } from './OverviewIndex';
-import { overviewPage, ownership } from './overviewRows';
+import { overviewPage } from './overviewRows';
 
 /** The most rows one page holds. */
 export const OVERVIEW_MAX_LIMIT = 200;
@@ -39,29 +36,23 @@ const overviewQuery = z
   })
   .strict();
 
-/** What the overview reads of each entity: its ref, title, annotations (for its limits), owner and system. */
-const ENTITY_FIELDS = [
-  'kind',
-  'metadata.namespace',
-  'metadata.name',
-  'metadata.title',
-  'metadata.annotations',
-  'relations',
-  'spec.owner',
-  'spec.system',
-];
+/**
+ * The least the catalog can answer per entity: enough to tell the entities
+ * the caller may read (the others answer null).
+ */
+const READ_CHECK_FIELDS = ['kind'];
 
 /**
  * `GET /overview`: every image of every entity the caller may read in the
  * catalog, one row per entity and image, most urgent first, with counts per
- * owner. The catalog is asked with the caller's credentials for the
- * entities the store holds, so its permissions decide which rows, counts
- * and owners the caller sees.
+ * owner. On every request the catalog is asked, with the caller's
+ * credentials, which of the entities with rows the caller may read; only
+ * their rows, counts, owners and filter values are answered.
  */
 export function createOverviewRouter(options: {
   httpAuth: HttpAuthService;
   catalog: CatalogService;
-  index: OverviewIndex;
+  index: Pick<OverviewIndex, 'current'>;
 }): express.Router {
   const { httpAuth, catalog, index } = options;
   const router = Router();
@@ -85,19 +76,13 @@ export function createOverviewRouter(options: {
       current.entityRefs.length === 0
         ? { items: [] }
         : await catalog.getEntitiesByRefs(
-            { entityRefs: current.entityRefs, fields: ENTITY_FIELDS },
+            { entityRefs: current.entityRefs, fields: READ_CHECK_FIELDS },
             { credentials },
           );
-    const rows: OverviewRow[] = [];
-    items.forEach((entity, i) => {
-      // absent: not in the catalog, or the caller may not read it
-      if (!entity) return;
-      const owned = ownership(entity);
-      for (const row of current.rowsOf(entity, current.entityRefs[i])) {
-        rows.push({ ...row, ...owned });
-      }
-    });
-    res.json(overviewPage(rows, parsed.data, current.computedAt));
+    const readable = new Set(current.entityRefs.filter((_, i) => items[i]));
+    res.json(
+      overviewPage(current.rows, readable, parsed.data, current.computedAt),
+    );
   });
 
   return router;

@@ -1,8 +1,11 @@
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
-import type { EntityImageReport } from 'backstage-plugin-image-freshness-common';
-import { ImageFreshnessApi } from './ImageFreshnessApi';
+import type {
+  EntityImageReport,
+  ImageFreshnessOverview,
+} from 'backstage-plugin-image-freshness-common';
+import { ImageFreshnessApi, OverviewRequest } from './ImageFreshnessApi';
 
 /** Talks to the image-freshness backend through discovery and fetchApi. @public */
 export class ImageFreshnessClient implements ImageFreshnessApi {
@@ -30,6 +33,19 @@ export class ImageFreshnessClient implements ImageFreshnessApi {
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
     }
+  }
+
+  async getOverview(request: OverviewRequest): Promise<ImageFreshnessOverview> {
+    const base = await this.discoveryApi.getBaseUrl('image-freshness');
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(request)) {
+      if (value !== undefined && value !== '') query.set(key, String(value));
+    }
+    const response = await this.fetchApi.fetch(`${base}/overview?${query}`);
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    return (await response.json()) as ImageFreshnessOverview;
   }
 
   private async entityUrl(entity: CompoundEntityRef): Promise<string> {
