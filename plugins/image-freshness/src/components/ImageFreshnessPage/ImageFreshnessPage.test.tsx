@@ -59,7 +59,7 @@ describe('ImageFreshnessPage', () => {
         'team-payments',
         'Stale',
         '—',
-        '3 workloads on eu-west, us-east',
+        '3 workloadseu-west, us-east',
       ],
       ['cartshop', 'team-payments', 'Fresh', 'Rebuild due', 'declared'],
       [

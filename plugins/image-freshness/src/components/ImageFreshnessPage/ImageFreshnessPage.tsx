@@ -107,15 +107,16 @@ function FilterSelect(props: {
   );
 }
 
-/** Where the row's image runs: workloads and clusters, or declared in an annotation. */
-function runsText(row: OverviewRow): string {
-  const workloads = `${row.workloads} ${
-    row.workloads === 1 ? 'workload' : 'workloads'
-  }`;
-  if (row.clusters.length === 0) {
-    return row.workloads === 1 && row.containers === 1 ? 'declared' : workloads;
+/** How many workloads run the row's image (`declared` for an annotation's image). */
+function workloadsText(row: OverviewRow): string {
+  if (
+    row.clusters.length === 0 &&
+    row.workloads === 1 &&
+    row.containers === 1
+  ) {
+    return 'declared';
   }
-  return `${workloads} on ${row.clusters.join(', ')}`;
+  return `${row.workloads} ${row.workloads === 1 ? 'workload' : 'workloads'}`;
 }
 
 /**
@@ -242,7 +243,12 @@ export function ImageFreshnessPage() {
     {
       id: 'runs',
       label: 'Runs',
-      cell: row => <CellText title={runsText(row)} />,
+      cell: row => (
+        <CellText
+          title={workloadsText(row)}
+          description={row.clusters.join(', ') || undefined}
+        />
+      ),
     },
   ];
 
