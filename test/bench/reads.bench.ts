@@ -47,11 +47,7 @@ import {
 } from '../harness/refreshes';
 import { pushImage } from '../harness/images';
 import { startRegistry, TestRegistry } from '../harness/registry';
-import {
-  annotatedComponent,
-  pushImageSet,
-  PushedRef,
-} from '../harness/scale';
+import { annotatedComponent, pushImageSet, PushedRef } from '../harness/scale';
 import { catalogYaml } from '../harness/catalog';
 import { recordFigure } from './results';
 import { Tally } from './tally';

@@ -53,6 +53,8 @@ describe('OverviewIndex', () => {
   let entities: StoredEntity[];
   let catalog: Record<string, Entity>;
   let loads: number;
+  /** How the store answers; a test may hold its answer back. */
+  let read: () => Promise<StoredEntity[]>;
   let index: OverviewIndex;
 
   beforeEach(() => {
@@ -64,10 +66,11 @@ describe('OverviewIndex', () => {
     ];
     catalog = { api: entity('api'), old: entity('old') };
     const clock = () => now;
+    read = async () => entities;
     const store = {
       getAllEntities: async () => {
         loads += 1;
-        return entities;
+        return read();
       },
     };
     index = new OverviewIndex({
@@ -148,17 +151,15 @@ describe('OverviewIndex', () => {
     const held = new Promise<void>(r => {
       release = r;
     });
+    // the first load gets the facts before the refresh, the second after
     const before = entities;
-    entities = [];
-    const slow = { getAllEntities: async () => (await held, before) };
-    Object.assign(index as unknown as { store: unknown }, { store: slow });
+    read = async () => {
+      await held;
+      return before;
+    };
     const first = index.current();
     index.invalidate();
-    Object.assign(index as unknown as { store: unknown }, {
-      store: {
-        getAllEntities: async () => [stored('api', '2026-11-20T00:00:00Z')],
-      },
-    });
+    read = async () => [stored('api', '2026-11-20T00:00:00Z')];
     const second = await index.current();
     release();
     expect((await first).rows).toHaveLength(2);
