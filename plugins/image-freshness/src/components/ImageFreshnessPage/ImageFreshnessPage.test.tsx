@@ -158,6 +158,41 @@ describe('ImageFreshnessPage', () => {
     );
   });
 
+  it('keeps the other tiles’ counts while a verdict is chosen', async () => {
+    const user = userEvent.setup();
+    const { api } = overviewApi(async request =>
+      request.verdict === 'stale'
+        ? {
+            ...overview,
+            items: overview.items.slice(0, 1),
+            totalItems: 1,
+            totals: {
+              images: 1,
+              stale: 1,
+              aging: 0,
+              fresh: 0,
+              unknown: 0,
+              rebuildDue: 0,
+              updated: 0,
+            },
+          }
+        : overview,
+    );
+    await renderPage(<ImageFreshnessPage />, api);
+    await user.click(await screen.findByRole('button', { name: 'Stale: 1' }));
+    await waitFor(() => expect(tableRows('Images')).toHaveLength(1));
+    expect(screen.getByRole('button', { name: 'Stale: 1' })).toHaveAttribute(
+      'aria-pressed',
+      'true',
+    );
+    expect(
+      screen.getByRole('button', { name: 'Fresh: 58' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Images: 60' }),
+    ).toBeInTheDocument();
+  });
+
   it('says when there are no images at all, and when no image matches', async () => {
     const empty = {
       ...overview,

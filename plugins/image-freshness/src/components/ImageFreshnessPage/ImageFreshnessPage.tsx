@@ -153,6 +153,19 @@ export function ImageFreshnessPage() {
   const last = useRef<ImageFreshnessOverview>();
   if (state.value) last.current = state.value;
   const overview = state.value ?? last.current;
+  // The tiles count the rows the other filters match: with a verdict chosen,
+  // the counts the same filters had without one (when seen), so the other
+  // tiles keep their figures and stay a choice.
+  const withoutVerdict = useRef(
+    new Map<string, ImageFreshnessOverview['totals']>(),
+  );
+  const { verdict, ...others } = filters;
+  const othersKey = JSON.stringify(others);
+  if (state.value && !state.loading && !verdict) {
+    withoutVerdict.current.set(othersKey, state.value.totals);
+  }
+  const tileTotals =
+    (verdict && withoutVerdict.current.get(othersKey)) || overview?.totals;
 
   const tabLink = (entityRef: string) =>
     `${entityLink(parseEntityRef(entityRef))}/image-freshness`;
@@ -281,7 +294,7 @@ export function ImageFreshnessPage() {
         ) : null}
         <SummaryTiles
           label="Images by verdict"
-          tiles={verdictTiles(totals)}
+          tiles={verdictTiles(tileTotals ?? totals)}
           selected={filters.verdict ?? ALL}
           allKey={ALL}
           onSelect={key => setFilter('verdict', key === ALL ? undefined : key)}
