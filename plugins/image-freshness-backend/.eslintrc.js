@@ -1,5 +1,5 @@
 // The folders of src/, lowest first: shared helpers, registry access, then
-// the features, then their composition (features/, plugin.ts).
+// the features (the overview reads the refresh's reports), then their composition (features/, plugin.ts).
 module.exports = require('../../scripts/eslint/projectConfig')(__dirname, {
   layers: [
     'lib',
@@ -7,6 +7,7 @@ module.exports = require('../../scripts/eslint/projectConfig')(__dirname, {
     'baseImages',
     'scans',
     'refresh',
+    'overview',
     'vulnerabilities',
     'metrics',
     'features',

@@ -269,6 +269,20 @@ export interface Config {
       reloadInterval?: HumanDuration | string;
     };
     /**
+     * The org-wide overview, `GET /api/image-freshness/overview` (the
+     * `/image-freshness` page).
+     */
+    overview?: {
+      /**
+       * How old the overview's in-memory copy of the stored images may get
+       * before a request reloads it (in the background: that request is
+       * answered from the copy it has). A scheduled refresh on this replica
+       * drops the copy, so the next request reads the new one.
+       * @default 30s
+       */
+      reloadInterval?: HumanDuration | string;
+    };
+    /**
      * Repository scans, served at `GET /api/image-freshness/scans`: list a
      * repository's tags, keep those the filter allows (sorted, limited), and
      * read each kept tag's digest, size and build time (through the plugin's

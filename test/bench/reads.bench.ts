@@ -47,14 +47,10 @@ import {
 } from '../harness/refreshes';
 import { pushImage } from '../harness/images';
 import { startRegistry, TestRegistry } from '../harness/registry';
-import {
-  annotatedComponent,
-  percentile,
-  pushImageSet,
-  PushedRef,
-} from '../harness/scale';
+import { annotatedComponent, pushImageSet, PushedRef } from '../harness/scale';
 import { catalogYaml } from '../harness/catalog';
 import { recordFigure } from './results';
+import { Tally } from './tally';
 
 const DATABASES = (process.env.BENCH_DATABASES ?? 'sqlite,postgres')
   .split(',')
@@ -93,35 +89,6 @@ function get(url: string, headers: Record<string, string>) {
       })
       .on('error', reject);
   });
-}
-
-/** Latencies of one kind of request, and its failures. */
-class Tally {
-  readonly latencies: number[] = [];
-  readonly errors: string[] = [];
-
-  async time(request: () => Promise<void>): Promise<void> {
-    const start = performance.now();
-    try {
-      await request();
-      this.latencies.push(performance.now() - start);
-    } catch (error) {
-      this.errors.push(String(error));
-    }
-  }
-
-  p(n: number) {
-    return percentile(
-      [...this.latencies].sort((a, b) => a - b),
-      n,
-    );
-  }
-
-  text() {
-    return `p50 ${this.p(50).toFixed(1)} / p95 ${this.p(95).toFixed(1)} ms (n=${
-      this.latencies.length
-    }, errors ${this.errors.length})`;
-  }
 }
 
 /** Closed loop: `CONCURRENCY` callers for `seconds`; answers requests per second. */

@@ -8,12 +8,13 @@
 import type {
   ContainerReport,
   EntityImageReport,
+  ImageFreshnessOverview,
 } from 'backstage-plugin-image-freshness-common';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../harness/browser';
-import { ROOT } from '../harness/backend';
+import { guestToken, ROOT } from '../harness/backend';
 import { requireBinaries } from '../harness/registry';
 import {
   DemoStack,
@@ -349,6 +350,101 @@ describe('frontend: tabs, card and refresh in Chromium against the real backend'
     );
   });
 
+  it('shows every entity’s images on the org-wide page, most urgent first, with filters and links to the tabs', async () => {
+    // checkout and payments were read by the tests above
+    const url = stack.backend.url;
+    const res = await fetch(`${url}/api/image-freshness/overview?limit=25`, {
+      headers: { authorization: `Bearer ${await guestToken(url)}` },
+    });
+    const api = (await res.json()) as ImageFreshnessOverview;
+    expect(res.status).toBe(200);
+    expect(api.items.map(r => r.entityRef)).toEqual(
+      expect.arrayContaining([CHECKOUT, PAYMENTS]),
+    );
+    for (const theme of ['light', 'dark'] as const) {
+      await withPage(
+        theme,
+        `${url}/catalog`,
+        async page => {
+          // the sidebar item leads to the page
+          await page
+            .getByRole('navigation')
+            .getByText('Image freshness', { exact: true })
+            .click({ timeout: 60_000 });
+          await page.waitForURL(`${url}/image-freshness`);
+          const rows = page
+            .getByRole('region', { name: 'Images', exact: true })
+            .getByRole('row');
+          await rows.nth(1).waitFor({ timeout: 60_000 });
+          // the rows the API answers, in its order: stale and due rebuilds first
+          const shown = await rows.evaluateAll(trs =>
+            trs
+              .slice(1)
+              .map(tr => tr.querySelector('[title]')?.getAttribute('title')),
+          );
+          expect(shown).toEqual(api.items.map(r => r.entityRef.split('/')[1]));
+          const first = api.items[0];
+          expect(
+            first.freshness.verdict === 'stale' ||
+              first.base?.verdict.verdict === 'rebuild-due',
+          ).toBe(true);
+          expect(await tile(page, 'Images').getAttribute('aria-label')).toBe(
+            `Images: ${api.totals.images}`,
+          );
+          const owner = page
+            .getByRole('region', { name: 'Images per owner' })
+            .getByRole('row')
+            .nth(1);
+          expect(await owner.textContent()).toContain('guests');
+          // no horizontal overflow at 1280 px
+          expect(
+            await page.evaluate(() => {
+              const doc = document.scrollingElement!;
+              return doc.scrollWidth - doc.clientWidth;
+            }),
+          ).toBe(0);
+          await page.screenshot({
+            path: path.join(OUTPUT, `frontend-org-page-${theme}.png`),
+            fullPage: true,
+          });
+          if (theme === 'dark') return;
+
+          // a verdict tile filters: every row left is stale
+          await tile(page, 'Stale').click();
+          await page.waitForFunction(() =>
+            [
+              ...document.querySelectorAll(
+                'section[aria-label="Images"] [data-key$=":freshness"] [data-verdict]',
+              ),
+            ].every(chip => chip.getAttribute('data-verdict') === 'stale'),
+          );
+          expect(await rows.count()).toBe(api.totals.stale + 1);
+          await page.getByRole('button', { name: 'Clear filters' }).click();
+          // the text search keeps one entity's rows
+          await page.getByRole('searchbox').fill('payments');
+          await page.waitForFunction(() =>
+            [
+              ...document.querySelectorAll(
+                'section[aria-label="Images"] a[href*="/catalog/"]',
+              ),
+            ].every(a => a.getAttribute('href')!.includes('/payments/')),
+          );
+          // a row's link opens the entity's Image freshness tab
+          await page
+            .getByRole('region', { name: 'Images', exact: true })
+            .getByRole('link')
+            .first()
+            .click();
+          await tile(page, 'Containers').waitFor({ timeout: 30_000 });
+          expect(page.url()).toBe(
+            `${url}/catalog/default/component/payments/image-freshness`,
+          );
+        },
+        { width: 1280, height: 1000 },
+      );
+    }
+  });
+
   it('has no horizontal overflow at 1280 px, in either grouping, with a row expanded', async () => {
     await withPage(
       'light',
@@ -393,9 +489,14 @@ describe('frontend: tabs, card and refresh in Chromium against the real backend'
       async page => {
         await page.getByText('Overview', { exact: true }).waitFor();
         await page.getByText('About', { exact: true }).waitFor();
+        // no tab; the sidebar's item for the org-wide page stays
+        const sidebar = page
+          .getByRole('navigation')
+          .getByText('Image freshness', { exact: true });
+        expect(await sidebar.count()).toBe(1);
         expect(
           await page.getByText('Image freshness', { exact: true }).count(),
-        ).toBe(0);
+        ).toBe(1);
         expect(
           await page.getByText('Base images', { exact: true }).count(),
         ).toBe(0);

@@ -18,7 +18,10 @@
  * - entity reports and refreshes are closed to users the catalog does not let
  *   read the entity, while the scheduled refresh still covers it.
  */
-import type { EntityImageReport } from 'backstage-plugin-image-freshness-common';
+import type {
+  EntityImageReport,
+  ImageFreshnessOverview,
+} from 'backstage-plugin-image-freshness-common';
 import { ACR_REFRESH_TOKEN_USER } from 'backstage-plugin-image-freshness-backend-module-azure';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -766,6 +769,7 @@ describe('security, end to end', () => {
         ['GET', '/vulnerabilities'],
         ['GET', `/vulnerabilities/${digest}`],
         ['GET', '/health-probes'],
+        ['GET', '/overview'],
       ];
       for (const token of [undefined, 'not-a-backstage-token']) {
         const statuses = [];
@@ -799,6 +803,35 @@ describe('security, end to end', () => {
         );
       expect(info).toHaveLength(1);
       expect(info[0]).toContain(`digest="${digests.secure}"`);
+    });
+
+    it('leaves the confidential entity out of a user’s overview: no row, count, owner or filter value', async () => {
+      // stored (the test above): a service sees its row
+      const overview = async (query: string, token: string) => {
+        const res = await call(`${API}/overview${query}`, { token });
+        expect(res.status).toBe(200);
+        return JSON.parse(res.body) as ImageFreshnessOverview;
+      };
+      const refs = (o: ImageFreshnessOverview) =>
+        new Set(o.items.map(r => r.entityRef));
+      const all = await overview('?limit=200', SECRETS.metricsToken);
+      expect(refs(all)).toContain('component:default/confidential');
+      const user = await guestToken(backend.url);
+      const mine = await overview('?limit=200', user);
+      expect(refs(mine)).toContain('component:default/public-service');
+      expect(refs(mine)).not.toContain('component:default/confidential');
+      expect(mine.totals.images).toBe(all.totals.images - 1);
+      // (its image and digest are also public-service's, under a pasted credential: no string check)
+      // nor does a search or a filter find it
+      expect((await overview('?q=confidential', user)).totalItems).toBe(0);
+      expect(
+        (
+          await overview(
+            `?registry=${new URL(`http://${images.secure}`).host}`,
+            user,
+          )
+        ).items.map(r => r.entityRef),
+      ).not.toContain('component:default/confidential');
     });
   });
 

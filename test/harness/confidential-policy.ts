@@ -2,15 +2,24 @@
  * A real permission policy for the end-to-end tests: signed-in users may not
  * read catalog entities labelled `confidential: 'true'` (a catalog
  * conditional decision, so the catalog itself filters them); everything else
- * is allowed. backend-with-policy.ts runs the portal backend with it.
+ * is allowed. backend-with-policy.ts runs the portal backend with it;
+ * `confidentialPermissions` applies it in a test backend (startTestBackend),
+ * whose mock tokens the real permission backend does not take from plugins.
  */
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  type BackstageCredentials,
+  type BackstageUserPrincipal,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
+import { mockServices } from '@backstage/backend-test-utils';
 import {
   catalogConditions,
   createCatalogConditionalDecision,
 } from '@backstage/plugin-catalog-backend/alpha';
 import {
   AuthorizeResult,
+  type ConditionalPolicyDecision,
+  type DefinitivePolicyDecision,
   isResourcePermission,
   PolicyDecision,
 } from '@backstage/plugin-permission-common';
@@ -66,3 +75,56 @@ export const confidentialEntitiesPolicyModule = createBackendModule({
     });
   },
 });
+
+/**
+ * The permissions service of a test backend deciding as the policy does:
+ * users get the catalog's conditional decision (the real catalog filters
+ * its queries with it), services and every other permission are allowed.
+ */
+export function confidentialPermissions() {
+  const policy = new ConfidentialEntitiesPolicy();
+  const decide = async (
+    permission: PolicyQuery['permission'],
+    credentials: BackstageCredentials,
+  ) => {
+    const principal = credentials.principal as Partial<BackstageUserPrincipal>;
+    return policy.handle(
+      { permission },
+      principal.type === 'user' && principal.userEntityRef
+        ? {
+            credentials,
+            info: {
+              userEntityRef: principal.userEntityRef,
+              ownershipEntityRefs: [principal.userEntityRef],
+            },
+          }
+        : undefined,
+    );
+  };
+  return mockServices.permissions.mock({
+    async authorizeConditional(requests, { credentials }) {
+      return Promise.all(
+        requests.map(
+          async r =>
+            (await decide(r.permission, credentials)) as
+              | ConditionalPolicyDecision
+              | DefinitivePolicyDecision,
+        ),
+      ) as never;
+    },
+    async authorize(requests, { credentials }) {
+      return Promise.all(
+        requests.map(async r => {
+          const decision = await decide(r.permission, credentials);
+          // a conditional answer to a yes/no question: the resource is not known here
+          return {
+            result:
+              decision.result === AuthorizeResult.ALLOW
+                ? AuthorizeResult.ALLOW
+                : AuthorizeResult.DENY,
+          };
+        }),
+      );
+    },
+  });
+}

@@ -14,3 +14,4 @@ export * from './policy';
 export * from './basePolicy';
 export * from './reportFacts';
 export * from './rebuilds';
+export * from './overview';

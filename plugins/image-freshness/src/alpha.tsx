@@ -1,6 +1,8 @@
 import {
   ApiBlueprint,
   createFrontendPlugin,
+  createRouteRef,
+  PageBlueprint,
 } from '@backstage/frontend-plugin-api';
 import { discoveryApiRef, fetchApiRef } from '@backstage/core-plugin-api';
 import {
@@ -9,6 +11,29 @@ import {
 } from '@backstage/plugin-catalog-react/alpha';
 import { isImageFreshnessAvailable } from 'backstage-plugin-image-freshness-common';
 import { ImageFreshnessClient, imageFreshnessApiRef } from './api';
+import { ImageFreshnessIcon } from './components/ImageFreshnessIcon';
+
+/** The org-wide page's route. @alpha */
+export const overviewPageRouteRef = createRouteRef();
+
+/**
+ * The org-wide page at `/image-freshness`, with its sidebar item (in this
+ * release the app's nav lists pages that have a title and an icon).
+ *
+ * @alpha
+ */
+export const imageFreshnessPage = PageBlueprint.make({
+  params: {
+    path: '/image-freshness',
+    title: 'Image freshness',
+    icon: <ImageFreshnessIcon />,
+    routeRef: overviewPageRouteRef,
+    loader: () =>
+      import('./components/ImageFreshnessPage').then(m => (
+        <m.ImageFreshnessPage />
+      )),
+  },
+});
 
 /** The API, talking to the image-freshness backend. @alpha */
 export const imageFreshnessApi = ApiBlueprint.make({
@@ -81,8 +106,10 @@ export const imageFreshnessChecksEntityCard = EntityCardBlueprint.make({
  */
 export default createFrontendPlugin({
   pluginId: 'image-freshness',
+  routes: { overview: overviewPageRouteRef },
   extensions: [
     imageFreshnessApi,
+    imageFreshnessPage,
     imageFreshnessEntityContent,
     baseImagesEntityContent,
     imageFreshnessEntityCard,

@@ -23,12 +23,16 @@ import {
 } from '@backstage/test-utils';
 import { screen } from '@testing-library/react';
 import { Route, Routes } from 'react-router-dom';
-import type { EntityImageReport } from 'backstage-plugin-image-freshness-common';
-import {
+import type {
+  EntityImageReport,
+  ImageFreshnessOverview,
+} from 'backstage-plugin-image-freshness-common';
+import imageFreshnessAlphaPlugin, {
   baseImagesEntityContent,
   imageFreshnessApi,
   imageFreshnessEntityCard,
   imageFreshnessEntityContent,
+  imageFreshnessPage,
 } from './alpha';
 import {
   EntityBaseImagesContent,
@@ -36,20 +40,24 @@ import {
   EntityImageFreshnessContent,
   ImageFreshnessApi,
   imageFreshnessApiRef,
+  ImageFreshnessPage,
   imageFreshnessPlugin,
 } from './index';
 import {
   entity,
+  fakeApi,
   fixClock,
+  overview,
   plainEntity,
   renderForEntity,
+  renderPage,
   report,
 } from './__testUtils__/fixtures';
 
 fixClock();
 
-/** discoveryApi and fetchApi of a backend that serves `body` for the entity. */
-function backendDeps(body: EntityImageReport) {
+/** discoveryApi and fetchApi of a backend that serves `body` for every request. */
+function backendDeps(body: EntityImageReport | ImageFreshnessOverview) {
   const urls: string[] = [];
   return {
     urls,
@@ -132,6 +140,37 @@ describe('legacy exports (.)', () => {
     );
   });
 
+  it('mounts the org-wide page, reading the overview from the backend', async () => {
+    const factory = [...imageFreshnessPlugin.getApis()].find(
+      f => f.api.id === imageFreshnessApiRef.id,
+    )!;
+    const { deps, urls } = backendDeps(overview);
+    await renderInLegacyApp(
+      <LegacyTestApiProvider
+        apis={[
+          [imageFreshnessApiRef, factory.factory(deps) as ImageFreshnessApi],
+        ]}
+      >
+        <Routes>
+          <Route path="/image-freshness" element={<ImageFreshnessPage />} />
+        </Routes>
+      </LegacyTestApiProvider>,
+      {
+        routeEntries: ['/image-freshness'],
+        mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
+      },
+    );
+    expect(
+      await screen.findByRole('link', { name: /Checkout/ }),
+    ).toHaveAttribute(
+      'href',
+      '/catalog/default/component/checkout/image-freshness',
+    );
+    expect(urls).toEqual([
+      'http://backstage.test/api/image-freshness/overview?offset=0&limit=25',
+    ]);
+  });
+
   it('shows the missing annotations instead of asking the backend', async () => {
     await mount('/image-freshness', plainEntity);
     expect(await screen.findByText(/Missing Annotation/i)).toBeInTheDocument();
@@ -174,11 +213,32 @@ describe('new frontend system (./alpha)', () => {
     }
   });
 
+  it('adds the org-wide page at /image-freshness, listed in the nav with its title and icon', async () => {
+    const page = createExtensionTester(imageFreshnessPage);
+    expect(page.get(coreExtensionData.routePath)).toBe('/image-freshness');
+    expect(page.get(coreExtensionData.title)).toBe('Image freshness');
+    expect(page.get(coreExtensionData.icon)).toBeTruthy();
+    expect(imageFreshnessAlphaPlugin.routes.overview).toBe(
+      page.get(coreExtensionData.routeRef),
+    );
+    renderPage(
+      page.reactElement(),
+      fakeApi(
+        async () => report,
+        undefined,
+        async () => overview,
+      ),
+    );
+    expect(
+      await screen.findByRole('link', { name: /Checkout/ }),
+    ).toHaveAttribute(
+      'href',
+      '/catalog/default/component/checkout/image-freshness',
+    );
+  });
+
   it('renders the tab and the overview card from their loaders', async () => {
-    const api: ImageFreshnessApi = {
-      getEntityReport: async () => report,
-      refreshEntity: async () => {},
-    };
+    const api = fakeApi(async () => report);
     renderForEntity(
       <>
         {createExtensionTester(imageFreshnessEntityContent).reactElement()}

@@ -7,7 +7,7 @@ import {
   fetchApiRef,
 } from '@backstage/core-plugin-api';
 import { ImageFreshnessClient, imageFreshnessApiRef } from './api';
-import { baseImagesRouteRef, rootRouteRef } from './routes';
+import { baseImagesRouteRef, overviewRouteRef, rootRouteRef } from './routes';
 
 /**
  * The image-freshness plugin for apps on the legacy frontend system.
@@ -26,6 +26,7 @@ export const imageFreshnessPlugin = createPlugin({
   routes: {
     root: rootRouteRef,
     baseImages: baseImagesRouteRef,
+    overview: overviewRouteRef,
   },
 });
 
@@ -91,5 +92,21 @@ export const EntityImageFreshnessChecksCard = imageFreshnessPlugin.provide(
           m => m.ImageFreshnessChecksCard,
         ),
     },
+  }),
+);
+
+/**
+ * The org-wide page: every entity's images with owner and system, stale
+ * images and due rebuilds first, counts per owner, filters and paging:
+ * `<Route path="/image-freshness" element={<ImageFreshnessPage />} />`.
+ *
+ * @public
+ */
+export const ImageFreshnessPage = imageFreshnessPlugin.provide(
+  createRoutableExtension({
+    name: 'ImageFreshnessPage',
+    component: () =>
+      import('./components/ImageFreshnessPage').then(m => m.ImageFreshnessPage),
+    mountPoint: overviewRouteRef,
   }),
 );

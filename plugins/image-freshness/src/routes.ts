@@ -7,3 +7,8 @@ export const rootRouteRef = createRouteRef({ id: 'image-freshness' });
 export const baseImagesRouteRef = createRouteRef({
   id: 'image-freshness:base-images',
 });
+
+/** Where the legacy org-wide page is mounted (`/image-freshness` in the app). @public */
+export const overviewRouteRef = createRouteRef({
+  id: 'image-freshness:overview',
+});

@@ -44,15 +44,22 @@ export async function startPluginBackend(options: {
   return { backend, scheduler: scheduler.get() };
 }
 
-/** Waits until the catalog serves `component:default/<name>`; throws when it never does. */
+/**
+ * Waits until the catalog serves `component:default/<name>` (asked with
+ * `authorization` when given); throws when it never does.
+ */
 export async function waitForComponent(
   server: Parameters<typeof request>[0],
   name: string,
+  authorization?: string,
 ) {
   for (let i = 0; i < 100; i++) {
-    const res = await request(server).get(
+    const req = request(server).get(
       `/api/catalog/entities/by-name/component/default/${name}`,
     );
+    const res = await (authorization
+      ? req.set('authorization', authorization)
+      : req);
     if (res.status === 200) return;
     await new Promise(r => setTimeout(r, 200));
   }

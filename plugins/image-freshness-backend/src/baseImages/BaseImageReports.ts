@@ -74,7 +74,17 @@ export class BaseImageReports {
   }
 
   async build(entity: Entity): Promise<BaseImageReport[]> {
-    const rows = await this.store.getEntityBases(stringifyEntityRef(entity));
+    return this.fromRows(
+      entity,
+      await this.store.getEntityBases(stringifyEntityRef(entity)),
+    );
+  }
+
+  /** The entity's section from its rows as stored, with verdicts as of now. */
+  fromRows(
+    entity: Entity,
+    rows: readonly StoredBaseImage[],
+  ): BaseImageReport[] {
     const rebuildDelay = this.rebuildDelayFor(entity);
     const now = DateTime.fromJSDate(this.now(), { zone: 'utc' });
     return rows.map(row => toReport(row, rebuildDelay, now));

@@ -34,6 +34,9 @@ import {
   readMetricsConfig,
 } from '../metrics';
 import { createRouter } from '../refresh/router';
+import { OverviewIndex } from '../overview/OverviewIndex';
+import { readOverviewReloadInterval } from '../overview/config';
+import { createOverviewRouter } from '../overview/router';
 import {
   createRepositoryScans,
   SCAN_TASK_SCHEDULE,
@@ -207,6 +210,16 @@ export async function createCoreFeatures(options: {
     baseImages: baseImages.reports,
     vulnerabilities,
   });
+  const overviewIndex = new OverviewIndex({
+    store,
+    baseStore: baseImages.store,
+    reports,
+    baseReports: baseImages.reports,
+    catalog,
+    auth,
+    logger,
+    maxAge: readOverviewReloadInterval(options.config),
+  });
   const refresh: ImageFreshnessFeature = {
     name: 'refresh',
     tasks: [
@@ -217,6 +230,7 @@ export async function createCoreFeatures(options: {
         scope: 'global',
         fn: async signal => {
           await metricsSnapshot.recordRefresh(() => refreshTask.run(signal));
+          overviewIndex.invalidate();
         },
       },
     ],
@@ -230,6 +244,10 @@ export async function createCoreFeatures(options: {
     }),
     // which source each cluster was read with, and why
     metrics: kubernetes.metrics,
+  };
+  const overview: ImageFreshnessFeature = {
+    name: 'overview',
+    router: createOverviewRouter({ httpAuth, catalog, index: overviewIndex }),
   };
   const metricsRoute: ImageFreshnessFeature = {
     name: 'metrics',
@@ -311,7 +329,13 @@ export async function createCoreFeatures(options: {
     },
   };
   return {
-    features: [refresh, metricsRoute, repositoryScans, vulnerabilitySummaries],
+    features: [
+      refresh,
+      overview,
+      metricsRoute,
+      repositoryScans,
+      vulnerabilitySummaries,
+    ],
     context,
     metrics,
   };

@@ -1,6 +1,7 @@
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ANNOTATION_MAX_AGE,
+  BaseImageReport,
   ContainerReport,
   EntityImageReport,
   ImageMetadata,
@@ -12,7 +13,7 @@ import {
 import { DateTime, Duration } from 'luxon';
 import { parseReference } from 'oci-client';
 import type { BaseImageReports } from '../baseImages/BaseImageReports';
-import { EntityStore } from './EntityStore';
+import type { EntityStore, StoredEntity } from './EntityStore';
 import type {
   VulnerabilityAvailability,
   VulnerabilityCountsLookup,
@@ -63,22 +64,43 @@ export class ReportBuilder {
   }
 
   async build(entity: Entity): Promise<EntityImageReport> {
-    const entityRef = stringifyEntityRef(entity);
-    const stored = await this.store.getEntity(entityRef);
+    const stored = await this.store.getEntity(stringifyEntityRef(entity));
     const vulnerabilities = await this.vulnerabilityCounts(
       (stored?.containers ?? []).flatMap(c =>
         [c.digest, c.metadata?.digest].filter((d): d is string => !!d),
       ),
     );
+    return this.assemble({
+      entity,
+      stored,
+      baseImages: (await this.baseImages?.build(entity)) ?? [],
+      vulnerabilities,
+    });
+  }
+
+  /**
+   * The report from facts already read (the org-wide overview reads every
+   * entity's at once): the same verdicts as {@link ReportBuilder.build}, as
+   * of now.
+   */
+  assemble(facts: {
+    entity: Entity;
+    stored: StoredEntity | undefined;
+    /** The entity's base-images section (BaseImageReports). */
+    baseImages: BaseImageReport[];
+    vulnerabilities?: ReadonlyMap<string, VulnerabilityCounts>;
+  }): EntityImageReport {
+    const { entity, stored } = facts;
+    const vulnerabilities = facts.vulnerabilities ?? new Map();
     const limit = this.entityMaxAge(entity);
     const maxAge = limit.duration;
     const now = DateTime.fromJSDate(this.now());
     return {
-      entityRef,
+      entityRef: stringifyEntityRef(entity),
       refreshedAt: stored?.refreshedAt.toISOString(),
       maxAge: { duration: maxAge.toISO() ?? 'P30D', source: limit.source },
       errors: stored?.errors ?? [],
-      baseImages: (await this.baseImages?.build(entity)) ?? [],
+      baseImages: facts.baseImages,
       containers: (stored?.containers ?? []).map(c => ({
         container: c.container,
         workload: c.workload,

@@ -231,6 +231,7 @@ describe('the OpenAPI spec against the running plugin', () => {
       'GET /kargo/warehouses',
       'GET /metrics',
       'GET /rebuilds/{kind}/{namespace}/{name}',
+      'GET /overview',
       'GET /scans',
       'GET /scans/{repository}',
       'GET /vulnerabilities',
@@ -262,6 +263,25 @@ describe('the OpenAPI spec against the running plugin', () => {
       name: `${h}/runtime/base:1`,
     });
     expect(report.body.vulnerabilities.available).toBe(true);
+
+    const overview = await call('GET /overview', '/overview', {
+      auth: user,
+      status: 200,
+    });
+    expect(overview.body.items).toEqual([
+      expect.objectContaining({
+        image: `${h}/acme/api:1.0.0`,
+        owner: 'group:default/team-a',
+        base: expect.objectContaining({ name: `${h}/runtime/base:1` }),
+      }),
+      expect.objectContaining({
+        image: `${h}/acme/missing:1.0`,
+        error: expect.objectContaining({ class: 'NOT_FOUND' }),
+      }),
+    ]);
+    expect(overview.body.owners).toEqual([
+      expect.objectContaining({ owner: 'group:default/team-a', images: 2 }),
+    ]);
 
     await call(
       'POST /entities/{kind}/{namespace}/{name}/refresh',
@@ -406,6 +426,13 @@ describe('the OpenAPI spec against the running plugin', () => {
       status: 409,
     });
     expect(again.body.error.name).toBe('ConflictError');
+    // a query the overview does not take
+    for (const query of ['?limit=0', '?verdict=rotten', '?page=2']) {
+      const refused = await call('GET /overview', `/overview${query}`, {
+        status: 400,
+      });
+      expect(refused.body.error.name).toBe('InputError');
+    }
 
     // refreshed a moment ago (the success test above): 429 with Retry-After
     const limited = await call(

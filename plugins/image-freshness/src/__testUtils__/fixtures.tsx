@@ -20,6 +20,8 @@ import type {
   BaseImageReport,
   ContainerReport,
   EntityImageReport,
+  ImageFreshnessOverview,
+  OverviewRow,
 } from 'backstage-plugin-image-freshness-common';
 import userEvent from '@testing-library/user-event';
 import { Settings } from 'luxon';
@@ -421,8 +423,11 @@ export async function responseError(
 export function fakeApi(
   getEntityReport: ImageFreshnessApi['getEntityReport'],
   refreshEntity: ImageFreshnessApi['refreshEntity'] = async () => {},
+  getOverview: ImageFreshnessApi['getOverview'] = async () => {
+    throw new Error('The overview is not part of this test');
+  },
 ): ImageFreshnessApi {
-  return { getEntityReport, refreshEntity };
+  return { getEntityReport, refreshEntity, getOverview };
 }
 
 /** Renders `element` inside an entity page's providers, with the catalog's entity route mounted. */
@@ -443,6 +448,125 @@ export function renderForEntity(
       ]}
     >
       <EntityProvider entity={subject}>{element}</EntityProvider>
+    </TestApiProvider>,
+    {
+      mountedRoutes: {
+        '/catalog/:namespace/:kind/:name': entityRouteRef,
+      },
+    },
+  );
+}
+
+/** A row of the org-wide overview, as the backend answers it. */
+export function overviewRow(
+  row: Partial<OverviewRow> & Pick<OverviewRow, 'entityRef' | 'image'>,
+): OverviewRow {
+  return {
+    registry: 'registry.acme.test',
+    freshness: { verdict: 'fresh', reason: 'Built 3 days ago' },
+    containers: 1,
+    workloads: 1,
+    clusters: [],
+    ...row,
+  };
+}
+
+/** The org-wide overview's first page: stale and due first, counts per owner. */
+export const overview: ImageFreshnessOverview = {
+  items: [
+    overviewRow({
+      entityRef: 'component:default/checkout',
+      title: 'Checkout',
+      owner: 'group:default/team-payments',
+      system: 'system:default/shop',
+      image: 'registry.acme.test/platform/redis:7.2.4-alpine',
+      tag: '7.2.4-alpine',
+      digest: REDIS_INDEX,
+      created: daysAgo(120),
+      freshness: {
+        verdict: 'stale',
+        reason: 'Built 4 months ago, older than the 30 days limit',
+      },
+      containers: 6,
+      workloads: 3,
+      clusters: ['eu-west', 'us-east'],
+    }),
+    overviewRow({
+      entityRef: 'component:default/cart',
+      owner: 'group:default/team-payments',
+      system: 'system:default/shop',
+      image: 'registry.acme.test/shop/cart:2.0.1',
+      digest: APP_DIGEST,
+      created: daysAgo(10),
+      base: {
+        name: 'docker.io/library/node:22-bookworm-slim',
+        verdict: {
+          verdict: 'rebuild-due',
+          reason: 'The base moved 9 days ago; the rebuild was due 2 days ago',
+        },
+        rebuildDueAt: daysAgo(2),
+      },
+    }),
+    overviewRow({
+      entityRef: 'component:ops/search',
+      owner: 'group:ops/team-search',
+      image: 'ghcr.io/acme/search:1.0',
+      registry: 'ghcr.io',
+      freshness: { verdict: 'unknown', reason: 'Not found in the registry' },
+      error: {
+        class: 'NOT_FOUND',
+        message: 'ghcr.io/acme/search:1.0 was not found',
+        advice: 'Check the tag in the image-freshness/images annotation',
+      },
+    }),
+  ],
+  totalItems: 60,
+  offset: 0,
+  limit: 25,
+  totals: {
+    images: 60,
+    stale: 1,
+    aging: 0,
+    fresh: 58,
+    unknown: 1,
+    rebuildDue: 1,
+    updated: 0,
+  },
+  owners: [
+    {
+      owner: 'group:default/team-payments',
+      images: 40,
+      stale: 1,
+      aging: 0,
+      fresh: 39,
+      unknown: 0,
+      rebuildDue: 1,
+      updated: 0,
+    },
+    {
+      owner: 'group:ops/team-search',
+      images: 20,
+      stale: 0,
+      aging: 0,
+      fresh: 19,
+      unknown: 1,
+      rebuildDue: 0,
+      updated: 0,
+    },
+  ],
+  facets: {
+    owners: ['group:default/team-payments', 'group:ops/team-search'],
+    systems: ['system:default/shop'],
+    registries: ['ghcr.io', 'registry.acme.test'],
+  },
+  computedAt: NOW.toISOString(),
+};
+
+/** Renders the org-wide page with `api` and the catalog's entity route mounted. */
+export function renderPage(element: JSX.Element, api: ImageFreshnessApi) {
+  return renderInTestApp(
+    <TestApiProvider apis={[[imageFreshnessApiRef, api]]}>
+      {element}
     </TestApiProvider>,
     {
       mountedRoutes: {

@@ -46,6 +46,37 @@ function backend(
 }
 
 describe('ImageFreshnessClient', () => {
+  it('asks for a page of the overview with its filters, leaving out the unset ones', async () => {
+    const { client, requests } = backend(200, { items: [], totalItems: 0 });
+    const page = await client.getOverview({
+      offset: 50,
+      limit: 25,
+      owner: 'group:default/team-a',
+      verdict: 'rebuild-due',
+      system: undefined,
+      q: '',
+    });
+    expect(page.totalItems).toBe(0);
+    expect(requests).toEqual([
+      {
+        url: `${BASE}/overview?offset=50&limit=25&owner=group%3Adefault%2Fteam-a&verdict=rebuild-due`,
+        method: 'GET',
+        auth: 'Bearer user-token',
+      },
+    ]);
+  });
+
+  it('throws a ResponseError with the backend’s message when the overview query is refused', async () => {
+    const { client } = backend(400, {
+      error: { name: 'InputError', message: 'Invalid overview query: limit' },
+      response: { statusCode: 400 },
+    });
+    const error = await client.getOverview({ limit: 500 }).catch(e => e);
+    expect(error).toBeInstanceOf(ResponseError);
+    expect(error.statusCode).toBe(400);
+    expect(error.body.error.message).toBe('Invalid overview query: limit');
+  });
+
   it('asks for the entity report at an encoded path', async () => {
     const { client, requests } = backend(200, {
       entityRef: 'component:default/a b',

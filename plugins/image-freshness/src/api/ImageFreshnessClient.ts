@@ -4,9 +4,10 @@ import { ResponseError } from '@backstage/errors';
 import type {
   EntityImageReport,
   EntityRebuilds,
+  ImageFreshnessOverview,
   RebuildAttempt,
 } from 'backstage-plugin-image-freshness-common';
-import { ImageFreshnessApi } from './ImageFreshnessApi';
+import { ImageFreshnessApi, OverviewRequest } from './ImageFreshnessApi';
 
 /** Talks to the image-freshness backend through discovery and fetchApi. @public */
 export class ImageFreshnessClient implements ImageFreshnessApi {
@@ -68,6 +69,19 @@ export class ImageFreshnessClient implements ImageFreshnessApi {
       throw await ResponseError.fromResponse(response);
     }
     return (await response.json()) as RebuildAttempt;
+  }
+
+  async getOverview(request: OverviewRequest): Promise<ImageFreshnessOverview> {
+    const base = await this.discoveryApi.getBaseUrl('image-freshness');
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(request)) {
+      if (value !== undefined && value !== '') query.set(key, String(value));
+    }
+    const response = await this.fetchApi.fetch(`${base}/overview?${query}`);
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    return (await response.json()) as ImageFreshnessOverview;
   }
 
   private async entityUrl(

@@ -1,0 +1,1 @@
+export { ImageFreshnessIcon } from './ImageFreshnessIcon';

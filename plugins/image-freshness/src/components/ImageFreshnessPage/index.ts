@@ -1,0 +1,1 @@
+export { ImageFreshnessPage } from './ImageFreshnessPage';

@@ -1,0 +1,1 @@
+export { OwnerCounts } from './OwnerCounts';
