@@ -230,8 +230,8 @@ describe('the OpenAPI spec against the running plugin', () => {
       'GET /health-probes',
       'GET /kargo/warehouses',
       'GET /metrics',
-      'GET /rebuilds/{kind}/{namespace}/{name}',
       'GET /overview',
+      'GET /rebuilds/{kind}/{namespace}/{name}',
       'GET /scans',
       'GET /scans/{repository}',
       'GET /vulnerabilities',
@@ -275,12 +275,16 @@ describe('the OpenAPI spec against the running plugin', () => {
         base: expect.objectContaining({ name: `${h}/runtime/base:1` }),
       }),
       expect.objectContaining({
+        image: `${h}/acme/worker:1.0`,
+        entityRef: 'component:default/worker',
+      }),
+      expect.objectContaining({
         image: `${h}/acme/missing:1.0`,
         error: expect.objectContaining({ class: 'NOT_FOUND' }),
       }),
     ]);
     expect(overview.body.owners).toEqual([
-      expect.objectContaining({ owner: 'group:default/team-a', images: 2 }),
+      expect.objectContaining({ owner: 'group:default/team-a', images: 3 }),
     ]);
 
     await call(
