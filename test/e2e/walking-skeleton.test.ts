@@ -119,8 +119,16 @@ describe('walking skeleton: entity annotation → registry → store → API →
       await page.goto(`${backend.url}/catalog/default/component/checkout`);
       const enter = page.getByRole('button', { name: 'Enter' });
       await enter.click({ timeout: 60_000 });
-      const tab = page.getByText('Image freshness', { exact: true });
+      // the entity page's tab, not the sidebar's item for the org-wide page
+      const tab = page
+        .getByText('Image freshness', { exact: true })
+        .and(
+          page.locator(
+            'a[href$="/checkout/image-freshness"] *, a[href$="/checkout/image-freshness"]',
+          ),
+        );
       await tab.click({ timeout: 20_000 });
+      await page.waitForURL(/\/checkout\/image-freshness$/);
       const row = page.getByRole('row').filter({ hasText: image });
       await row.waitFor({ timeout: 60_000 });
       const shortDigest = digest.replace('sha256:', '').slice(0, 12);
