@@ -12,6 +12,7 @@
  * Baseline for the refresh: the registry's own time for the minimum work
  * (HEAD per distinct tag, GET manifest + config per distinct digest), measured
  * in the same run with the same concurrency.
+ * BENCH_PROFILE=dir writes CPU profiles of each refresh (see profile.ts).
  */
 import {
   coreServices,
@@ -32,6 +33,7 @@ import {
 } from '../harness/kubernetes';
 import { startRegistry } from '../harness/registry';
 import { percentile, pool, pushImageSet } from '../harness/scale';
+import { profiled } from './profile';
 import { recordFigure } from './results';
 
 const ENTITIES = Number(process.env.BENCH_ENTITIES ?? 2000);
@@ -421,13 +423,17 @@ async function measureSource(options: {
     for (const c of clusters) c.standIn.clearRequests();
     const logStart = registry.logs().length;
     const cold = performance.now();
-    await scheduler!.triggerTask('image-freshness-refresh');
+    await profiled(`refresh-cold-${source}`, () =>
+      scheduler!.triggerTask('image-freshness-refresh'),
+    );
     const coldMs = performance.now() - cold;
     const coldRegistryRequests = countByMethod(registry.logs().slice(logStart));
     const clusterRequests = requestsNow();
     for (const c of clusters) c.standIn.clearRequests();
     const steady = performance.now();
-    await scheduler!.triggerTask('image-freshness-refresh');
+    await profiled(`refresh-steady-${source}`, () =>
+      scheduler!.triggerTask('image-freshness-refresh'),
+    );
     const steadyMs = performance.now() - steady;
     console.log(
       `${source}: cold ${seconds(

@@ -10,9 +10,10 @@ import {
   DateValue,
   migratedClient,
   optionalDate,
+  rowsByEntity,
   toDate,
 } from '../lib/dbValues';
-import { distinctRounds, GroupCommit } from '../lib/groupCommit';
+import { distinctRounds, GroupCommit, GroupRead } from '../lib/groupCommit';
 import { readClient } from '../lib/readClient';
 import {
   BaseImageStore,
@@ -99,11 +100,34 @@ export class KnexBaseImageStore implements BaseImageStore {
     SAVE_GROUP,
   );
 
-  async getEntityBases(entityRef: string): Promise<StoredBaseImage[]> {
-    const rows = (await this.reader('entity_base_images')
-      .where({ entity_ref: entityRef })
-      .orderBy('image')) as BaseImageRow[];
-    return rows.map(toStored);
+  /**
+   * The entities' rows asked for together, one query for all (a refresh
+   * asks for those of the entities it saved together), in image order.
+   */
+  private readonly entityBases = new GroupRead<string, StoredBaseImage[]>(
+    async entityRefs => {
+      const byEntity = await rowsByEntity<BaseImageRow>(this.reader, {
+        table: 'entity_base_images',
+        entityRefs,
+        keyColumn: 'image',
+      });
+      return new Map(
+        [...byEntity].map(([entityRef, byImage]) => [
+          entityRef,
+          [...byImage.values()]
+            .sort((a, b) =>
+              a.image < b.image ? -1 : a.image > b.image ? 1 : 0,
+            )
+            .map(toStored),
+        ]),
+      );
+    },
+    () => [],
+    SAVE_GROUP,
+  );
+
+  getEntityBases(entityRef: string): Promise<StoredBaseImage[]> {
+    return this.entityBases.get(entityRef);
   }
 
   saveEntityBases(
@@ -131,26 +155,12 @@ export class KnexBaseImageStore implements BaseImageStore {
     tx: Knex.Transaction,
     saves: EntityBasesSave[],
   ): Promise<void> {
-    const existing = new Map<
-      string,
-      Map<string, Pick<BaseImageRow, 'image' | 'error' | 'error_first_seen'>>
-    >();
-    const refs = saves.map(save => save.entityRef);
-    for (let i = 0; i < refs.length; i += DELETE_CHUNK) {
-      const found = (await tx('entity_base_images')
-        .whereIn('entity_ref', refs.slice(i, i + DELETE_CHUNK))
-        .select('entity_ref', 'image', 'error', 'error_first_seen')) as Array<
-        Pick<
-          BaseImageRow,
-          'entity_ref' | 'image' | 'error' | 'error_first_seen'
-        >
-      >;
-      for (const row of found) {
-        const byImage = existing.get(row.entity_ref) ?? new Map();
-        byImage.set(row.image, row);
-        existing.set(row.entity_ref, byImage);
-      }
-    }
+    const existing = await rowsByEntity<BaseImageRow>(tx, {
+      table: 'entity_base_images',
+      entityRefs: saves.map(save => save.entityRef),
+      keyColumn: 'image',
+      columns: ['entity_ref', 'image', 'error', 'error_first_seen'],
+    });
     const upserts: BaseImageRow[] = [];
     const gone: Array<{ entityRef: string; images: string[] }> = [];
     for (const { entityRef, rows, at } of saves) {

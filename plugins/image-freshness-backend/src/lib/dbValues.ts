@@ -59,3 +59,37 @@ export async function migratedClient(database: DatabaseService): Promise<Knex> {
 export function forgetMigrations(knex: Knex): void {
   migrations.delete(knex);
 }
+
+/** Entity refs per `whereIn`: well under SQLite's 999 bound parameters. */
+const ENTITY_CHUNK = 500;
+
+/**
+ * The rows of a per-entity table for these entities, by entity ref and then
+ * by `keyColumn` (the row's key within its entity), a query per 500 refs.
+ * Inside a transaction pass the transaction, so the rows are the ones it
+ * will overwrite.
+ */
+export async function rowsByEntity<R extends { entity_ref: string }>(
+  db: Knex | Knex.Transaction,
+  options: {
+    table: string;
+    entityRefs: readonly string[];
+    keyColumn: keyof R & string;
+    /** The columns to read (`entity_ref` and the key among them); default all. */
+    columns?: Array<keyof R & string>;
+  },
+): Promise<Map<string, Map<string, R>>> {
+  const { table, entityRefs, keyColumn, columns } = options;
+  const byEntity = new Map<string, Map<string, R>>();
+  for (let i = 0; i < entityRefs.length; i += ENTITY_CHUNK) {
+    const rows = (await db(table)
+      .whereIn('entity_ref', entityRefs.slice(i, i + ENTITY_CHUNK))
+      .select(columns ?? '*')) as R[];
+    for (const row of rows) {
+      const byKey = byEntity.get(row.entity_ref) ?? new Map<string, R>();
+      byKey.set(String(row[keyColumn]), row);
+      byEntity.set(row.entity_ref, byKey);
+    }
+  }
+  return byEntity;
+}

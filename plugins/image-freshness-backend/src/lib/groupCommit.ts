@@ -1,9 +1,13 @@
+import { yieldToEventLoop } from './eventLoop';
+
 /**
- * Group commit: writes that arrive while another write is under way wait,
- * and go together in the next one (at most `maxBatch` at a time). A refresh
- * saves entities several at once; on SQLite every write holds the one
- * connection, so one transaction for a group costs a few statements where
- * one per entity cost a few each.
+ * Group commit: writes submitted in the same turn of the event loop, or
+ * while another write is under way, go together in one (at most `maxBatch`
+ * at a time). A refresh saves entities several at once; on SQLite every
+ * write holds the one connection, so one transaction for a group costs a few
+ * statements where one per entity cost a few each. Each group waits for the
+ * event loop's next turn first: the items submitted meanwhile join it, and
+ * requests waiting for the loop are served between groups.
  *
  * A group that fails is written again one item at a time, so a bad item
  * fails only its own caller and the others are kept.
@@ -33,6 +37,7 @@ export class GroupCommit<T> {
     this.writing = true;
     try {
       while (this.queue.length > 0) {
+        await yieldToEventLoop();
         const group = this.queue.splice(0, this.maxBatch);
         try {
           await this.write(group.map(entry => entry.item));
@@ -81,4 +86,57 @@ export function distinctRounds<T>(
     seen[round].add(key);
   }
   return rounds;
+}
+
+/**
+ * Read coalescing, the reading side of {@link GroupCommit}: single-key reads
+ * asked in the same turn of the event loop go to the database as one query
+ * for all their keys (at most `maxBatch` at a time). A refresh reads the
+ * last stored rows of the entities it saved together, so they arrive
+ * together. A key the query does not answer gets `missing()`.
+ */
+export class GroupRead<K, V> {
+  private pending = new Map<
+    K,
+    Array<{ resolve: (value: V) => void; reject: (error: unknown) => void }>
+  >();
+
+  constructor(
+    private readonly read: (keys: K[]) => Promise<ReadonlyMap<K, V>>,
+    private readonly missing: () => V,
+    private readonly maxBatch: number,
+  ) {}
+
+  get(key: K): Promise<V> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.size === 0) {
+        void yieldToEventLoop().then(() => this.flush());
+      }
+      const waiting = this.pending.get(key) ?? [];
+      waiting.push({ resolve, reject });
+      this.pending.set(key, waiting);
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = new Map();
+    const keys = [...batch.keys()];
+    for (let i = 0; i < keys.length; i += this.maxBatch) {
+      const chunk = keys.slice(i, i + this.maxBatch);
+      try {
+        const found = await this.read(chunk);
+        for (const key of chunk) {
+          const value = found.get(key);
+          for (const waiting of batch.get(key)!) {
+            waiting.resolve(value === undefined ? this.missing() : value);
+          }
+        }
+      } catch (error) {
+        for (const key of chunk) {
+          batch.get(key)!.forEach(waiting => waiting.reject(error));
+        }
+      }
+    }
+  }
 }

@@ -1,6 +1,7 @@
 import type { SchedulerServiceTaskScheduleDefinition } from '@backstage/backend-plugin-api';
 import type { Clock } from 'backstage-plugin-image-freshness-common';
 import { Duration } from 'luxon';
+import { yieldToEventLoop } from './eventLoop';
 
 /** What one run of {@link runWorkLoop} did with the items it listed. */
 export interface WorkLoopResult {
@@ -67,7 +68,10 @@ export async function runWorkLoop<T>(options: {
   let processed = 0;
   let failed = 0;
   const worker = async () => {
-    while (next < items.length && !signal.aborted) {
+    for (;;) {
+      // Requests waiting for the event loop go first, between items.
+      await yieldToEventLoop();
+      if (next >= items.length || signal.aborted) break;
       const item = items[next++];
       try {
         if ((await options.process(item, { now, signal })) === 'failed') {

@@ -2,6 +2,7 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { yieldToEventLoop } from '../lib/eventLoop';
 import { createKeyFilter, MetricsConfig } from './config';
 import {
   DEFAULT_SNAPSHOT_SERIES,
@@ -70,11 +71,6 @@ async function compressSnapshot(text: Buffer): Promise<CompressedSnapshot> {
     crc: zlib.crc32(text),
     length: text.length,
   };
-}
-
-/** Lets other requests through between the steps of a large snapshot. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise(resolve => setImmediate(resolve));
 }
 
 /** Registry request duration buckets, in seconds. */

@@ -25,7 +25,11 @@ type Finder = Pick<ContainerSource, 'name'> & Pick<ContainerSourceRun, 'find'>;
 
 /** One scheduled run's refresher, from {@link EntityRefresher.startRun}. */
 export interface EntityRefreshRun {
-  refresh(entity: Entity): Promise<EntityRefreshSummary>;
+  /** Refreshes one entity of the run; see {@link EntityRefreshOptions}. */
+  refresh(
+    entity: Entity,
+    options?: EntityRefreshOptions,
+  ): Promise<EntityRefreshSummary>;
   /** Ends every source's run; call once, when the run is over. */
   end(): Promise<void>;
 }
@@ -41,6 +45,12 @@ function entityInfo(entity: Entity): EntityInfo {
     type: text(spec.type),
     rebuildDelay: text(entity.metadata.annotations?.[ANNOTATION_REBUILD_DELAY]),
   };
+}
+
+/** How one entity's refresh is recorded. */
+export interface EntityRefreshOptions {
+  /** When the entity counts as processed (the scheduled run's start); default now. */
+  processedAt?: Date;
 }
 
 /** Outcome of refreshing one entity, for logs and metrics. */
@@ -85,8 +95,11 @@ export class EntityRefresher {
   }
 
   /** Refreshes one entity outside a scheduled run (the Refresh button): every source's `find`. */
-  refresh(entity: Entity): Promise<EntityRefreshSummary> {
-    return this.refreshWith(this.sources, entity);
+  refresh(
+    entity: Entity,
+    options?: EntityRefreshOptions,
+  ): Promise<EntityRefreshSummary> {
+    return this.refreshWith(this.sources, entity, options);
   }
 
   /**
@@ -116,7 +129,7 @@ export class EntityRefresher {
         : source;
     });
     return {
-      refresh: entity => this.refreshWith(finders, entity),
+      refresh: (entity, options) => this.refreshWith(finders, entity, options),
       end: async () => {
         for (const [i, run] of runs.entries()) {
           try {
@@ -135,6 +148,7 @@ export class EntityRefresher {
   private async refreshWith(
     sources: readonly Finder[],
     entity: Entity,
+    options: EntityRefreshOptions = {},
   ): Promise<EntityRefreshSummary> {
     const entityRef = stringifyEntityRef(entity);
     const platform =
@@ -174,6 +188,7 @@ export class EntityRefresher {
       containers: resolved,
       sourceErrors,
       refreshedAt: this.now(),
+      processedAt: options.processedAt,
       unread: unread.length
         ? container => unread.some(isUnread => isUnread(container))
         : undefined,

@@ -27,6 +27,12 @@ export interface EntityRefreshResult {
   sourceErrors: Array<ImageError & { source: string }>;
   refreshedAt: Date;
   /**
+   * When the entity counts as processed (see `markEntityProcessed`); default
+   * `refreshedAt`. The scheduled refresh gives its run's start, so saving
+   * the entity records it as processed in the same write.
+   */
+  processedAt?: Date;
+  /**
    * Stored containers not found this time that are kept as they are, because
    * their source could not list them (stale-while-error); the rest are removed.
    */
@@ -60,7 +66,7 @@ export interface EntityStore {
    * gets its new digest, a failed one keeps its last good digest beside the
    * error, and containers no longer found are removed unless `unread` says
    * their source could not list them. The entity counts as processed at
-   * `refreshedAt` (see `markEntityProcessed`).
+   * `processedAt`, or else `refreshedAt` (see `markEntityProcessed`).
    */
   saveEntity(result: EntityRefreshResult): Promise<void>;
 
@@ -102,7 +108,8 @@ export interface EntityStore {
   /**
    * Records when the scheduled refresh processed an entity (refreshed or
    * failed): its next due time counts from `at`. `saveEntity` records its
-   * `refreshedAt` the same way, so a refresh outside the schedule counts too.
+   * `processedAt` or `refreshedAt` the same way, so a refresh outside the
+   * schedule counts too, and a scheduled one needs no mark of its own.
    */
   markEntityProcessed(entityRef: string, at: Date): Promise<void>;
 

@@ -5,7 +5,12 @@ import type {
   ImageMetadata,
 } from 'backstage-plugin-image-freshness-common';
 import { Knex } from 'knex';
-import { DateValue, migratedClient, toDate } from '../lib/dbValues';
+import {
+  DateValue,
+  migratedClient,
+  rowsByEntity,
+  toDate,
+} from '../lib/dbValues';
 import { distinctRounds, GroupCommit } from '../lib/groupCommit';
 import { readClient } from '../lib/readClient';
 import {
@@ -117,27 +122,21 @@ export class KnexEntityStore implements EntityStore {
     tx: Knex.Transaction,
     results: EntityRefreshResult[],
   ) {
-    const existing = new Map<string, Map<string, ContainerRow>>();
-    const refs = results.map(r => r.entityRef);
-    for (let i = 0; i < refs.length; i += DELETE_CHUNK) {
-      const rows = (await tx('entity_containers')
-        .whereIn('entity_ref', refs.slice(i, i + DELETE_CHUNK))
-        .select(
-          'entity_ref',
-          'container_key',
-          'container',
-          'image',
-          'platform',
-          'running_digest',
-          'error',
-          'error_first_seen',
-        )) as ContainerRow[];
-      for (const row of rows) {
-        const byKey = existing.get(row.entity_ref) ?? new Map();
-        byKey.set(row.container_key, row);
-        existing.set(row.entity_ref, byKey);
-      }
-    }
+    const existing = await rowsByEntity<ContainerRow>(tx, {
+      table: 'entity_containers',
+      entityRefs: results.map(r => r.entityRef),
+      keyColumn: 'container_key',
+      columns: [
+        'entity_ref',
+        'container_key',
+        'container',
+        'image',
+        'platform',
+        'running_digest',
+        'error',
+        'error_first_seen',
+      ],
+    });
     const resolved: Array<Record<string, unknown>> = [];
     const failed: Array<Record<string, unknown>> = [];
     const gone: Array<{ entityRef: string; keys: string[] }> = [];
@@ -204,9 +203,9 @@ export class KnexEntityStore implements EntityStore {
         .merge();
       await tx('entity_refresh_queue')
         .insert(
-          chunk.map(({ entityRef, refreshedAt }) => ({
+          chunk.map(({ entityRef, refreshedAt, processedAt }) => ({
             entity_ref: entityRef,
-            processed_at: refreshedAt,
+            processed_at: processedAt ?? refreshedAt,
           })),
         )
         .onConflict('entity_ref')

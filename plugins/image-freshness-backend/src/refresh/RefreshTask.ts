@@ -268,7 +268,8 @@ export class RefreshTask {
 
   /**
    * Refreshes one due entity as the catalog has it now, and records it as
-   * processed at the run's start, refreshed or failed, so it waits its turn.
+   * processed at the run's start, refreshed (in the same write as its
+   * containers) or failed, so it waits its turn.
    */
   private async refreshOne(
     run: Pick<EntityRefreshRun, 'refresh'>,
@@ -276,12 +277,16 @@ export class RefreshTask {
     entity: () => Promise<Entity | undefined>,
     runStartedAt: Date,
   ): Promise<void> {
+    let saved = false;
     try {
       const current = await entity();
       // Gone since the paging: the next run removes its data.
-      if (current) await run.refresh(current);
+      if (current) {
+        await run.refresh(current, { processedAt: runStartedAt });
+        saved = true;
+      }
     } finally {
-      await this.store.markEntityProcessed(entityRef, runStartedAt);
+      if (!saved) await this.store.markEntityProcessed(entityRef, runStartedAt);
     }
   }
 }

@@ -1,11 +1,38 @@
 import type { DatabaseService } from '@backstage/backend-plugin-api';
 import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
 import { Knex } from 'knex';
-import { migratedClient, toDate } from '../lib/dbValues';
+import { DateValue, migratedClient, toDate } from '../lib/dbValues';
+import { GroupCommit, GroupRead } from '../lib/groupCommit';
 import { readClient } from '../lib/readClient';
-import type { RegistryCache } from './RegistryCache';
+import type { RegistryCache, TagAnswer } from './RegistryCache';
 
-/** The RegistryCache on the plugin's database (SQLite or PostgreSQL). */
+type TagRow = {
+  reference: string;
+  digest: string;
+  resolved_at: DateValue;
+  expires_at: DateValue;
+};
+
+type MetadataRow = {
+  digest: string;
+  platform: string;
+  metadata: string;
+  fetched_at: DateValue;
+};
+
+/** Keys per read and rows per insert: 4 values each, under SQLite's 999 bound parameters. */
+const CHUNK = 200;
+
+/** The last of each key, in order (one upsert per key, as one after another would end). */
+function lastOf<T>(rows: T[], keyOf: (row: T) => string): T[] {
+  return [...new Map(rows.map(row => [keyOf(row), row])).values()];
+}
+
+/**
+ * The RegistryCache on the plugin's database (SQLite or PostgreSQL). A
+ * refresh resolves many images side by side: their lookups go together in
+ * one query, and their answers in one insert (GroupRead, GroupCommit).
+ */
 export class KnexRegistryCache implements RegistryCache {
   static async create(options: {
     database: DatabaseService;
@@ -20,54 +47,95 @@ export class KnexRegistryCache implements RegistryCache {
     private readonly reader: Knex,
   ) {}
 
-  async getTagDigest(reference: string, now: Date) {
-    const row = await this.reader('tag_digests')
-      .where({ reference })
-      .andWhere('expires_at', '>', now)
-      .first();
-    return row
-      ? { digest: row.digest as string, expiresAt: toDate(row.expires_at) }
-      : undefined;
+  private readonly tagReads = new GroupRead<string, TagRow | undefined>(
+    async references => {
+      const rows = (await this.reader('tag_digests').whereIn(
+        'reference',
+        references,
+      )) as TagRow[];
+      return new Map(rows.map(row => [row.reference, row]));
+    },
+    () => undefined,
+    CHUNK,
+  );
+
+  private readonly tagWrites = new GroupCommit<TagRow>(async rows => {
+    await this.knex('tag_digests')
+      .insert(lastOf(rows, row => row.reference))
+      .onConflict('reference')
+      .merge();
+  }, CHUNK);
+
+  /** Keyed by digest: a digest has a row per platform asked. */
+  private readonly metadataReads = new GroupRead<string, MetadataRow[]>(
+    async digests => {
+      const rows = (await this.reader('image_metadata').whereIn(
+        'digest',
+        digests,
+      )) as MetadataRow[];
+      const byDigest = new Map<string, MetadataRow[]>();
+      for (const row of rows) {
+        byDigest.set(row.digest, [...(byDigest.get(row.digest) ?? []), row]);
+      }
+      return byDigest;
+    },
+    () => [],
+    CHUNK,
+  );
+
+  private readonly metadataWrites = new GroupCommit<MetadataRow>(
+    async rows => {
+      // The first metadata stored for a digest stays (see putMetadata).
+      await this.knex('image_metadata')
+        .insert(rows)
+        .onConflict(['digest', 'platform'])
+        .ignore();
+    },
+    CHUNK,
+  );
+
+  async getTagDigest(
+    reference: string,
+    now: Date,
+  ): Promise<TagAnswer | undefined> {
+    const row = await this.tagReads.get(reference);
+    if (!row) return undefined;
+    const expiresAt = toDate(row.expires_at);
+    return expiresAt > now ? { digest: row.digest, expiresAt } : undefined;
   }
 
-  async putTagDigest(
+  putTagDigest(
     reference: string,
     digest: string,
     resolvedAt: Date,
     expiresAt: Date,
-  ) {
-    await this.knex('tag_digests')
-      .insert({
-        reference,
-        digest,
-        resolved_at: resolvedAt,
-        expires_at: expiresAt,
-      })
-      .onConflict('reference')
-      .merge();
+  ): Promise<void> {
+    return this.tagWrites.submit({
+      reference,
+      digest,
+      resolved_at: resolvedAt,
+      expires_at: expiresAt,
+    });
   }
 
   async getMetadata(digest: string, platform: string) {
-    const row = await this.reader('image_metadata')
-      .where({ digest, platform })
-      .first();
+    const row = (await this.metadataReads.get(digest)).find(
+      r => r.platform === platform,
+    );
     return row ? (JSON.parse(row.metadata) as ImageMetadata) : undefined;
   }
 
-  async putMetadata(
+  putMetadata(
     digest: string,
     platform: string,
     metadata: ImageMetadata,
     fetchedAt: Date,
-  ) {
-    await this.knex('image_metadata')
-      .insert({
-        digest,
-        platform,
-        metadata: JSON.stringify(metadata),
-        fetched_at: fetchedAt,
-      })
-      .onConflict(['digest', 'platform'])
-      .ignore();
+  ): Promise<void> {
+    return this.metadataWrites.submit({
+      digest,
+      platform,
+      metadata: JSON.stringify(metadata),
+      fetched_at: fetchedAt,
+    });
   }
 }
