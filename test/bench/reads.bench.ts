@@ -161,6 +161,18 @@ interface DatabaseFigures {
   errors: number;
 }
 
+/**
+ * With BENCH_BACKEND_NODE_OPTIONS (a profiled backend), prints when a phase
+ * starts on the monotonic clock, in microseconds: the clock of the backend's
+ * CPU profile timestamps, so its phases can be cut out of the profile.
+ */
+function mark(database: string, phase: string) {
+  if (!process.env.BENCH_BACKEND_NODE_OPTIONS) return;
+  console.log(
+    `[${database}] phase "${phase}" from ${process.hrtime.bigint() / 1000n} us`,
+  );
+}
+
 async function benchDatabase(
   database: string,
   registry: TestRegistry,
@@ -351,6 +363,7 @@ async function benchDatabase(
     );
 
     // Throughput, alternated so drift in the machine's load hits both alike.
+    mark(database, 'throughput');
     const catalogRates: number[] = [];
     const reportRates: number[] = [];
     let errors = 0;
@@ -369,10 +382,12 @@ async function benchDatabase(
     let next = 0;
     const rotating = (read: (name: string) => () => Promise<void>) => () =>
       read(names[next++ % (names.length - 1)])();
+    mark(database, 'rotating catalog');
     const rotatingCatalog = await throughput(
       THROUGHPUT_SECONDS,
       rotating(catalogRead),
     );
+    mark(database, 'rotating report');
     const rotatingReport = await throughput(
       THROUGHPUT_SECONDS,
       rotating(report),
@@ -380,8 +395,10 @@ async function benchDatabase(
     errors += rotatingCatalog.errors + rotatingReport.errors;
 
     // During a full refresh.
+    mark(database, 'refresh under load');
     const index = await runRefresh();
     const during = await load(waitRun(index));
+    mark(database, 'end');
     const run = refreshRuns(backend.logs())[index];
     console.log(
       `[${database}] cold refresh ${(

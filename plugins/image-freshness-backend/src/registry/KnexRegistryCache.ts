@@ -83,16 +83,13 @@ export class KnexRegistryCache implements RegistryCache {
     CHUNK,
   );
 
-  private readonly metadataWrites = new GroupCommit<MetadataRow>(
-    async rows => {
-      // The first metadata stored for a digest stays (see putMetadata).
-      await this.knex('image_metadata')
-        .insert(rows)
-        .onConflict(['digest', 'platform'])
-        .ignore();
-    },
-    CHUNK,
-  );
+  private readonly metadataWrites = new GroupCommit<MetadataRow>(async rows => {
+    // The first metadata stored for a digest stays (see putMetadata).
+    await this.knex('image_metadata')
+      .insert(rows)
+      .onConflict(['digest', 'platform'])
+      .ignore();
+  }, CHUNK);
 
   async getTagDigest(
     reference: string,
