@@ -141,7 +141,7 @@ export class BaseImageTracker {
       images: rows.length,
       errors: rows.filter(r => r.error).length,
     };
-    this.logger.info('Tracked base images', { ...summary });
+    this.logger.debug('Tracked base images', { ...summary });
     return summary;
   }
 

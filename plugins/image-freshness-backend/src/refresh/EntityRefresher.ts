@@ -196,7 +196,7 @@ export class EntityRefresher {
     await this.trackBaseImages(entity, resolved);
     const errors =
       sourceErrors.length + resolved.filter(c => 'error' in c.outcome).length;
-    this.logger.info('Refreshed entity images', {
+    this.logger.debug('Refreshed entity images', {
       entityRef,
       containers: resolved.length,
       errors,
