@@ -114,11 +114,10 @@ export class KnexBaseImageStore implements BaseImageStore {
       return new Map(
         [...byEntity].map(([entityRef, byImage]) => [
           entityRef,
-          [...byImage.values()]
-            .sort((a, b) =>
-              a.image < b.image ? -1 : a.image > b.image ? 1 : 0,
-            )
-            .map(toStored),
+          // in image order (references are ASCII: the order SQLite gives)
+          [...byImage.keys()]
+            .sort()
+            .map(image => toStored(byImage.get(image)!)),
         ]),
       );
     },
