@@ -13,7 +13,12 @@ import {
   rowsByEntity,
   toDate,
 } from '../lib/dbValues';
-import { distinctRounds, GroupCommit, GroupRead } from '../lib/groupCommit';
+import {
+  distinctRounds,
+  GroupCommit,
+  GroupRead,
+  lastByKey,
+} from '../lib/groupCommit';
 import { readClient } from '../lib/readClient';
 import {
   BaseImageStore,
@@ -164,7 +169,7 @@ export class KnexBaseImageStore implements BaseImageStore {
     const gone: Array<{ entityRef: string; images: string[] }> = [];
     for (const { entityRef, rows, at } of saves) {
       const before = existing.get(entityRef) ?? new Map();
-      for (const row of [...new Map(rows.map(r => [r.image, r])).values()]) {
+      for (const row of lastByKey(rows, r => r.image)) {
         const previous = before.get(row.image);
         const previousError = previous?.error
           ? (JSON.parse(previous.error) as ImageError)

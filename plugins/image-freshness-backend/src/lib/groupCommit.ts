@@ -89,6 +89,18 @@ export function distinctRounds<T>(
 }
 
 /**
+ * One item per key, the last of each winning, in the order keys first
+ * appear: what a group written as one upsert keeps, as one upsert after
+ * another would have ended.
+ */
+export function lastByKey<T>(
+  items: readonly T[],
+  keyOf: (item: T) => string,
+): T[] {
+  return [...new Map(items.map(item => [keyOf(item), item])).values()];
+}
+
+/**
  * Read coalescing, the reading side of {@link GroupCommit}: single-key reads
  * asked in the same turn of the event loop go to the database as one query
  * for all their keys (at most `maxBatch` at a time). A refresh reads the

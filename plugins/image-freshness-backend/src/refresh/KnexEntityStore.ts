@@ -11,7 +11,7 @@ import {
   rowsByEntity,
   toDate,
 } from '../lib/dbValues';
-import { distinctRounds, GroupCommit } from '../lib/groupCommit';
+import { distinctRounds, GroupCommit, lastByKey } from '../lib/groupCommit';
 import { readClient } from '../lib/readClient';
 import {
   EntityRefreshResult,
@@ -57,11 +57,6 @@ const REFRESH_CHUNK = 100;
 /** Entities written in one transaction at most (see GroupCommit). */
 const SAVE_GROUP = 50;
 
-/** The containers with one entry per key, the last found winning (as one upsert after another would). */
-function lastByKey<T extends { key: string }>(containers: T[]): T[] {
-  return [...new Map(containers.map(c => [c.key, c])).values()];
-}
-
 /** The EntityStore on the plugin's database (SQLite or PostgreSQL). */
 export class KnexEntityStore implements EntityStore {
   static async create(options: {
@@ -91,7 +86,7 @@ export class KnexEntityStore implements EntityStore {
     processed_at: Date;
   }>(async rows => {
     await this.knex('entity_refresh_queue')
-      .insert([...new Map(rows.map(row => [row.entity_ref, row])).values()])
+      .insert(lastByKey(rows, row => row.entity_ref))
       .onConflict('entity_ref')
       .merge();
   }, INSERT_CHUNK);
@@ -142,7 +137,7 @@ export class KnexEntityStore implements EntityStore {
     const gone: Array<{ entityRef: string; keys: string[] }> = [];
     for (const result of results) {
       const before = existing.get(result.entityRef) ?? new Map();
-      for (const c of lastByKey(result.containers)) {
+      for (const c of lastByKey(result.containers, found => found.key)) {
         const row = this.containerRow(result, c, before.get(c.key));
         (row.error === null ? resolved : failed).push(row);
       }

@@ -2,7 +2,7 @@ import type { DatabaseService } from '@backstage/backend-plugin-api';
 import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
 import { Knex } from 'knex';
 import { DateValue, migratedClient, toDate } from '../lib/dbValues';
-import { GroupCommit, GroupRead } from '../lib/groupCommit';
+import { GroupCommit, GroupRead, lastByKey } from '../lib/groupCommit';
 import { readClient } from '../lib/readClient';
 import type { RegistryCache, TagAnswer } from './RegistryCache';
 
@@ -22,11 +22,6 @@ type MetadataRow = {
 
 /** Keys per read and rows per insert: 4 values each, under SQLite's 999 bound parameters. */
 const CHUNK = 200;
-
-/** The last of each key, in order (one upsert per key, as one after another would end). */
-function lastOf<T>(rows: T[], keyOf: (row: T) => string): T[] {
-  return [...new Map(rows.map(row => [keyOf(row), row])).values()];
-}
 
 /**
  * The RegistryCache on the plugin's database (SQLite or PostgreSQL). A
@@ -61,7 +56,7 @@ export class KnexRegistryCache implements RegistryCache {
 
   private readonly tagWrites = new GroupCommit<TagRow>(async rows => {
     await this.knex('tag_digests')
-      .insert(lastOf(rows, row => row.reference))
+      .insert(lastByKey(rows, row => row.reference))
       .onConflict('reference')
       .merge();
   }, CHUNK);
