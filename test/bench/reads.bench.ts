@@ -150,6 +150,8 @@ REPORT
 interface DatabaseFigures {
   database: string;
   refreshSeconds: number;
+  /** How long the refresh's registry requests waited for reads, in all (seconds). */
+  waitedForReads: number;
   idle: { api: Tally; scrapes: Tally };
   during: { api: Tally; scrapes: Tally };
   catalogRps: number;
@@ -218,6 +220,12 @@ async function benchDatabase(
               },
               trivy: { path: writeFakeTrivy(dir) },
               metrics: { reloadInterval: '1h' },
+              // BENCH_YIELD_TO_READS compares settings (0s: no giving way); default the plugin's
+              ...(process.env.BENCH_YIELD_TO_READS
+                ? {
+                    refresh: { yieldToReads: process.env.BENCH_YIELD_TO_READS },
+                  }
+                : {}),
             },
           },
         ),
@@ -400,6 +408,15 @@ async function benchDatabase(
     const during = await load(waitRun(index));
     mark(database, 'end');
     const run = refreshRuns(backend.logs())[index];
+    const waitedForReads = Number(
+      /^image_freshness_registry_wait_for_reads_seconds_total (\S+)$/m.exec(
+        (
+          await get(`${url}${METRICS_PATH}`, {
+            authorization: `Bearer ${TOKEN}`,
+          })
+        ).body.toString(),
+      )?.[1] ?? NaN,
+    );
     console.log(
       `[${database}] cold refresh ${(
         (cold.finishedAt - cold.startedAt) /
@@ -412,6 +429,7 @@ async function benchDatabase(
     return {
       database,
       refreshSeconds: (run.finishedAt - run.startedAt) / 1000,
+      waitedForReads,
       idle,
       during,
       catalogRps: mean(catalogRates),
@@ -514,6 +532,13 @@ async function main() {
         `entity API idle (${API_PER_SECOND}/s)       ${r.idle.api.text()}`,
       );
       console.log(`entity API during refresh  ${r.during.api.text()}`);
+      console.log(
+        `  registry requests waited for reads ${r.waitedForReads.toFixed(
+          1,
+        )} s in all (imageFreshness.refresh.yieldToReads ${
+          process.env.BENCH_YIELD_TO_READS ?? 'default'
+        })`,
+      );
       console.log(
         `  during / idle p95 = ${(
           r.during.api.p(95) / r.idle.api.p(95)

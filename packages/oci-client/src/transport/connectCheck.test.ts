@@ -147,6 +147,28 @@ describe('checkAddress (the connect-time address check)', () => {
     expect(check.asked[0]).toEqual([name, '127.0.0.1', 4]);
   });
 
+  it('keeps its connections open after HEAD requests: tag checks after the first open none', async () => {
+    const check = allowOnly127001();
+    const client = new OciClient({
+      insecure: () => true,
+      checkAddress: check.checkAddress,
+    });
+    const tagCheck = async () =>
+      expect(await client.headManifest(`${registry.host}/app:1`)).toMatchObject(
+        { digest: DIGEST },
+      );
+    await tagCheck(); // the ping and the first check
+    const connections = registry.connections();
+    // one after the other: each can take the connection the last one left
+    for (let i = 0; i < 3; i++) await tagCheck();
+    expect(registry.requests.map(r => `${r.method} ${r.path}`)).toEqual([
+      'GET /v2/',
+      ...Array(4).fill('HEAD /v2/app/manifests/1'),
+    ]);
+    // undici's default closes the connection after each HEAD: 3 more
+    expect(registry.connections()).toBe(connections);
+  });
+
   it('without a refusal, the same rebinding answer does get the connection (what the counter would see)', async () => {
     const name = `rebind.test:${registry.port}`;
     const dns = resolver({

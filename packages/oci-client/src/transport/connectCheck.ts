@@ -112,10 +112,27 @@ function checkedConnector(
 }
 
 /**
+ * Keeps a connection open after a HEAD request, as after a GET. undici
+ * closes it by default, a guard against servers that send a body with a
+ * HEAD answer, which HTTP forbids; registries' servers do not. Without it
+ * every tag check (a HEAD) costs a new connection, over HTTPS a TLS
+ * handshake: two more round trips and the handshake's CPU on both ends.
+ */
+export const keepAliveAfterHead: Dispatcher.DispatcherComposeInterceptor =
+  dispatch => (options, handler) =>
+    dispatch(
+      options.method === 'HEAD' && options.reset === undefined
+        ? { ...options, reset: false }
+        : options,
+      handler,
+    );
+
+/**
  * An undici dispatcher whose every connection, to whatever origin, is to an
  * address `checkAddress` accepted: the check sits where the socket gets its
  * address, so a name that resolves to one address when it is checked and to
  * another when it is connected to cannot get past it (DNS rebinding).
+ * Connections stay open after HEAD requests too ({@link keepAliveAfterHead}).
  */
 export function addressCheckingDispatcher(options: {
   checkAddress: CheckAddress;
@@ -133,7 +150,7 @@ export function addressCheckingDispatcher(options: {
           resolve,
         ),
       }),
-  });
+  }).compose(keepAliveAfterHead);
 }
 
 /** The refusal in a failed fetch's causes, if `checkAddress` refused its connection. */

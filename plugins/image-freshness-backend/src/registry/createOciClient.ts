@@ -1,4 +1,5 @@
 import {
+  Admit,
   CredentialSource,
   CredentialsRefused,
   OciClient,
@@ -13,7 +14,7 @@ import { configuredCredentials } from './registryAccess';
  * and timeout; then a Docker config file's credentials; the host policy asked
  * before every host it contacts (registries, token endpoints, redirects) by
  * name, and for every connection it opens by address, names resolved with
- * the policy's resolver.
+ * the policy's resolver; `admit` asked before each request is sent.
  */
 export function createOciClient(options: {
   config: ImageFreshnessConfig;
@@ -23,8 +24,10 @@ export function createOciClient(options: {
   /** Told when the credentials are refused; true has the request tried once more with fresh ones. */
   credentialsRefused?: CredentialsRefused;
   observer?: RequestObserver;
+  /** Asked before each request is sent; it waits until this resolves (see ReadsFirst). */
+  admit?: Admit;
 }): OciClient {
-  const { config, hosts, observer } = options;
+  const { config, hosts, observer, admit } = options;
   const byHost = new Map<string, RegistrySettings>(
     config.registries.map(r => [r.host, r]),
   );
@@ -40,5 +43,6 @@ export function createOciClient(options: {
     checkAddress: (host, address) => hosts.checkAddress(host, address),
     resolveHost: hostname => hosts.resolve(hostname),
     observer,
+    admit,
   });
 }
