@@ -23,6 +23,12 @@ export interface RegistryOptions {
     issuer: string;
     rootCertBundle: string;
   };
+  /**
+   * Run at the lowest CPU priority (`nice -n 19`): on a machine of few cores
+   * a registry that stands in for a remote one then takes only the CPU the
+   * processes under test leave, as a remote one would take none of theirs.
+   */
+  lowPriority?: boolean;
 }
 
 /** A running registry started by {@link startRegistry}. */
@@ -171,11 +177,20 @@ export async function startRegistry(
   // `process.on('exit')` is no help under Jest (a test file's `process` is a copy whose events
   // never fire), so: setpriv has the kernel kill the registry when its parent dies, and a
   // detached watchdog removes the temp dir once this process is gone.
-  const child = spawn(
+  const command = [
     'setpriv',
-    ['--pdeathsig', 'KILL', '--', 'docker-registry', 'serve', configPath],
-    { env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+    '--pdeathsig',
+    'KILL',
+    '--',
+    'docker-registry',
+    'serve',
+    configPath,
+  ];
+  // nice execs setpriv, which execs the registry: one process, the one killed
+  const [file, ...args] = options.lowPriority
+    ? ['nice', '-n', '19', ...command]
+    : command;
+  const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const watchdogScript =
     'while kill -0 "$1"; do sleep 1; done 2>/dev/null; rm -rf "$2"';
   const watchdog = spawn(
