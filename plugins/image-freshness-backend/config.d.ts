@@ -62,18 +62,6 @@ export interface Config {
        * @default 16
        */
       concurrency?: number;
-      /**
-       * Reads first: while the plugin serves reads (GET requests: the entity
-       * report, `/metrics`, the overview), a registry request waits before it
-       * is sent, until the reads have answered and this long at most. A
-       * refresh shares the backend's event loop with the reads, and every
-       * registry answer it handles delays the reads that arrive with it; so
-       * the refresh gives way in short spells and is never starved.
-       * `image_freshness_registry_wait_for_reads_seconds_total` counts the
-       * waits. `0s` turns waiting off.
-       * @default 100ms
-       */
-      yieldToReads?: HumanDuration | string;
     };
     /** How the scheduled refresh reads Kubernetes workloads. */
     kubernetes?: {

@@ -25,10 +25,9 @@
  *   which the report route makes anyway for the permission check), same
  *   backend, same run, same concurrency (50, keep-alive), alternated.
  *
- * BENCH_YIELD_TO_READS sets `imageFreshness.refresh.yieldToReads` (`0s`: the
- * refresh never gives way); BENCH_REGISTRY_NICE=1 runs the registry at the
- * lowest CPU priority (it stands in for a remote registry, which would take
- * none of the backend's CPU).
+ * BENCH_REGISTRY_NICE=1 runs the registry at the lowest CPU priority (it
+ * stands in for a remote registry, which would take none of the backend's
+ * CPU).
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -158,8 +157,6 @@ REPORT
 interface DatabaseFigures {
   database: string;
   refreshSeconds: number;
-  /** How long the refresh's registry requests waited for reads, in all (seconds). */
-  waitedForReads: number;
   idle: { api: Tally; scrapes: Tally };
   during: { api: Tally; scrapes: Tally };
   catalogRps: number;
@@ -228,12 +225,6 @@ async function benchDatabase(
               },
               trivy: { path: writeFakeTrivy(dir) },
               metrics: { reloadInterval: '1h' },
-              // BENCH_YIELD_TO_READS compares settings (0s: no giving way); default the plugin's
-              ...(process.env.BENCH_YIELD_TO_READS
-                ? {
-                    refresh: { yieldToReads: process.env.BENCH_YIELD_TO_READS },
-                  }
-                : {}),
             },
           },
         ),
@@ -426,15 +417,6 @@ async function benchDatabase(
       runs.reduce((sum, r) => sum + (r.finishedAt - r.startedAt), 0) /
       runs.length /
       1000;
-    const waitedForReads = Number(
-      /^image_freshness_registry_wait_for_reads_seconds_total (\S+)$/m.exec(
-        (
-          await get(`${url}${METRICS_PATH}`, {
-            authorization: `Bearer ${TOKEN}`,
-          })
-        ).body.toString(),
-      )?.[1] ?? NaN,
-    );
     console.log(
       `[${database}] cold refresh ${(
         (cold.finishedAt - cold.startedAt) /
@@ -446,7 +428,6 @@ async function benchDatabase(
     return {
       database,
       refreshSeconds,
-      waitedForReads,
       idle,
       during,
       catalogRps: mean(catalogRates),
@@ -558,13 +539,6 @@ async function main() {
         `entity API idle (${API_PER_SECOND}/s)       ${r.idle.api.text()}`,
       );
       console.log(`entity API during refresh  ${r.during.api.text()}`);
-      console.log(
-        `  registry requests waited for reads ${r.waitedForReads.toFixed(
-          1,
-        )} s in all (imageFreshness.refresh.yieldToReads ${
-          process.env.BENCH_YIELD_TO_READS ?? 'default'
-        })`,
-      );
       console.log(
         `  during / idle p95 = ${(
           r.during.api.p(95) / r.idle.api.p(95)

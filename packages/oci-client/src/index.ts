@@ -69,7 +69,6 @@ export type {
   RequestKind,
   RequestObserver,
 } from './transport/observer';
-export type { Admit } from './transport/admit';
 export { keepAliveAfterHead } from './transport/connectCheck';
 export type { RetryOptions } from './transport/retry';
 export { InFlight } from './transport/InFlight';

@@ -10,7 +10,6 @@ import { TokenCache } from '../auth/TokenCache';
 import { OciError } from '../errors';
 import { registryEndpoint } from '../reference';
 import { isLoopback } from '../registryHost';
-import { Admit, admitLayer } from './admit';
 import { answerError, checked } from './check';
 import { addressCheckingDispatcher } from './connectCheck';
 import { hostCheckLayer } from './hostCheck';
@@ -54,14 +53,6 @@ export interface TransportOptions {
   maxConcurrency?: PerRegistry<number>;
   /** Request starts per second per registry. Default unlimited. */
   requestsPerSecond?: PerRegistry<number>;
-  /**
-   * Asked before each attempt (a retry, a token request, a ping) takes its
-   * registry's slot; the attempt waits until it resolves. An application's
-   * say in when registry work runs: e.g. background work that waits while
-   * the application serves its readers. Keep the waits short: they count
-   * toward nothing but the caller's own signal.
-   */
-  admit?: Admit;
   /** Retries with exponential backoff, jitter and Retry-After; only GET and HEAD are retried. */
   retry?: RetryOptions;
   /** Receives every HTTP exchange (method, host, kind, status, duration, retry). */
@@ -146,8 +137,8 @@ function perRegistry<T>(
  * Sends requests to registries through a stack of small layers, each
  * wrapping the next, as go-containerregistry's `transport` does:
  *
- * in-flight sharing and the final check (here) → auth → retry → admission
- * → per-host limits → timeout → redirects → host check → observation → `fetch` with
+ * in-flight sharing and the final check (here) → auth → retry → per-host
+ * limits → timeout → redirects → host check → observation → `fetch` with
  * body caps, its connections' addresses checked.
  *
  * The authenticator's pings and token requests enter below auth, so retries,
@@ -175,7 +166,6 @@ export class Transport {
     const belowAuth = compose(
       [
         retryLayer(this.policy),
-        admitLayer(options.admit),
         // A registry's requests are limited under its name (the settings' key); others by host.
         limitLayer(limiter, ({ registry, url }) =>
           url.origin === originOf(registry) ? registry : url.host,

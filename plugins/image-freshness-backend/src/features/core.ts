@@ -24,7 +24,6 @@ import { readBaseImagesConfig } from '../baseImages/config';
 import { baseImageFacts } from './baseImageFacts';
 import { readImageFreshnessConfig } from '../registry/config';
 import { readRefreshConfig } from '../refresh/config';
-import { ReadsFirst } from '../lib/ReadsFirst';
 import { KnexEntityStore } from '../refresh/KnexEntityStore';
 import { KnexRegistryCache } from '../registry/KnexRegistryCache';
 import { MemoRegistryCache } from '../registry/MemoRegistryCache';
@@ -109,17 +108,10 @@ export async function createCoreFeatures(options: {
     configuredCredentials(config),
     provided?.lookup,
   );
-  // Reads first: registry requests wait while the plugin's reads are
-  // answered (the routers' GETs, counted from here on).
-  const readsFirst = new ReadsFirst(refreshConfig.yieldToReads.toMillis(), s =>
-    metrics.observeWaitForReads(s),
-  );
-  options.httpRouter.use(readsFirst.middleware);
   const client = createOciClient({
     config,
     hosts,
     credentials,
-    admit: readsFirst.admit,
     // a refusal of minted credentials has them minted again (once), and the
     // refused request is tried once more with them
     credentialsRefused: (registry, repository, refused) =>

@@ -104,7 +104,6 @@ export class MetricsCollector {
 
   private readonly requests: Counter<'host' | 'method' | 'code'>;
   private readonly requestDuration: Histogram<'host' | 'method'>;
-  private readonly waitForReads: Counter;
   private readonly resolveErrors: Counter<'host' | 'error'>;
   private readonly sourceErrors: Counter<'source' | 'error'>;
   private readonly lastRefresh: Gauge;
@@ -159,11 +158,6 @@ export class MetricsCollector {
       help: 'Duration of HTTP requests to container registries, in seconds.',
       labelNames: ['host', 'method'],
       buckets: REQUEST_BUCKETS,
-      registers,
-    });
-    this.waitForReads = new Counter({
-      name: 'image_freshness_registry_wait_for_reads_seconds_total',
-      help: 'Seconds registry requests waited before they were sent, while the plugin served reads (imageFreshness.refresh.yieldToReads).',
       registers,
     });
     this.resolveErrors = new Counter({
@@ -289,11 +283,6 @@ export class MetricsCollector {
       { host: request.host, method },
       request.durationSeconds,
     );
-  }
-
-  /** Counts a registry request's wait while the plugin served reads. */
-  observeWaitForReads(seconds: number): void {
-    this.waitForReads.inc(seconds);
   }
 
   /** Counts failed image resolutions for a registry host and error class. */

@@ -19,8 +19,6 @@ export interface RefreshConfig {
   batchSize: number;
   /** How many entities a run refreshes at once. */
   concurrency: number;
-  /** The longest a registry request waits while the plugin serves reads (see ReadsFirst); zero: no waiting. */
-  yieldToReads: Duration;
   maxAge: Duration;
 }
 
@@ -58,8 +56,8 @@ function positiveInteger(
 }
 
 /**
- * Reads `imageFreshness.schedule`, `.refresh.batchSize`, `.refresh.concurrency`,
- * `.refresh.yieldToReads` and `.maxAge`;
+ * Reads `imageFreshness.schedule`, `.refresh.batchSize`, `.refresh.concurrency`
+ * and `.maxAge`;
  * throws on values it cannot use.
  */
 export function readRefreshConfig(root: Config): RefreshConfig {
@@ -87,12 +85,6 @@ export function readRefreshConfig(root: Config): RefreshConfig {
     interval: scheduleInterval(schedule.frequency) ?? Duration.fromMillis(0),
     batchSize,
     concurrency,
-    yieldToReads: readDuration(
-      config,
-      'refresh.yieldToReads',
-      '100ms',
-      'imageFreshness',
-    ),
     maxAge: readDuration(config, 'maxAge', '30d', 'imageFreshness'),
   };
 }

@@ -1,5 +1,4 @@
 import {
-  Admit,
   CredentialSource,
   CredentialsRefused,
   OciClient,
@@ -14,7 +13,7 @@ import { configuredCredentials } from './registryAccess';
  * and timeout; then a Docker config file's credentials; the host policy asked
  * before every host it contacts (registries, token endpoints, redirects) by
  * name, and for every connection it opens by address, names resolved with
- * the policy's resolver; `admit` asked before each request is sent.
+ * the policy's resolver.
  */
 export function createOciClient(options: {
   config: ImageFreshnessConfig;
@@ -24,10 +23,8 @@ export function createOciClient(options: {
   /** Told when the credentials are refused; true has the request tried once more with fresh ones. */
   credentialsRefused?: CredentialsRefused;
   observer?: RequestObserver;
-  /** Asked before each request is sent; it waits until this resolves (see ReadsFirst). */
-  admit?: Admit;
 }): OciClient {
-  const { config, hosts, observer, admit } = options;
+  const { config, hosts, observer } = options;
   const byHost = new Map<string, RegistrySettings>(
     config.registries.map(r => [r.host, r]),
   );
@@ -43,6 +40,5 @@ export function createOciClient(options: {
     checkAddress: (host, address) => hosts.checkAddress(host, address),
     resolveHost: hostname => hosts.resolve(hostname),
     observer,
-    admit,
   });
 }
