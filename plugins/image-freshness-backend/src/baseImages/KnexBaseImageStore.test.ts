@@ -310,4 +310,47 @@ describe.each(databases.ids)('KnexBaseImageStore saves on %s', id => {
     // 31 saves: a few statements per group, not three per entity
     expect(statements).toBeLessThan(31);
   });
+
+  it('moves only the check time of base rows found as stored: no upsert, and the data a whole write gives', async () => {
+    const { knex, bases } = await createStores(id);
+    const t1 = t('2026-11-22T10:00:00Z');
+    const t2 = t('2026-11-22T10:30:00Z');
+    /** A pass at `at`: the node bases checked then, svc-0's external image failing. */
+    const pass = (at: Date) =>
+      saves('NOT_FOUND', at).map(s => ({
+        ...s,
+        rows: s.rows.map(r =>
+          r.base ? { ...r, base: { ...r.base, checkedAt: at } } : r,
+        ),
+      }));
+    const save = (s: ReturnType<typeof pass>[number]) =>
+      bases.saveEntityBases(s.entityRef, s.rows, s.at);
+    const byEntity = () =>
+      Promise.all(pass(t1).map(s => bases.getEntityBases(s.entityRef)));
+    await Promise.all(pass(t1).map(save));
+    const before = await byEntity();
+    const sql: string[] = [];
+    const record = (query: { sql: string }) => sql.push(query.sql);
+    knex.on('query', record);
+    await Promise.all(pass(t2).map(save));
+    knex.removeListener('query', record);
+
+    expect(await byEntity()).toEqual(
+      before.map(rows =>
+        rows.map(r => {
+          if (r.base) return { ...r, base: { ...r.base, checkedAt: t2 } };
+          return r.error
+            ? { ...r, error: { ...r.error, at: t2.toISOString() } }
+            : r;
+        }),
+      ),
+    );
+    // svc-0's failing row (its error names its time) is written whole; the
+    // 30 checked bases only have their times moved, in one statement; the
+    // 29 rows without a base, found as stored, are not written at all
+    const upserts = sql.filter(q => /^insert into .entity_base_images/.test(q));
+    const touches = sql.filter(q => /^update .entity_base_images/.test(q));
+    expect(upserts).toHaveLength(1);
+    expect(touches).toHaveLength(1);
+  });
 });

@@ -11,7 +11,9 @@ import {
   migratedClient,
   optionalDate,
   rowsByEntity,
+  sameRow,
   toDate,
+  touchRows,
 } from '../lib/dbValues';
 import {
   distinctRounds,
@@ -163,9 +165,10 @@ export class KnexBaseImageStore implements BaseImageStore {
       table: 'entity_base_images',
       entityRefs: saves.map(save => save.entityRef),
       keyColumn: 'image',
-      columns: ['entity_ref', 'image', 'error', 'error_first_seen'],
     });
     const upserts: BaseImageRow[] = [];
+    // found as stored: only the check's time moves (a steady refresh writes few rows whole)
+    const checked: BaseImageRow[] = [];
     const gone: Array<{ entityRef: string; images: string[] }> = [];
     for (const { entityRef, rows, at } of saves) {
       const before = existing.get(entityRef) ?? new Map();
@@ -182,7 +185,12 @@ export class KnexBaseImageStore implements BaseImageStore {
               ? toDate(previous.error_first_seen)
               : at;
         }
-        upserts.push(toRow({ ...row, entityRef }, errorFirstSeen, at));
+        const next = toRow({ ...row, entityRef }, errorFirstSeen, at);
+        if (!sameRow(previous, next, ['checked_at', 'updated_at'])) {
+          upserts.push(next);
+        } else if (next.checked_at !== null) {
+          checked.push(next);
+        }
       }
       const keep = new Set(rows.map(r => r.image));
       const images = [...before.keys()].filter(image => !keep.has(image));
@@ -194,6 +202,12 @@ export class KnexBaseImageStore implements BaseImageStore {
         .onConflict(['entity_ref', 'image'])
         .merge();
     }
+    await touchRows(tx, {
+      table: 'entity_base_images',
+      keys: ['entity_ref', 'image'],
+      times: ['checked_at', 'updated_at'],
+      rows: checked,
+    });
     for (const { entityRef, images } of gone) {
       for (let i = 0; i < images.length; i += DELETE_CHUNK) {
         await tx('entity_base_images')

@@ -93,3 +93,78 @@ export async function rowsByEntity<R extends { entity_ref: string }>(
   }
   return byEntity;
 }
+
+/** A column's value as both drivers give it back: dates as milliseconds, booleans as 0 or 1, none as null. */
+function comparable(value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return value;
+}
+
+/**
+ * Whether the row about to be written holds what the stored one does, in
+ * every column of `next` but `except`: a date written as a Date and read back
+ * as a number (SQLite) or a Date (PostgreSQL) compares by its time.
+ */
+export function sameRow(
+  stored: Record<string, unknown> | undefined,
+  next: Record<string, unknown>,
+  except: readonly string[] = [],
+): boolean {
+  if (!stored) return false;
+  return Object.keys(next).every(
+    column =>
+      except.includes(column) ||
+      comparable(stored[column]) === comparable(next[column]),
+  );
+}
+
+/** Rows per touch statement: (2 keys + 2 times) values each, under SQLite's 999 bound parameters. */
+const TOUCH_CHUNK = 240;
+
+/**
+ * Sets two timestamp columns of stored rows, each row its own times, in one
+ * statement per 240 rows (`UPDATE ... FROM (VALUES ...)`, joined on the two
+ * key columns; SQLite 3.33 and PostgreSQL). A refresh that finds a row as it
+ * was moves its times this way instead of writing it whole.
+ */
+export async function touchRows(
+  db: Knex | Knex.Transaction,
+  options: {
+    table: string;
+    keys: [string, string];
+    times: [string, string];
+    rows: ReadonlyArray<Record<string, unknown>>;
+  },
+): Promise<void> {
+  const { table, keys, times, rows } = options;
+  for (let i = 0; i < rows.length; i += TOUCH_CHUNK) {
+    const chunk = rows.slice(i, i + TOUCH_CHUNK);
+    // VALUES columns are column1..4 in both databases; the times are cast
+    // for PostgreSQL (untyped parameters are text), harmless in SQLite
+    await db.raw(
+      `update ?? set ?? = cast(v.column3 as timestamptz), ?? = cast(v.column4 as timestamptz) from (values ${chunk
+        .map(() => '(?, ?, ?, ?)')
+        .join(', ')}) as v where ??.?? = v.column1 and ??.?? = v.column2`,
+      [
+        table,
+        times[0],
+        times[1],
+        ...chunk.flatMap(
+          row =>
+            [
+              row[keys[0]],
+              row[keys[1]],
+              row[times[0]],
+              row[times[1]],
+            ] as Knex.Value[],
+        ),
+        table,
+        keys[0],
+        table,
+        keys[1],
+      ],
+    );
+  }
+}

@@ -451,4 +451,40 @@ describe.each(databases.ids)('KnexEntityStore saves on %s', id => {
     // 41 saves: a few statements per group, not five per entity
     expect(statements).toBeLessThan(41);
   });
+
+  it('moves only the times of containers found as stored: no upsert, and the data a whole write gives', async () => {
+    const database = await databases.database(id);
+    const knex = await database.getClient();
+    const store = await KnexEntityStore.create({ database });
+    const t1 = new Date('2026-11-22T10:00:00Z');
+    const t2 = new Date('2026-11-22T10:30:00Z');
+    await Promise.all(results(t1, 'NOT_FOUND').map(r => store.saveEntity(r)));
+    const before = await store.getAllEntities();
+    const sql: string[] = [];
+    const record = (query: { sql: string }) => sql.push(query.sql);
+    knex.on('query', record);
+    // the same containers, digests and error class half an hour later
+    await Promise.all(results(t2, 'NOT_FOUND').map(r => store.saveEntity(r)));
+    knex.removeListener('query', record);
+
+    // confirmed at the second run; the failing one's new error, its first
+    // sighting and last good digest kept
+    expect(await store.getAllEntities()).toEqual(
+      before.map(e => ({
+        ...e,
+        refreshedAt: t2,
+        containers: e.containers.map(c =>
+          c.error
+            ? { ...c, error: { ...c.error, at: t2.toISOString() } }
+            : { ...c, resolvedAt: t2 },
+        ),
+      })),
+    );
+    // the failing container's error names its time, so it is written again;
+    // the 119 others only have their times moved, in one statement
+    const upserts = sql.filter(q => /^insert into .entity_containers/.test(q));
+    const touches = sql.filter(q => /^update .entity_containers/.test(q));
+    expect(upserts).toHaveLength(1);
+    expect(touches).toHaveLength(1);
+  });
 });

@@ -9,7 +9,9 @@ import {
   DateValue,
   migratedClient,
   rowsByEntity,
+  sameRow,
   toDate,
+  touchRows,
 } from '../lib/dbValues';
 import { distinctRounds, GroupCommit, lastByKey } from '../lib/groupCommit';
 import { readClient } from '../lib/readClient';
@@ -127,6 +129,7 @@ export class KnexEntityStore implements EntityStore {
         'container',
         'image',
         'platform',
+        'digest',
         'running_digest',
         'error',
         'error_first_seen',
@@ -134,12 +137,20 @@ export class KnexEntityStore implements EntityStore {
     });
     const resolved: Array<Record<string, unknown>> = [];
     const failed: Array<Record<string, unknown>> = [];
+    // found as stored: only their times move (a steady refresh writes few rows whole)
+    const confirmed: Array<Record<string, unknown>> = [];
     const gone: Array<{ entityRef: string; keys: string[] }> = [];
     for (const result of results) {
       const before = existing.get(result.entityRef) ?? new Map();
       for (const c of lastByKey(result.containers, found => found.key)) {
-        const row = this.containerRow(result, c, before.get(c.key));
-        (row.error === null ? resolved : failed).push(row);
+        const previous = before.get(c.key);
+        const row = this.containerRow(result, c, previous);
+        if (row.error === null) {
+          const same = sameRow(previous, row, ['resolved_at', 'updated_at']);
+          (same ? confirmed : resolved).push(row);
+        } else if (!sameRow(previous, row, ['updated_at'])) {
+          failed.push(row);
+        }
       }
       const found = new Set(result.containers.map(c => c.key));
       const keys = [...before.values()]
@@ -171,6 +182,12 @@ export class KnexEntityStore implements EntityStore {
           'error_first_seen',
         ]);
     }
+    await touchRows(tx, {
+      table: 'entity_containers',
+      keys: ['entity_ref', 'container_key'],
+      times: ['resolved_at', 'updated_at'],
+      rows: confirmed,
+    });
     for (const { entityRef, keys } of gone) {
       for (let i = 0; i < keys.length; i += DELETE_CHUNK) {
         await tx('entity_containers')
