@@ -77,6 +77,10 @@ const DURING_ROUNDS = Number(process.env.BENCH_DURING_ROUNDS ?? 3);
 const CONCURRENCY = 50;
 const THROUGHPUT_SECONDS = Number(process.env.BENCH_THROUGHPUT_SECONDS ?? 5);
 const ROUNDS = 2;
+/** BENCH_REGISTRY_NICE=1: the registry at the lowest CPU priority (see the header). */
+const REGISTRY_NICE = process.env.BENCH_REGISTRY_NICE === '1';
+/** How the printed figures and the recorded ones say so. */
+const NICE_NOTE = REGISTRY_NICE ? ', registry at nice 19' : '';
 const TOKEN = 'reads-bench-scrape-token-0123456789';
 const METRICS_PATH = '/api/image-freshness/metrics';
 
@@ -454,12 +458,9 @@ async function benchDatabase(
 }
 
 async function main() {
-  // BENCH_REGISTRY_NICE=1: the registry at the lowest CPU priority, so the
-  // figures show the backend's own share of a busy 2-core machine (the
-  // registry stands in for a remote one)
-  const registry = await startRegistry({
-    lowPriority: process.env.BENCH_REGISTRY_NICE === '1',
-  });
+  // niced, the figures show the backend's own share of a busy 2-core
+  // machine (the registry stands in for a remote one)
+  const registry = await startRegistry({ lowPriority: REGISTRY_NICE });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'image-freshness-reads-'));
   try {
     const t0 = performance.now();
@@ -522,11 +523,7 @@ async function main() {
 
     const containers = ENTITIES * IMAGES_PER_ENTITY + WIDE;
     console.log(
-      `\n== reads during a refresh (${
-        names.length
-      } entities, ${containers} containers, cacheDuration 0s${
-        process.env.BENCH_REGISTRY_NICE === '1' ? ', registry at nice 19' : ''
-      })`,
+      `\n== reads during a refresh (${names.length} entities, ${containers} containers, cacheDuration 0s${NICE_NOTE})`,
     );
     for (const r of results) {
       const ratio = r.reportRps / r.catalogRps;
@@ -577,11 +574,7 @@ async function main() {
         met?: boolean,
       ) =>
         recordFigure({
-          bench: `reads (${r.database}${
-            process.env.BENCH_REGISTRY_NICE === '1'
-              ? ', registry at nice 19'
-              : ''
-          })`,
+          bench: `reads (${r.database}${NICE_NOTE})`,
           measure,
           value,
           goal,

@@ -145,11 +145,12 @@ export class KnexEntityStore implements EntityStore {
       for (const c of lastByKey(result.containers, found => found.key)) {
         const previous = before.get(c.key);
         const row = this.containerRow(result, c, previous);
-        if (row.error === null) {
+        if (row.error !== null) {
+          // a failure names its time: never found as stored
+          failed.push(row);
+        } else {
           const same = sameRow(previous, row, ['resolved_at', 'updated_at']);
           (same ? confirmed : resolved).push(row);
-        } else if (!sameRow(previous, row, ['updated_at'])) {
-          failed.push(row);
         }
       }
       const found = new Set(result.containers.map(c => c.key));
