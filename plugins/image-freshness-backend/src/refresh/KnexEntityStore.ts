@@ -35,8 +35,14 @@ type ContainerRow = {
   error: string | null;
   error_first_seen: DateValue | null;
   updated_at: DateValue;
-  metadata?: string | null;
 };
+
+type MetadataRow = { digest: string; platform: string; metadata: string };
+
+/** Where an image's metadata is kept: its digest and the platform picked from it. */
+function metadataKey(row: { digest: string | null; platform: string }) {
+  return `${row.digest}\n${row.platform}`;
+}
 
 type RefreshRow = {
   entity_ref: string;
@@ -290,19 +296,40 @@ export class KnexEntityStore implements EntityStore {
     if (refreshes.length === 0) {
       return [];
     }
-    const rows = (await this.reader('entity_containers as c')
-      .leftJoin('image_metadata as m', join =>
-        join.on('m.digest', 'c.digest').andOn('m.platform', 'c.platform'),
+    const ofEntity = (q: Knex.QueryBuilder) => {
+      if (entityRef) q.where('entity_ref', entityRef);
+    };
+    const rows = (await this.reader('entity_containers')
+      .modify(ofEntity)
+      .orderBy(['entity_ref', 'container_key'])) as ContainerRow[];
+    // Many containers run the same image: each image's metadata is read and
+    // parsed once, and its containers share the object.
+    const metadataRows = (await this.reader('image_metadata as m')
+      .join(
+        this.reader('entity_containers')
+          .distinct('digest', 'platform')
+          .whereNotNull('digest')
+          .modify(ofEntity)
+          .as('u'),
+        join =>
+          join.on('m.digest', 'u.digest').andOn('m.platform', 'u.platform'),
       )
-      .modify(q => {
-        if (entityRef) q.where('c.entity_ref', entityRef);
-      })
-      .orderBy(['c.entity_ref', 'c.container_key'])
-      .select('c.*', 'm.metadata')) as ContainerRow[];
+      .select('m.digest', 'm.platform', 'm.metadata')) as MetadataRow[];
+    const metadata = new Map(
+      metadataRows.map(row => [
+        metadataKey(row),
+        JSON.parse(row.metadata) as ImageMetadata,
+      ]),
+    );
     const byEntity = new Map<string, StoredContainer[]>();
     for (const row of rows) {
       const list = byEntity.get(row.entity_ref) ?? [];
-      list.push(this.toStoredContainer(row));
+      list.push(
+        this.toStoredContainer(
+          row,
+          row.digest ? metadata.get(metadataKey(row)) : undefined,
+        ),
+      );
       byEntity.set(row.entity_ref, list);
     }
     return refreshes.map(refresh => ({
@@ -428,7 +455,10 @@ export class KnexEntityStore implements EntityStore {
     };
   }
 
-  private toStoredContainer(row: ContainerRow): StoredContainer {
+  private toStoredContainer(
+    row: ContainerRow,
+    metadata: ImageMetadata | undefined,
+  ): StoredContainer {
     return {
       ...this.toFoundContainer(row),
       digest: row.digest ?? undefined,
@@ -441,9 +471,7 @@ export class KnexEntityStore implements EntityStore {
               : undefined,
           }
         : undefined,
-      metadata: row.metadata
-        ? (JSON.parse(row.metadata) as ImageMetadata)
-        : undefined,
+      metadata,
     };
   }
 }
