@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { yieldToEventLoop } from '../lib/eventLoop';
+import { GaugeText } from './GaugeText';
 import { createKeyFilter, MetricsConfig } from './config';
 import {
   DEFAULT_SNAPSHOT_SERIES,
@@ -56,7 +57,7 @@ interface CompressedSnapshot {
   length: number;
 }
 
-/** The store-derived families as prom-client rendered them for one snapshot. */
+/** The store-derived families as rendered for one snapshot. */
 interface RenderedSnapshot {
   text: Buffer;
   gzip?: Promise<CompressedSnapshot>;
@@ -77,24 +78,24 @@ async function compressSnapshot(text: Buffer): Promise<CompressedSnapshot> {
 const REQUEST_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /**
- * The plugin's Prometheus metrics, in two prom-client Registries of its own
- * (never the global one):
+ * The plugin's Prometheus metrics, in two parts:
  *
- * - the snapshot registry: the families rendered from the store (see
+ * - the snapshot: the families rendered from the store (see
  *   {@link SnapshotSeries}), replaced whole by {@link applySnapshot} and
- *   rendered once per snapshot, since they only change then;
- * - the live registry: the plugin's self-health, observed as it happens and
- *   rendered at every scrape.
+ *   rendered once per snapshot, since they only change then (written
+ *   straight to text, see {@link GaugeText});
+ * - the live registry, a prom-client Registry of its own (never the global
+ *   one): the plugin's self-health, observed as it happens and rendered at
+ *   every scrape.
  *
  * A scrape concatenates the two; it never calls a registry, a cluster or the
  * database, and never re-formats the snapshot's series.
  */
 export class MetricsCollector {
-  private readonly snapshotRegistry = new Registry();
   private readonly liveRegistry = new Registry();
   private readonly families: ReadonlyArray<{
     series: SnapshotSeries;
-    gauge: Gauge;
+    text: GaugeText;
   }>;
   private readonly guards: SeriesGuards;
   private readonly maxSeries: number;
@@ -136,12 +137,7 @@ export class MetricsCollector {
     };
     this.families = (options.series ?? DEFAULT_SNAPSHOT_SERIES).map(series => ({
       series,
-      gauge: new Gauge({
-        name: series.name,
-        help: series.help,
-        labelNames: series.labelNames,
-        registers: [this.snapshotRegistry],
-      }),
+      text: new GaugeText(series.name, series.help, series.labelNames),
     }));
     // Until the first snapshot: the families' HELP and TYPE, no samples.
     this.rendered = this.renderSnapshot();
@@ -317,8 +313,8 @@ export class MetricsCollector {
       await yieldToEventLoop();
     }
     const rendered = await this.renderSnapshot();
-    // The text is all a scrape needs: free the label sets.
-    for (const { gauge } of this.families) gauge.reset();
+    // The text is all a scrape needs: free the series.
+    for (const { text } of this.families) text.clear();
     this.rendered = Promise.resolve(rendered);
 
     for (const [name, written] of Object.entries(summary.series)) {
@@ -339,20 +335,20 @@ export class MetricsCollector {
 
   /** Replaces one family's samples, spending the shared series budget. */
   private writeFamily(
-    family: { series: SnapshotSeries; gauge: Gauge },
+    family: { series: SnapshotSeries; text: GaugeText },
     entities: readonly SnapshotEntity[],
     budget: { left: number },
   ): { written: number; dropped: number } {
-    const { series, gauge } = family;
+    const { series, text } = family;
     const counts = { written: 0, dropped: 0 };
-    gauge.reset();
+    text.clear();
     series.write(
       entities,
       (labels, value) => {
         if (budget.left > 0) {
           budget.left -= 1;
           counts.written += 1;
-          gauge.set(labels, value);
+          text.set(labels, value);
         } else {
           counts.dropped += 1;
         }
@@ -362,13 +358,11 @@ export class MetricsCollector {
     return counts;
   }
 
-  /** Renders the snapshot registry as `Registry.metrics()` would, a family at a time. */
+  /** Renders the snapshot's families as `Registry.metrics()` would, a family at a time. */
   private async renderSnapshot(): Promise<RenderedSnapshot> {
     const parts: string[] = [];
-    for (const { series } of this.families) {
-      parts.push(
-        await this.snapshotRegistry.getSingleMetricAsString(series.name),
-      );
+    for (const { text } of this.families) {
+      parts.push(text.render());
       await yieldToEventLoop();
     }
     return { text: Buffer.from(`${parts.join('\n\n')}\n`, 'utf8') };
