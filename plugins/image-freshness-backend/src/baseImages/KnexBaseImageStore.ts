@@ -14,6 +14,7 @@ import {
   sameRow,
   toDate,
   touchRows,
+  upsertRows,
 } from '../lib/dbValues';
 import {
   distinctRounds,
@@ -84,8 +85,6 @@ interface EntityBasesSave {
   rows: StoredBaseImage[];
   at: Date;
 }
-/** Rows per upsert: 24 values each, under SQLite's 999 bound parameters. */
-const UPSERT_CHUNK = 40;
 
 /** The BaseImageStore on the plugin's database (SQLite or PostgreSQL). */
 export class KnexBaseImageStore implements BaseImageStore {
@@ -196,12 +195,11 @@ export class KnexBaseImageStore implements BaseImageStore {
       const images = [...before.keys()].filter(image => !keep.has(image));
       if (images.length) gone.push({ entityRef, images });
     }
-    for (let i = 0; i < upserts.length; i += UPSERT_CHUNK) {
-      await tx('entity_base_images')
-        .insert(upserts.slice(i, i + UPSERT_CHUNK))
-        .onConflict(['entity_ref', 'image'])
-        .merge();
-    }
+    await upsertRows(tx, {
+      table: 'entity_base_images',
+      conflict: ['entity_ref', 'image'],
+      rows: upserts,
+    });
     await touchRows(tx, {
       table: 'entity_base_images',
       keys: ['entity_ref', 'image'],

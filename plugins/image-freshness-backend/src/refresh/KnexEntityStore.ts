@@ -12,6 +12,7 @@ import {
   sameRow,
   toDate,
   touchRows,
+  upsertRows,
 } from '../lib/dbValues';
 import { distinctRounds, GroupCommit, lastByKey } from '../lib/groupCommit';
 import { readClient } from '../lib/readClient';
@@ -58,10 +59,6 @@ type RefreshRow = {
 const DELETE_CHUNK = 500;
 /** Rows per insert: two values each, well under SQLite's 999 bound parameters. */
 const INSERT_CHUNK = 400;
-/** Container rows per upsert: 11 values each, under SQLite's 999 bound parameters. */
-const UPSERT_CHUNK = 80;
-/** Entity rows per upsert: 8 values each. */
-const REFRESH_CHUNK = 100;
 /** Entities written in one transaction at most (see GroupCommit). */
 const SAVE_GROUP = 50;
 
@@ -93,10 +90,11 @@ export class KnexEntityStore implements EntityStore {
     entity_ref: string;
     processed_at: Date;
   }>(async rows => {
-    await this.knex('entity_refresh_queue')
-      .insert(lastByKey(rows, row => row.entity_ref))
-      .onConflict('entity_ref')
-      .merge();
+    await upsertRows(this.knex, {
+      table: 'entity_refresh_queue',
+      conflict: ['entity_ref'],
+      rows: lastByKey(rows, row => row.entity_ref),
+    });
   }, INSERT_CHUNK);
 
   saveEntity(result: EntityRefreshResult) {
@@ -169,26 +167,25 @@ export class KnexEntityStore implements EntityStore {
         .map(row => row.container_key);
       if (keys.length) gone.push({ entityRef: result.entityRef, keys });
     }
-    for (let i = 0; i < resolved.length; i += UPSERT_CHUNK) {
-      await tx('entity_containers')
-        .insert(resolved.slice(i, i + UPSERT_CHUNK))
-        .onConflict(['entity_ref', 'container_key'])
-        .merge();
-    }
-    for (let i = 0; i < failed.length; i += UPSERT_CHUNK) {
-      await tx('entity_containers')
-        .insert(failed.slice(i, i + UPSERT_CHUNK))
-        .onConflict(['entity_ref', 'container_key'])
-        .merge([
-          'container',
-          'image',
-          'platform',
-          'running_digest',
-          'updated_at',
-          'error',
-          'error_first_seen',
-        ]);
-    }
+    await upsertRows(tx, {
+      table: 'entity_containers',
+      conflict: ['entity_ref', 'container_key'],
+      rows: resolved,
+    });
+    await upsertRows(tx, {
+      table: 'entity_containers',
+      conflict: ['entity_ref', 'container_key'],
+      rows: failed,
+      merge: [
+        'container',
+        'image',
+        'platform',
+        'running_digest',
+        'updated_at',
+        'error',
+        'error_first_seen',
+      ],
+    });
     await touchRows(tx, {
       table: 'entity_containers',
       keys: ['entity_ref', 'container_key'],
@@ -203,33 +200,28 @@ export class KnexEntityStore implements EntityStore {
           .delete();
       }
     }
-    for (let i = 0; i < results.length; i += REFRESH_CHUNK) {
-      const chunk = results.slice(i, i + REFRESH_CHUNK);
-      await tx('entity_refreshes')
-        .insert(
-          chunk.map(({ entityRef, info, sourceErrors, refreshedAt }) => ({
-            entity_ref: entityRef,
-            refreshed_at: refreshedAt,
-            errors: JSON.stringify(sourceErrors),
-            owner: info.owner ?? null,
-            system: info.system ?? null,
-            lifecycle: info.lifecycle ?? null,
-            type: info.type ?? null,
-            rebuild_delay: info.rebuildDelay ?? null,
-          })),
-        )
-        .onConflict('entity_ref')
-        .merge();
-      await tx('entity_refresh_queue')
-        .insert(
-          chunk.map(({ entityRef, refreshedAt, processedAt }) => ({
-            entity_ref: entityRef,
-            processed_at: processedAt ?? refreshedAt,
-          })),
-        )
-        .onConflict('entity_ref')
-        .merge();
-    }
+    await upsertRows(tx, {
+      table: 'entity_refreshes',
+      conflict: ['entity_ref'],
+      rows: results.map(({ entityRef, info, sourceErrors, refreshedAt }) => ({
+        entity_ref: entityRef,
+        refreshed_at: refreshedAt,
+        errors: JSON.stringify(sourceErrors),
+        owner: info.owner ?? null,
+        system: info.system ?? null,
+        lifecycle: info.lifecycle ?? null,
+        type: info.type ?? null,
+        rebuild_delay: info.rebuildDelay ?? null,
+      })),
+    });
+    await upsertRows(tx, {
+      table: 'entity_refresh_queue',
+      conflict: ['entity_ref'],
+      rows: results.map(({ entityRef, refreshedAt, processedAt }) => ({
+        entity_ref: entityRef,
+        processed_at: processedAt ?? refreshedAt,
+      })),
+    });
   }
 
   /**

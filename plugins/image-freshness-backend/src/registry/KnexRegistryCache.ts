@@ -1,7 +1,7 @@
 import type { DatabaseService } from '@backstage/backend-plugin-api';
 import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
 import { Knex } from 'knex';
-import { DateValue, migratedClient, toDate } from '../lib/dbValues';
+import { DateValue, migratedClient, toDate, upsertRows } from '../lib/dbValues';
 import { GroupCommit, GroupRead, lastByKey } from '../lib/groupCommit';
 import { readClient } from '../lib/readClient';
 import type { RegistryCache, TagAnswer } from './RegistryCache';
@@ -55,10 +55,11 @@ export class KnexRegistryCache implements RegistryCache {
   );
 
   private readonly tagWrites = new GroupCommit<TagRow>(async rows => {
-    await this.knex('tag_digests')
-      .insert(lastByKey(rows, row => row.reference))
-      .onConflict('reference')
-      .merge();
+    await upsertRows(this.knex, {
+      table: 'tag_digests',
+      conflict: ['reference'],
+      rows: lastByKey(rows, row => row.reference),
+    });
   }, CHUNK);
 
   /** Keyed by digest: a digest has a row per platform asked. */
@@ -80,10 +81,12 @@ export class KnexRegistryCache implements RegistryCache {
 
   private readonly metadataWrites = new GroupCommit<MetadataRow>(async rows => {
     // The first metadata stored for a digest stays (see putMetadata).
-    await this.knex('image_metadata')
-      .insert(rows)
-      .onConflict(['digest', 'platform'])
-      .ignore();
+    await upsertRows(this.knex, {
+      table: 'image_metadata',
+      conflict: ['digest', 'platform'],
+      merge: [],
+      rows,
+    });
   }, CHUNK);
 
   async getTagDigest(
