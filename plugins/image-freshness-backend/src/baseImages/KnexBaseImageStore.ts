@@ -13,8 +13,7 @@ import {
   rowsByEntity,
   sameRow,
   toDate,
-  touchRows,
-  upsertRows,
+  writeRows,
 } from '../lib/dbValues';
 import {
   distinctRounds,
@@ -195,16 +194,12 @@ export class KnexBaseImageStore implements BaseImageStore {
       const images = [...before.keys()].filter(image => !keep.has(image));
       if (images.length) gone.push({ entityRef, images });
     }
-    await upsertRows(tx, {
-      table: 'entity_base_images',
-      conflict: ['entity_ref', 'image'],
-      rows: upserts,
-    });
-    await touchRows(tx, {
+    await writeRows(tx, {
       table: 'entity_base_images',
       keys: ['entity_ref', 'image'],
       times: ['checked_at', 'updated_at'],
-      rows: checked,
+      written: upserts,
+      confirmed: checked,
     });
     for (const { entityRef, images } of gone) {
       for (let i = 0; i < images.length; i += DELETE_CHUNK) {

@@ -240,3 +240,23 @@ export async function upsertRows(
     );
   }
 }
+
+/**
+ * A group write's rows for one table: `written` ones upserted whole,
+ * `confirmed` ones (found as stored but for their times) only their times
+ * moved (see {@link touchRows}).
+ */
+export async function writeRows(
+  db: Knex | Knex.Transaction,
+  options: {
+    table: string;
+    keys: [string, string];
+    times: [string, string];
+    written: ReadonlyArray<Record<string, unknown>>;
+    confirmed: ReadonlyArray<Record<string, unknown>>;
+  },
+): Promise<void> {
+  const { table, keys, times } = options;
+  await upsertRows(db, { table, conflict: keys, rows: options.written });
+  await touchRows(db, { table, keys, times, rows: options.confirmed });
+}

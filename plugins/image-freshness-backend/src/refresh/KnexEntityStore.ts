@@ -11,8 +11,8 @@ import {
   rowsByEntity,
   sameRow,
   toDate,
-  touchRows,
   upsertRows,
+  writeRows,
 } from '../lib/dbValues';
 import { distinctRounds, GroupCommit, lastByKey } from '../lib/groupCommit';
 import { readClient } from '../lib/readClient';
@@ -167,11 +167,14 @@ export class KnexEntityStore implements EntityStore {
         .map(row => row.container_key);
       if (keys.length) gone.push({ entityRef: result.entityRef, keys });
     }
-    await upsertRows(tx, {
+    await writeRows(tx, {
       table: 'entity_containers',
-      conflict: ['entity_ref', 'container_key'],
-      rows: resolved,
+      keys: ['entity_ref', 'container_key'],
+      times: ['resolved_at', 'updated_at'],
+      written: resolved,
+      confirmed,
     });
+    // A failed container keeps its last good digest and when it was resolved.
     await upsertRows(tx, {
       table: 'entity_containers',
       conflict: ['entity_ref', 'container_key'],
@@ -185,12 +188,6 @@ export class KnexEntityStore implements EntityStore {
         'error',
         'error_first_seen',
       ],
-    });
-    await touchRows(tx, {
-      table: 'entity_containers',
-      keys: ['entity_ref', 'container_key'],
-      times: ['resolved_at', 'updated_at'],
-      rows: confirmed,
     });
     for (const { entityRef, keys } of gone) {
       for (let i = 0; i < keys.length; i += DELETE_CHUNK) {
