@@ -36,6 +36,8 @@ type ContainerRow = {
   error: string | null;
   error_first_seen: DateValue | null;
   updated_at: DateValue;
+  /** The image's metadata, when read joined in. */
+  metadata?: string | null;
 };
 
 type MetadataRow = { digest: string; platform: string; metadata: string };
@@ -285,40 +287,39 @@ export class KnexEntityStore implements EntityStore {
     if (refreshes.length === 0) {
       return [];
     }
-    const ofEntity = (q: Knex.QueryBuilder) => {
-      if (entityRef) q.where('entity_ref', entityRef);
+    const rows = (await this.reader('entity_containers as c')
+      .modify(q => {
+        if (!entityRef) return;
+        // One entity's few containers: their images' metadata joined in.
+        q.where('c.entity_ref', entityRef)
+          .leftJoin('image_metadata as m', join =>
+            join.on('m.digest', 'c.digest').andOn('m.platform', 'c.platform'),
+          )
+          .select('m.metadata');
+      })
+      .select('c.*')
+      .orderBy(['c.entity_ref', 'c.container_key'])) as ContainerRow[];
+    // Many containers run the same image: each image's metadata is parsed
+    // once and its containers share the object. Every entity's are read in a
+    // query of their own, each image's once.
+    const metadata = new Map<string, ImageMetadata>();
+    for (const row of entityRef ? [] : await this.metadataInUse()) {
+      metadata.set(metadataKey(row), JSON.parse(row.metadata));
+    }
+    const metadataOf = (row: ContainerRow) => {
+      if (!row.digest) return undefined;
+      const key = metadataKey(row);
+      let parsed = metadata.get(key);
+      if (!parsed && row.metadata) {
+        parsed = JSON.parse(row.metadata) as ImageMetadata;
+        metadata.set(key, parsed);
+      }
+      return parsed;
     };
-    const rows = (await this.reader('entity_containers')
-      .modify(ofEntity)
-      .orderBy(['entity_ref', 'container_key'])) as ContainerRow[];
-    // Many containers run the same image: each image's metadata is read and
-    // parsed once, and its containers share the object.
-    const metadataRows = (await this.reader('image_metadata as m')
-      .join(
-        this.reader('entity_containers')
-          .distinct('digest', 'platform')
-          .whereNotNull('digest')
-          .modify(ofEntity)
-          .as('u'),
-        join =>
-          join.on('m.digest', 'u.digest').andOn('m.platform', 'u.platform'),
-      )
-      .select('m.digest', 'm.platform', 'm.metadata')) as MetadataRow[];
-    const metadata = new Map(
-      metadataRows.map(row => [
-        metadataKey(row),
-        JSON.parse(row.metadata) as ImageMetadata,
-      ]),
-    );
     const byEntity = new Map<string, StoredContainer[]>();
     for (const row of rows) {
       const list = byEntity.get(row.entity_ref) ?? [];
-      list.push(
-        this.toStoredContainer(
-          row,
-          row.digest ? metadata.get(metadataKey(row)) : undefined,
-        ),
-      );
+      list.push(this.toStoredContainer(row, metadataOf(row)));
       byEntity.set(row.entity_ref, list);
     }
     return refreshes.map(refresh => ({
@@ -336,6 +337,20 @@ export class KnexEntityStore implements EntityStore {
       >,
       containers: byEntity.get(refresh.entity_ref) ?? [],
     }));
+  }
+
+  /** The metadata of every image a stored container resolved to. */
+  private async metadataInUse(): Promise<MetadataRow[]> {
+    return (await this.reader('image_metadata as m')
+      .join(
+        this.reader('entity_containers')
+          .distinct('digest', 'platform')
+          .whereNotNull('digest')
+          .as('u'),
+        join =>
+          join.on('m.digest', 'u.digest').andOn('m.platform', 'u.platform'),
+      )
+      .select('m.digest', 'm.platform', 'm.metadata')) as MetadataRow[];
   }
 
   async claimManualRefresh(
