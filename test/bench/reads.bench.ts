@@ -79,6 +79,8 @@ const THROUGHPUT_SECONDS = Number(process.env.BENCH_THROUGHPUT_SECONDS ?? 5);
 const ROUNDS = 2;
 /** BENCH_REGISTRY_NICE=1: the registry at the lowest CPU priority (see the header). */
 const REGISTRY_NICE = process.env.BENCH_REGISTRY_NICE === '1';
+/** Entities a refresh works on at once (`imageFreshness.refresh.concurrency`); unset: the plugin's default. */
+const REFRESH_CONCURRENCY = Number(process.env.BENCH_REFRESH_CONCURRENCY ?? 0);
 /** How the printed figures and the recorded ones say so. */
 const NICE_NOTE = REGISTRY_NICE ? ', registry at nice 19' : '';
 const TOKEN = 'reads-bench-scrape-token-0123456789';
@@ -229,6 +231,10 @@ async function benchDatabase(
               },
               trivy: { path: writeFakeTrivy(dir) },
               metrics: { reloadInterval: '1h' },
+              // BENCH_REFRESH_CONCURRENCY compares settings; default the plugin's
+              ...(REFRESH_CONCURRENCY
+                ? { refresh: { concurrency: REFRESH_CONCURRENCY } }
+                : {}),
             },
           },
         ),
