@@ -367,28 +367,37 @@ export class RegistryProber {
   private async deleteTag(tag: string): Promise<boolean> {
     let digest: string;
     try {
-      digest = (
-        await this.attempts(() => this.client.headManifest(this.ref(tag)))
-      ).digest;
+      digest = (await this.once(() => this.client.headManifest(this.ref(tag))))
+        .digest;
     } catch (error) {
       if (isNotFound(error)) return false;
       throw error;
     }
     const ownPush =
       tag === this.tags.push &&
-      (await this.attempts(() => this.client.getManifest(this.ref(digest))))
-        .body.annotations?.[INSTANCE_ANNOTATION] === this.instance;
+      (await this.once(() => this.client.getManifest(this.ref(digest)))).body
+        .annotations?.[INSTANCE_ANNOTATION] === this.instance;
     if (!ownPush) {
       digest = (
-        await this.attempts(() =>
+        await this.once(() =>
           this.pushArtifact(tag, [], {
             [`${INSTANCE_ANNOTATION}.tombstone`]: this.now().toISOString(),
           }),
         )
       ).digest;
     }
-    await this.attempts(() => this.client.deleteManifest(this.ref(digest)));
+    await this.once(() => this.client.deleteManifest(this.ref(digest)));
     return true;
+  }
+
+  /**
+   * Runs `fn` once with the per-attempt timeout. The shutdown's cleanup asks
+   * this way: a backend stopping does not wait out the retries' backoff (a
+   * registry down would hold it about a minute; Kubernetes kills a pod 30 s
+   * after asking it to stop). A tag left behind is the instance's own.
+   */
+  private once<T>(fn: () => Promise<T>): Promise<T> {
+    return this.withTimeout(fn(), this.probe.timeout.toMillis());
   }
 
   /** Runs `fn` with the per-attempt timeout, retrying what is worth it with exponential backoff. */

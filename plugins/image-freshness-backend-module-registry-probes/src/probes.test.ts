@@ -332,8 +332,11 @@ describe('registry health probes (real registries: anonymous, htpasswd basic, be
     expect(await probes.metrics.registry.metrics()).toContain(
       `registry_exporter_error_count{tested_registry="gone",node="node-a",type="push",error="SERVER_ERROR"} 2`,
     );
-    // nothing to delete, and no crash
+    // nothing to delete, and no crash; the cleanup tries each tag once, so
+    // a stopping backend waits out no backoff
+    const waitsBefore = delays.length;
     await probes.shutdown();
+    expect(delays).toHaveLength(waitsBefore);
     expect(probes.status().probes[0].results.map(r => r.error?.code)).toEqual([
       'SERVER_ERROR',
       'SERVER_ERROR',
