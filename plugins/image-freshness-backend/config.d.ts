@@ -4,6 +4,16 @@ export interface Config {
   /** Configuration of the image-freshness backend plugin. */
   imageFreshness?: {
     /**
+     * Whether this replica takes part in the plugin's global tasks: the
+     * refresh, repository scans, vulnerability scans and modules' global
+     * tasks (each runs on one replica at a time). Set false on replicas that
+     * only serve the API, the pages and `/metrics`, so that no refresh shares
+     * their event loop; at least one replica must keep them. The Refresh
+     * button and per-replica (`local`) tasks work either way.
+     * @default true
+     */
+    globalTasks?: boolean;
+    /**
      * Schedules of the other global tasks (Backstage's schedule shape:
      * frequency, timeout, initialDelay), each with its default.
      */

@@ -28,6 +28,11 @@
  * BENCH_REGISTRY_NICE=1 runs the registry at the lowest CPU priority (it
  * stands in for a remote registry, which would take none of the backend's
  * CPU).
+ *
+ * BENCH_DATABASES may also name `postgres-split`: two replicas on one
+ * PostgreSQL database, the refresh on one (the worker), every read on the
+ * other (`imageFreshness.globalTasks: false`, its metrics snapshot reloaded
+ * every 15 s).
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -81,6 +86,8 @@ const ROUNDS = 2;
 const REGISTRY_NICE = process.env.BENCH_REGISTRY_NICE === '1';
 /** Entities a refresh works on at once (`imageFreshness.refresh.concurrency`); unset: the plugin's default. */
 const REFRESH_CONCURRENCY = Number(process.env.BENCH_REFRESH_CONCURRENCY ?? 0);
+/** How stale the serving replica's metrics snapshot may get (postgres-split). */
+const SERVER_RELOAD = '15s';
 /** How the printed figures and the recorded ones say so. */
 const NICE_NOTE = REGISTRY_NICE ? ', registry at nice 19' : '';
 const TOKEN = 'reads-bench-scrape-token-0123456789';
@@ -196,66 +203,84 @@ async function benchDatabase(
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'image-freshness-reads-'));
   let postgres: TestPostgres | undefined;
   let backend: TestBackend | undefined;
+  let server: TestBackend | undefined;
   try {
     const sqlite = path.join(dir, 'sqlite');
     fs.mkdirSync(sqlite);
-    if (database === 'postgres') postgres = await startPostgres();
-    backend = await startBackend({
-      logName: `reads-bench-${database}`,
-      // e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the backend
-      env: process.env.BENCH_BACKEND_NODE_OPTIONS
-        ? { NODE_OPTIONS: process.env.BENCH_BACKEND_NODE_OPTIONS }
-        : undefined,
-      config: () =>
-        mergeConfig(
-          portalConfig({
-            catalogFile,
-            staticToken: { token: TOKEN, subject: 'bench' },
-          }),
-          {
-            backend: {
-              database: databaseConfig({ postgres, sqliteDirectory: sqlite }),
-            },
-            imageFreshness: {
-              allowedHosts: [registry.host],
-              cacheDuration: '0s',
-              schedule: {
-                frequency: { trigger: 'manual' },
-                timeout: { minutes: 10 },
+    if (database !== 'sqlite') postgres = await startPostgres();
+    // postgres-split: two replicas of the portal on one database, as a
+    // platform team would run them: the worker runs the refresh (and every
+    // global task), the reads go to a replica with `globalTasks: false`.
+    const split = database === 'postgres-split';
+    const start = (role: 'worker' | 'server') =>
+      startBackend({
+        logName: `reads-bench-${database}${role === 'server' ? '-server' : ''}`,
+        // e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the backend
+        env: process.env.BENCH_BACKEND_NODE_OPTIONS
+          ? { NODE_OPTIONS: process.env.BENCH_BACKEND_NODE_OPTIONS }
+          : undefined,
+        config: () =>
+          mergeConfig(
+            portalConfig({
+              catalogFile,
+              staticToken: { token: TOKEN, subject: 'bench' },
+            }),
+            {
+              backend: {
+                database: databaseConfig({ postgres, sqliteDirectory: sqlite }),
               },
-              schedules: {
-                vulnerabilities: {
+              imageFreshness: {
+                allowedHosts: [registry.host],
+                cacheDuration: '0s',
+                schedule: {
                   frequency: { trigger: 'manual' },
                   timeout: { minutes: 10 },
                 },
+                schedules: {
+                  vulnerabilities: {
+                    frequency: { trigger: 'manual' },
+                    timeout: { minutes: 10 },
+                  },
+                },
+                trivy: { path: writeFakeTrivy(dir) },
+                // A serving replica reloads its snapshot when a scrape finds
+                // it older than this (in the background), so its reloads
+                // fall within the measured refreshes.
+                metrics: {
+                  reloadInterval: role === 'server' ? SERVER_RELOAD : '1h',
+                },
+                globalTasks: role === 'worker',
+                // BENCH_REFRESH_CONCURRENCY compares settings; default the plugin's
+                ...(REFRESH_CONCURRENCY
+                  ? { refresh: { concurrency: REFRESH_CONCURRENCY } }
+                  : {}),
               },
-              trivy: { path: writeFakeTrivy(dir) },
-              metrics: { reloadInterval: '1h' },
-              // BENCH_REFRESH_CONCURRENCY compares settings; default the plugin's
-              ...(REFRESH_CONCURRENCY
-                ? { refresh: { concurrency: REFRESH_CONCURRENCY } }
-                : {}),
             },
-          },
-        ),
-    });
-    const url = backend.url;
+          ),
+      });
+    backend = await start('worker');
+    server = split ? await start('server') : backend;
+    /** Where the refresh is triggered and its runs logged. */
+    const worker = backend;
+    const workerUser = await guestToken(worker.url);
+    const url = server.url;
     const user = await guestToken(url);
     await waitForComponents(url, user, names.length, 300_000);
+    await waitForComponents(worker.url, workerUser, names.length, 300_000);
     const runRefresh = async () => {
       await waitUntil(
         'the refresh task to be idle',
-        async () => (await taskState(url, user)).status === 'idle',
+        async () => (await taskState(worker.url, workerUser)).status === 'idle',
         { timeoutMs: 600_000, intervalMs: 500 },
       );
-      const index = refreshRuns(backend!.logs()).length;
-      await triggerTask(url, user);
+      const index = refreshRuns(worker.logs()).length;
+      await triggerTask(worker.url, workerUser);
       return index;
     };
     const waitRun = (index: number) =>
       waitUntil(
         `refresh run ${index + 1}`,
-        () => refreshRuns(backend!.logs())[index],
+        () => refreshRuns(worker.logs())[index],
         {
           timeoutMs: 600_000,
           intervalMs: 250,
@@ -263,7 +288,11 @@ async function benchDatabase(
       );
     // Fill the store, then the vulnerability summaries.
     const cold = await waitRun(await runRefresh());
-    await triggerTask(url, user, 'image-freshness-vulnerabilities');
+    await triggerTask(
+      worker.url,
+      workerUser,
+      'image-freshness-vulnerabilities',
+    );
     await waitUntil(
       'the vulnerability counts of the wide entity',
       async () => {
@@ -285,7 +314,11 @@ async function benchDatabase(
       'the vulnerability task to be idle',
       async () =>
         (
-          await taskState(url, user, 'image-freshness-vulnerabilities')
+          await taskState(
+            worker.url,
+            workerUser,
+            'image-freshness-vulnerabilities',
+          )
         ).status === 'idle',
       { timeoutMs: 300_000, intervalMs: 500 },
     );
@@ -420,7 +453,7 @@ async function benchDatabase(
     for (let round = 0; round < DURING_ROUNDS; round++) {
       const index = await runRefresh();
       await load(waitRun(index), during);
-      runs.push(refreshRuns(backend.logs())[index]);
+      runs.push(refreshRuns(worker.logs())[index]);
     }
     mark(database, 'end');
     const refreshSeconds =
@@ -457,6 +490,7 @@ async function benchDatabase(
         during.scrapes.errors.length,
     };
   } finally {
+    if (server !== backend) await server?.stop();
     await backend?.stop();
     await postgres?.destroy();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -89,7 +89,14 @@ export const imageFreshnessPlugin = createBackendPlugin({
         for (const factory of featureFactories) {
           features.push(await factory(context));
         }
-        await installFeatures({ ...deps, features, metrics });
+        await installFeatures({
+          ...deps,
+          features,
+          metrics,
+          globalTasks:
+            deps.config.getOptionalBoolean('imageFreshness.globalTasks') ??
+            true,
+        });
         deps.httpRouter.use(createNotFoundRouter());
       },
     });

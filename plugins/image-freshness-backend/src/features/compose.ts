@@ -11,8 +11,8 @@ import { releaseOnShutdown } from '../lib/releaseOnShutdown';
 /**
  * Installs features, built-in and from modules, one shape for all: schedules
  * their tasks (a `global` task hands its claim back when the backend stops
- * mid-run), mounts their routers, renders their metrics on `/metrics`, and
- * calls their shutdown at the end.
+ * mid-run; none on a replica with `globalTasks` false), mounts their routers,
+ * renders their metrics on `/metrics`, and calls their shutdown at the end.
  */
 export async function installFeatures(options: {
   features: readonly ImageFreshnessFeature[];
@@ -21,10 +21,21 @@ export async function installFeatures(options: {
   lifecycle: LifecycleService;
   logger: LoggerService;
   metrics: Pick<MetricsCollector, 'addLiveRegistry'>;
+  /**
+   * Whether this replica takes part in the `global` tasks (the refresh, the
+   * scans, modules' global tasks); `local` ones run on every replica.
+   */
+  globalTasks?: boolean;
 }): Promise<void> {
   const { scheduler, httpRouter, lifecycle, logger, metrics } = options;
+  const globalTasks = options.globalTasks ?? true;
+  const skipped: string[] = [];
   for (const feature of options.features) {
     for (const task of feature.tasks ?? []) {
+      if (task.scope === 'global' && !globalTasks) {
+        skipped.push(task.id);
+        continue;
+      }
       await scheduler.scheduleTask({
         id: task.id,
         ...task.schedule,
@@ -51,4 +62,10 @@ export async function installFeatures(options: {
   logger.info('Image freshness features installed', {
     features: options.features.map(f => f.name).join(', '),
   });
+  if (skipped.length) {
+    logger.info(
+      'Image freshness global tasks are off on this replica (imageFreshness.globalTasks: false): another replica must run them',
+      { tasks: skipped.join(', ') },
+    );
+  }
 }
