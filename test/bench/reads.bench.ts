@@ -212,7 +212,7 @@ async function benchDatabase(
     // platform team would run them: the worker runs the refresh (and every
     // global task), the reads go to a replica with `globalTasks: false`.
     const split = database === 'postgres-split';
-    const start = (role: 'worker' | 'server') =>
+    const startReplica = (role: 'worker' | 'server') =>
       startBackend({
         logName: `reads-bench-${database}${role === 'server' ? '-server' : ''}`,
         // e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the backend
@@ -258,8 +258,8 @@ async function benchDatabase(
             },
           ),
       });
-    backend = await start('worker');
-    server = split ? await start('server') : backend;
+    backend = await startReplica('worker');
+    server = split ? await startReplica('server') : backend;
     /** Where the refresh is triggered and its runs logged. */
     const worker = backend;
     const workerUser = await guestToken(worker.url);
