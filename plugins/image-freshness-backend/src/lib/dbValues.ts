@@ -129,7 +129,7 @@ const TOUCH_CHUNK = 240;
  * key columns; SQLite 3.33 and PostgreSQL). A refresh that finds a row as it
  * was moves its times this way instead of writing it whole.
  */
-export async function touchRows(
+async function touchRows(
   db: Knex | Knex.Transaction,
   options: {
     table: string;
@@ -199,12 +199,10 @@ export async function upsertRows(
   const { table, conflict, rows } = options;
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0]);
+  const known = new Set(columns);
   for (const row of rows) {
     const keys = Object.keys(row);
-    if (
-      keys.length !== columns.length ||
-      !keys.every(key => columns.includes(key))
-    ) {
+    if (keys.length !== columns.length || !keys.every(key => known.has(key))) {
       throw new Error(
         `Rows upserted into ${table} must all have the columns ${columns.join(
           ', ',

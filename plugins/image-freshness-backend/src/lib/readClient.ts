@@ -101,8 +101,8 @@ const KEPT_STATEMENTS = 200;
 /**
  * Makes a better-sqlite3 connection keep its prepared statements by SQL text,
  * the `keep` most recently used: knex prepares every query anew, and on the
- * read paths preparing was a third of SQLite's time (an entity report asks
- * four short queries). A statement is handed out again only when no iterator
+ * read paths preparing was about a third of the time spent in knex and
+ * SQLite (an entity report asks four short queries). A statement is handed out again only when no iterator
  * is stepping through it. What a kept statement reads is as fresh as a new
  * one's: SQLite reads the last commit at every run, and prepares again by
  * itself after the schema changed.
