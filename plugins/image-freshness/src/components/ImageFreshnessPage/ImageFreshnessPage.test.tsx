@@ -1,9 +1,10 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { ImageFreshnessOverview } from 'backstage-plugin-image-freshness-common';
 import type { OverviewRequest } from '../../api';
 import {
   fakeApi,
+  fakeTimersAt,
   fixClock,
   overview,
   renderPage,
@@ -156,6 +157,33 @@ describe('ImageFreshnessPage', () => {
     await waitFor(() =>
       expect(requests.at(-1)).toEqual({ offset: 25, limit: 25 }),
     );
+  });
+
+  describe('on fake timers', () => {
+    const user = fakeTimersAt();
+
+    it('keeps the page the user moved to when the cleared search’s debounce fires', async () => {
+      const { api, requests } = overviewApi();
+      await renderPage(<ImageFreshnessPage />, api);
+      await screen.findByText('Checkout');
+      await user.type(screen.getByRole('searchbox'), 'redis');
+      await waitFor(() =>
+        expect(requests.at(-1)).toMatchObject({ q: 'redis' }),
+      );
+
+      await user.click(screen.getByRole('button', { name: 'Clear filters' }));
+      await user.click(screen.getByRole('button', { name: 'Next table page' }));
+      await waitFor(() =>
+        expect(requests.at(-1)).toEqual({ offset: 25, limit: 25 }),
+      );
+      // the emptied search box's debounce: the filters stay as they are
+      const asked = requests.length;
+      act(() => {
+        jest.advanceTimersByTime(1_000);
+      });
+      expect(requests.slice(asked)).toEqual([]);
+      expect(requests.at(-1)).toEqual({ offset: 25, limit: 25 });
+    });
   });
 
   it('keeps the other tiles’ counts while a verdict is chosen', async () => {

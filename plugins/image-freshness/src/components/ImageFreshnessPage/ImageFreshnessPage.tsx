@@ -128,17 +128,24 @@ function workloadsText(row: OverviewRow): string {
 export function ImageFreshnessPage() {
   const api = useApi(imageFreshnessApiRef);
   const entityLink = useEntityRefLink();
-  const [filters, setFilters] = useState<Filters>({});
-  const [offset, setOffset] = useState(0);
+  // The filters and the page change together: a filter that changes goes
+  // back to the first page, one set to the value it has keeps the page (the
+  // search's debounce fires after "Clear filters" and must not undo paging).
+  const [{ filters, offset }, setQuery] = useState<{
+    filters: Filters;
+    offset: number;
+  }>({ filters: {}, offset: 0 });
   const [pageSize, setPageSize] = useState(PAGE_SIZES[0]);
   const [search, setSearch] = useState('');
 
-  const setFilter = <K extends keyof Filters>(key: K, value: Filters[K]) => {
-    setFilters(current =>
-      current[key] === value ? current : { ...current, [key]: value },
+  const setFilter = <K extends keyof Filters>(key: K, value: Filters[K]) =>
+    setQuery(current =>
+      current.filters[key] === value
+        ? current
+        : { filters: { ...current.filters, [key]: value }, offset: 0 },
     );
-    setOffset(0);
-  };
+  const setOffset = (next: number) =>
+    setQuery(current => ({ ...current, offset: next }));
   useDebounce(
     () => setFilter('q', search.trim() || undefined),
     SEARCH_DELAY_MS,
@@ -345,8 +352,7 @@ export function ImageFreshnessPage() {
               variant="secondary"
               onPress={() => {
                 setSearch('');
-                setFilters({});
-                setOffset(0);
+                setQuery({ filters: {}, offset: 0 });
               }}
             >
               Clear filters
