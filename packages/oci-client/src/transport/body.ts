@@ -17,41 +17,45 @@ export class BodyTooLarge extends Error {
 }
 
 /**
+ * A body to read: its chunks as they arrive (a web stream or a Node one),
+ * the length its headers declared (NaN when none), and how to drop it unread.
+ */
+export interface BodySource {
+  chunks: AsyncIterable<Uint8Array> | null;
+  declared: number;
+  discard(): Promise<unknown>;
+}
+
+/**
  * Reads a response body into memory, at most `maxBytes`: beyond it, a
  * declared Content-Length fails before reading and a streamed body fails as
- * soon as it crosses the limit (with `truncate`, it is cut instead).
+ * soon as it crosses the limit (with `truncate`, it is cut instead). Leaving
+ * the loop early cancels the stream.
  */
 export async function readBody(
-  response: Response,
+  source: BodySource,
   maxBytes: number,
   options: { truncate?: boolean } = {},
 ): Promise<Buffer> {
-  if (!response.body) {
+  if (!source.chunks) {
     return Buffer.alloc(0);
   }
-  const declared = Number(response.headers.get('content-length') ?? NaN);
-  if (!options.truncate && declared > maxBytes) {
-    await response.body.cancel().catch(() => {});
-    throw new BodyTooLarge(maxBytes, declared);
+  if (!options.truncate && source.declared > maxBytes) {
+    await source.discard().catch(() => {});
+    throw new BodyTooLarge(maxBytes, source.declared);
   }
   const chunks: Buffer[] = [];
   let total = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+  for await (const value of source.chunks) {
     total += value.length;
     if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      if (options.truncate) {
-        chunks.push(
-          Buffer.from(value.subarray(0, value.length - (total - maxBytes))),
-        );
-        break;
-      }
-      throw new BodyTooLarge(maxBytes);
+      if (!options.truncate) throw new BodyTooLarge(maxBytes);
+      chunks.push(
+        Buffer.from(value.subarray(0, value.length - (total - maxBytes))),
+      );
+      break;
     }
-    chunks.push(Buffer.from(value));
+    chunks.push(Buffer.from(value.buffer, value.byteOffset, value.length));
   }
   return Buffer.concat(chunks);
 }

@@ -36,6 +36,30 @@ describe('httpRoundTrip (the innermost layer)', () => {
     expect(server.requests.map(r => r.path)).toEqual(['/a', '/moved']);
   });
 
+  it('keeps the connection open after HEAD requests, reads no HEAD body, and joins repeated headers', async () => {
+    server = await startServer((req, res) => {
+      res.setHeader('docker-content-digest', `sha256:${req.url?.slice(1)}`);
+      res.setHeader('x-repeated', ['a', 'b']);
+      res.writeHead(200, { 'content-length': '5' }).end('hello');
+    });
+    const answers = [];
+    for (let n = 1; n <= 10; n++) {
+      answers.push(
+        await send(exchangeFor(`${server.origin}/${n}`, { method: 'HEAD' })),
+      );
+    }
+    expect(answers.map(a => a.headers.get('docker-content-digest'))).toEqual(
+      [...Array(10).keys()].map(n => `sha256:${n + 1}`),
+    );
+    expect(answers.every(a => a.body.length === 0)).toBe(true);
+    expect(answers[0].headers.get('x-repeated')).toBe('a, b');
+    // closed after each HEAD (undici's default) it would be 10; a HEAD's
+    // answer resolves before its connection is free again, so the next
+    // request may open a second one
+    expect(server.requests).toHaveLength(10);
+    expect(server.connections()).toBeLessThanOrEqual(2);
+  });
+
   it('keeps at most 64 KiB of an error body, and resolves with any status', async () => {
     server = await startServer((_req, res) =>
       res.writeHead(500).end('x'.repeat(100 * 1024)),

@@ -68,6 +68,53 @@ describe('readClient on a SQLite database file', () => {
   });
 });
 
+describe('readClient keeps the plugin client’s own statements', () => {
+  it.each(['a file', 'memory'])(
+    'on SQLite in %s: a write asked again is not prepared again, and writes what it is given',
+    async where => {
+      const file = where === 'a file' ? await fileClient() : undefined;
+      const knex =
+        file?.knex ??
+        knexFactory({
+          client: 'better-sqlite3',
+          connection: { filename: ':memory:' },
+          useNullAsDefault: true,
+        });
+      try {
+        if (!file) {
+          await knex.schema.createTable('numbers', table => {
+            table.integer('n').primary();
+          });
+        }
+        await readClient(knex);
+        const insert = (n: number) =>
+          knex('numbers').insert({ n }).onConflict('n').ignore();
+        await insert(1);
+        const sql = insert(0).toSQL().sql;
+        const connection = await connectionOf(knex);
+        const kept = connection.prepare(sql);
+        expect(connection.prepare(sql)).toBe(kept);
+        await insert(2);
+        // in a transaction rolled back, then after it
+        await knex
+          .transaction(async tx => {
+            await tx('numbers').insert({ n: 3 }).onConflict('n').ignore();
+            throw new Error('rolled back');
+          })
+          .catch(() => undefined);
+        await insert(4);
+        await insert(2);
+        expect(connection.prepare(sql)).toBe(kept);
+        expect(await knex('numbers').pluck('n').orderBy('n')).toEqual([
+          1, 2, 4,
+        ]);
+      } finally {
+        await (file ? file.done() : knex.destroy());
+      }
+    },
+  );
+});
+
 describe('keepStatements', () => {
   /** A connection whose statements say whether an iterator is stepping through them. */
   function fakeConnection() {
