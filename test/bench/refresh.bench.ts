@@ -13,6 +13,10 @@
  * (HEAD per distinct tag, GET manifest + config per distinct digest), measured
  * in the same run with the same concurrency.
  * BENCH_PROFILE=dir writes CPU profiles of each refresh (see profile.ts).
+ * BENCH_ROUNDS=n measures the baseline and each source n times in turn, each
+ * cold refresh against its own round's baseline, and reports the medians
+ * (the machine's speed drifts within minutes); the process's CPU time per
+ * refresh is printed too, the figure to compare between versions of the code.
  */
 import {
   coreServices,
