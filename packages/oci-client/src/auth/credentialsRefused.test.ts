@@ -81,7 +81,7 @@ describe('a Basic-auth registry refusing a minted password', () => {
 
     // the registry stops taking minted-1 (revoked, rotated)
     await registry.acceptOnly({ username: USER, password: 'rotated' });
-    const mark = logMark(registry);
+    const mark = await logMark(registry);
     expect((await client.headManifest(ref)).digest).toBe(digest);
     // one lookup, one extra mint, the refused request sent again with it
     expect(source.minted()).toEqual(['minted-1', 'minted-2']);
@@ -99,7 +99,7 @@ describe('a Basic-auth registry refusing a minted password', () => {
     expect((await client.headManifest(ref)).digest).toBe(digest);
     source.refuseFresh();
     await registry.acceptOnly({ username: USER, password: 'rotated-again' });
-    const mark = logMark(registry);
+    const mark = await logMark(registry);
     const error: OciError = await client.headManifest(ref).catch(e => e);
     expect(error).toMatchObject({ code: 'AUTHENTICATION', status: 401 });
     expect(error.message).not.toContain('minted-');
@@ -120,7 +120,7 @@ describe('a Basic-auth registry refusing a minted password', () => {
         return { username: USER, password: 'never-accepted' };
       },
     });
-    const mark = logMark(registry);
+    const mark = await logMark(registry);
     const error: OciError = await client
       .headManifest(`${registry.host}/team/api:1.0`)
       .catch(e => e);

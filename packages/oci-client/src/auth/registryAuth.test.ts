@@ -43,7 +43,7 @@ describe('basic auth (htpasswd)', () => {
     const client = new OciClient({
       credentials: { [registry.host]: basicAuth },
     });
-    const mark = logMark(registry);
+    const mark = await logMark(registry);
     const details = await client.inspect(`${registry.host}/private/app:v1`);
     const requests = await requestsSince(registry, mark);
 

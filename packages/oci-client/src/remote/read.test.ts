@@ -130,7 +130,7 @@ describe('reading from a real registry', () => {
 
   it('learns the auth scheme with one GET /v2/ shared by concurrent first requests', async () => {
     const fresh = new OciClient();
-    const mark = logMark(registry);
+    const mark = await logMark(registry);
     await Promise.all(
       ['oci/app:v1', 'docker/app:v1', 'oci/multi:v1'].map(image =>
         fresh.headManifest(`${registry.host}/${image}`),
@@ -152,7 +152,7 @@ describe('reading from a real registry', () => {
     'HEADs %s for the digest skopeo reports, with one HEAD',
     async (image, mediaType) => {
       const ref = `${registry.host}/${image}`;
-      const mark = logMark(registry);
+      const mark = await logMark(registry);
       const head = await client.headManifest(ref);
       const requests = await requestsSince(registry, mark);
 
@@ -204,7 +204,7 @@ describe('reading from a real registry', () => {
   it('reads an index as index, chosen manifest and config: three GETs, attestations skipped', async () => {
     const ref = `${registry.host}/oci/multi:v1`;
     const raw = await skopeoInspect(ref, { raw: true });
-    const mark = logMark(registry);
+    const mark = await logMark(registry);
     const details = await client.inspect(ref, {
       platform: parsePlatform('linux/arm64'),
     });
@@ -262,7 +262,7 @@ describe('reading from a real registry', () => {
 
   it('shares identical requests in flight: ten HEADs and five inspects cost one of each', async () => {
     const ref = `${registry.host}/oci/app:v1`;
-    const mark = logMark(registry);
+    const mark = await logMark(registry);
     const heads = await Promise.all(
       Array.from({ length: 10 }, () => client.headManifest(ref)),
     );
@@ -343,7 +343,7 @@ describe('reading from a real registry', () => {
   });
 
   it('lists every repository through _catalog pages linked with a relative Link', async () => {
-    const mark = logMark(registry);
+    const mark = await logMark(registry);
     const repositories = await client.listRepositories(registry.host, {
       pageSize: 2,
     });

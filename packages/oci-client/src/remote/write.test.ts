@@ -31,7 +31,7 @@ describe('writing to a real registry', () => {
   it('uploads a blob monolithically (POST, PUT), and not again when it is there', async () => {
     const data = randomBytes(3000);
     const ref = `${registry.host}/w/mono`;
-    const mark = logMark(registry);
+    const mark = await logMark(registry);
     const first = await client.uploadBlob(ref, data);
     const again = await client.uploadBlob(ref, data);
     const requests = lines(await requestsSince(registry, mark)).map(l =>
@@ -55,7 +55,7 @@ describe('writing to a real registry', () => {
 
   it('uploads a blob in PATCH chunks with Content-Range, then a closing PUT', async () => {
     const data = randomBytes(2500);
-    const mark = logMark(registry);
+    const mark = await logMark(registry);
     const result = await client.uploadBlob(`${registry.host}/w/chunked`, data, {
       chunkSize: 1000,
     });
@@ -79,7 +79,7 @@ describe('writing to a real registry', () => {
   it('mounts a blob from another repository without sending it, and says when it cannot', async () => {
     const data = randomBytes(500);
     await client.uploadBlob(`${registry.host}/w/source`, data);
-    const mark = logMark(registry);
+    const mark = await logMark(registry);
     expect(
       await client.mountBlob(
         `${registry.host}/w/target`,
@@ -124,7 +124,7 @@ describe('writing to a real registry', () => {
       source.digest,
     );
 
-    const mark = logMark(registry);
+    const mark = await logMark(registry);
     const tagged = await client.tagManifest(
       `${registry.host}/w/image:v1`,
       'stable',
@@ -157,7 +157,7 @@ describe('writing to a real registry', () => {
   });
 
   it('refuses a delete by tag before asking the registry, and a manifest without a media type', async () => {
-    const mark = logMark(registry);
+    const mark = await logMark(registry);
     const byTag: OciError = await client
       .deleteManifest(`${registry.host}/w/image:v1`)
       .catch(e => e);

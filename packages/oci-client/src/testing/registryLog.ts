@@ -11,21 +11,13 @@ export interface LoggedRequest {
 const ACCESS_LINE =
   /"(GET|HEAD|POST|PUT|PATCH|DELETE) (\S+) HTTP\/1\.1" (\d{3})/;
 
-/** A position in the registry's log, for {@link requestsSince}. */
-export function logMark(registry: TestRegistry): number {
-  return registry.logs().length;
-}
-
 /**
- * The requests the registry logged since `mark`. Access lines arrive through
- * a pipe, a little after the answers: a sentinel request is sent last and
- * waited for, so every request answered before it is in the log, however
- * loaded the machine (the sentinel itself is left out).
+ * Waits until every request the registry answered so far is in its log.
+ * Access lines arrive through a pipe, a little after the answers: a sentinel
+ * request is sent last and waited for, however loaded the machine (the
+ * sentinels are left out of {@link requestsSince}).
  */
-export async function requestsSince(
-  registry: TestRegistry,
-  mark: number,
-): Promise<LoggedRequest[]> {
+async function settled(registry: TestRegistry): Promise<void> {
   const sentinel = `/v2/?settled=${randomUUID()}`;
   const answer = await fetch(`${registry.url}${sentinel}`);
   await answer.arrayBuffer();
@@ -36,6 +28,24 @@ export async function requestsSince(
     }
     await new Promise(resolve => setTimeout(resolve, 10));
   }
+}
+
+/**
+ * A position in the registry's log, for {@link requestsSince}: after every
+ * request answered so far, so a late line of an earlier request does not
+ * count as one made after the mark.
+ */
+export async function logMark(registry: TestRegistry): Promise<number> {
+  await settled(registry);
+  return registry.logs().length;
+}
+
+/** The requests the registry logged since `mark`, every one answered so far included. */
+export async function requestsSince(
+  registry: TestRegistry,
+  mark: number,
+): Promise<LoggedRequest[]> {
+  await settled(registry);
   return registry
     .logs()
     .slice(mark)

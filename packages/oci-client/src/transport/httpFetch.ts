@@ -135,9 +135,9 @@ function toHeaders(raw: IncomingHttpHeaders): Headers {
 /**
  * The innermost round trip: one HTTP exchange, redirects not followed, the
  * body read within its cap (declared or streamed). It goes through undici's
- * `request` on `dispatcher` (the global one by default), which costs about
- * half the CPU of `fetch` per exchange (`test/bench/oci-client.bench.ts`):
- * no WHATWG Request, Response and stream objects, no signal of its own. A
+ * `request` on `dispatcher` (the global one by default): no WHATWG Request,
+ * Response and stream objects, no signal of its own, so a third less CPU per
+ * exchange through the whole client (`test/bench/round-trip.bench.ts`). A
  * caller's `fetch` (a test's registry in memory) is used as it is, passed
  * the `dispatcher` as undici's option.
  */
