@@ -28,7 +28,7 @@ import {
 } from 'oci-client';
 import { gzipSync } from 'node:zlib';
 import { startRegistry, TestRegistry } from '../harness/registry';
-import { pool } from '../harness/scale';
+import { median, pool } from '../harness/scale';
 import { recordFigure } from './results';
 import { startTokenServer, TokenServer } from '../harness/token-server';
 
@@ -461,8 +461,6 @@ async function main() {
         ).toFixed(2)}`,
       ),
     );
-    const median = (values: number[]) =>
-      [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
     const coldRatio = median(results.map(r => r.coldRaw / r.cold));
     const steadyRatio = median(results.map(r => r.steadyRaw / r.steady));
     const best = results[results.length - 1];

@@ -38,7 +38,7 @@ import {
   startKubernetesStandIn,
 } from '../harness/kubernetes';
 import { startRegistry, TestRegistry } from '../harness/registry';
-import { percentile, pool, pushImageSet } from '../harness/scale';
+import { median, percentile, pool, pushImageSet } from '../harness/scale';
 import { profiled } from './profile';
 import { recordFigure } from './results';
 
@@ -150,12 +150,6 @@ async function registryAlone(
   const ms = performance.now() - baseStart;
   await baselineAgent.close();
   return ms;
-}
-
-/** The middle value (the lower of the two middle ones). */
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
 async function main() {

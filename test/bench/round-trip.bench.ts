@@ -17,7 +17,7 @@ import { keepAliveAfterHead, OciClient } from 'oci-client';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { performance } from 'node:perf_hooks';
 import { startRegistry } from '../harness/registry';
-import { pool, pushImageSet } from '../harness/scale';
+import { median, pool, pushImageSet } from '../harness/scale';
 import { recordFigure } from './results';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
@@ -87,8 +87,6 @@ async function main() {
     }
     await agent.close();
 
-    const median = (values: number[]) =>
-      [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
     const of = (variant: Variant, call: Call) => {
       const all = samples.get(`${variant} ${call}`)!;
       return {

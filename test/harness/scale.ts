@@ -27,6 +27,14 @@ export function percentile(sorted: number[], p: number): number {
   ];
 }
 
+/** The median of `values`, in any order (with an even count, the upper of the two middle ones). */
+export function median(values: number[]): number {
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+}
+
 /** An image {@link pushImageSet} pushed. */
 export interface PushedRef {
   /** `HOST/REPO:TAG` with the host given */

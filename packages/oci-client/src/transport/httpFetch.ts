@@ -2,7 +2,7 @@ import { Dispatcher, getGlobalDispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import { BodySource, BodyTooLarge, readBody } from './body';
 import { addressRefusal, keepAliveAfterHead } from './connectCheck';
-import { Exchange, RoundTrip, TransportFailure } from './roundTrip';
+import { Answer, Exchange, RoundTrip, TransportFailure } from './roundTrip';
 import { AttemptTimeout } from './timeout';
 
 /** How much of an error answer is kept, for the registry's error code. */
@@ -49,23 +49,34 @@ function networkDetail(error: unknown): string {
   return code && !message.includes(code) ? `${code}: ${message}` : message;
 }
 
-/** A success's body up to the limit; an error's body (for the registry's code) cut at 64 KiB. */
-async function readAnswer(
+/**
+ * The answer to `exchange`, its body read: a success's up to the limit, an
+ * error's (for the registry's code) cut at 64 KiB, a HEAD's dropped.
+ */
+async function answer(
+  exchange: Exchange,
   status: number,
+  headers: Headers,
   body: BodySource,
-  method: string,
-  maxBytes: number,
-): Promise<Buffer> {
-  if (method === 'HEAD') {
+): Promise<Answer> {
+  let read: Buffer;
+  if (exchange.method === 'HEAD') {
     await body.discard().catch(() => {});
-    return Buffer.alloc(0);
+    read = Buffer.alloc(0);
+  } else if (status >= 200 && status < 300) {
+    read = await readBody(body, exchange.maxBytes);
+  } else {
+    read = await readBody(body, ERROR_BODY_BYTES, { truncate: true }).catch(
+      () => Buffer.alloc(0),
+    );
   }
-  if (status >= 200 && status < 300) {
-    return readBody(body, maxBytes);
-  }
-  return readBody(body, ERROR_BODY_BYTES, { truncate: true }).catch(() =>
-    Buffer.alloc(0),
-  );
+  return {
+    status,
+    headers,
+    body: read,
+    url: exchange.url.href,
+    retries: exchange.retry,
+  };
 }
 
 /**
@@ -106,19 +117,19 @@ function failure(error: unknown, exchange: Exchange): unknown {
   });
 }
 
+/** Each global dispatcher composed with {@link keepAliveAfterHead}. */
+const keptAlive = new WeakMap<Dispatcher, Dispatcher>();
+
 /** The global dispatcher (shared with Node's own `fetch`), kept open after HEAD requests. */
-const globalDispatcher = (() => {
-  let global: Dispatcher | undefined;
-  let composed: Dispatcher | undefined;
-  return () => {
-    const current = getGlobalDispatcher();
-    if (current !== global || !composed) {
-      global = current;
-      composed = current.compose(keepAliveAfterHead);
-    }
-    return composed;
-  };
-})();
+function globalDispatcher(): Dispatcher {
+  const current = getGlobalDispatcher();
+  let composed = keptAlive.get(current);
+  if (!composed) {
+    composed = current.compose(keepAliveAfterHead);
+    keptAlive.set(current, composed);
+  }
+  return composed;
+}
 
 /** An answer's headers as `Headers`, repeated ones joined as HTTP joins them. */
 function toHeaders(raw: IncomingHttpHeaders): Headers {
@@ -160,23 +171,11 @@ export function httpRoundTrip(options: {
         signal: exchange.signal,
       });
       const headers = toHeaders(response.headers);
-      const body = await readAnswer(
-        response.statusCode,
-        {
-          chunks: response.body,
-          declared: Number(headers.get('content-length') ?? NaN),
-          discard: () => response.body.dump(),
-        },
-        method,
-        exchange.maxBytes,
-      );
-      return {
-        status: response.statusCode,
-        headers,
-        body,
-        url: url.href,
-        retries: exchange.retry,
-      };
+      return await answer(exchange, response.statusCode, headers, {
+        chunks: response.body,
+        declared: Number(headers.get('content-length') ?? NaN),
+        discard: () => response.body.dump(),
+      });
     } catch (error) {
       throw failure(error, exchange);
     }
@@ -202,23 +201,11 @@ function fetchRoundTrip(
     try {
       const response = await send(url, init);
       const stream = response.body;
-      const body = await readAnswer(
-        response.status,
-        {
-          chunks: stream as AsyncIterable<Uint8Array> | null,
-          declared: Number(response.headers.get('content-length') ?? NaN),
-          discard: async () => stream?.cancel(),
-        },
-        method,
-        exchange.maxBytes,
-      );
-      return {
-        status: response.status,
-        headers: response.headers,
-        body,
-        url: url.href,
-        retries: exchange.retry,
-      };
+      return await answer(exchange, response.status, response.headers, {
+        chunks: stream as AsyncIterable<Uint8Array> | null,
+        declared: Number(response.headers.get('content-length') ?? NaN),
+        discard: async () => stream?.cancel(),
+      });
     } catch (error) {
       throw failure(error, exchange);
     }

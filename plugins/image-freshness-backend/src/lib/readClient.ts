@@ -33,7 +33,9 @@ const readers = new WeakMap<Knex, Promise<Knex>>();
  * waits for the disk, which better-sqlite3 does on the event loop) and
  * answers a second, read-only connection to the same file. PostgreSQL's pool serves
  * readers beside writers, and a database in memory lives in its one
- * connection: for those, the client itself.
+ * connection: for those, the client itself. On SQLite, file or memory, the
+ * client's own connections keep their prepared statements from then on
+ * (see keepWriterStatements).
  */
 export function readClient(knex: Knex): Promise<Knex> {
   // One reader per plugin client, however many stores share it: the journal
@@ -122,8 +124,9 @@ const KEPT_STATEMENTS = 200;
  * Makes a better-sqlite3 connection keep its prepared statements by SQL text,
  * the `keep` most recently used: knex prepares every query anew, and on the
  * read paths preparing was about a third of the time spent in knex and
- * SQLite (an entity report asks four short queries). A statement is handed out again only when no iterator
- * is stepping through it. What a kept statement reads is as fresh as a new
+ * SQLite (an entity report asks four short queries). A statement is handed
+ * out again only when no iterator is stepping through it (and a connection
+ * asked twice keeps one set). What a kept statement reads is as fresh as a new
  * one's: SQLite reads the last commit at every run, and prepares again by
  * itself after the schema changed.
  */
