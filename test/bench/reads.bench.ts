@@ -86,6 +86,8 @@ const ROUNDS = 2;
 const REGISTRY_NICE = process.env.BENCH_REGISTRY_NICE === '1';
 /** Entities a refresh works on at once (`imageFreshness.refresh.concurrency`); unset: the plugin's default. */
 const REFRESH_CONCURRENCY = Number(process.env.BENCH_REFRESH_CONCURRENCY ?? 0);
+/** How long the refresh waits for requests at its yield points (`imageFreshness.refresh.pauseForRequests`); unset: the plugin's default. */
+const PAUSE_FOR_REQUESTS = process.env.BENCH_PAUSE_FOR_REQUESTS;
 /** How stale the serving replica's metrics snapshot may get (postgres-split). */
 const SERVER_RELOAD = '15s';
 /** How the printed figures and the recorded ones say so. */
@@ -182,12 +184,12 @@ interface DatabaseFigures {
 }
 
 /**
- * With BENCH_BACKEND_NODE_OPTIONS (a profiled backend), prints when a phase
+ * With BENCH_BACKEND_NODE_ARGS (a profiled backend), prints when a phase
  * starts on the monotonic clock, in microseconds: the clock of the backend's
  * CPU profile timestamps, so its phases can be cut out of the profile.
  */
 function mark(database: string, phase: string) {
-  if (!process.env.BENCH_BACKEND_NODE_OPTIONS) return;
+  if (!process.env.BENCH_BACKEND_NODE_ARGS) return;
   console.log(
     `[${database}] phase "${phase}" from ${process.hrtime.bigint() / 1000n} us`,
   );
@@ -216,9 +218,8 @@ async function benchDatabase(
       startBackend({
         logName: `reads-bench-${database}${role === 'server' ? '-server' : ''}`,
         // e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the backend
-        env: process.env.BENCH_BACKEND_NODE_OPTIONS
-          ? { NODE_OPTIONS: process.env.BENCH_BACKEND_NODE_OPTIONS }
-          : undefined,
+        nodeArgs:
+          process.env.BENCH_BACKEND_NODE_ARGS?.split(' ').filter(Boolean),
         config: () =>
           mergeConfig(
             portalConfig({
@@ -250,10 +251,16 @@ async function benchDatabase(
                   reloadInterval: role === 'server' ? SERVER_RELOAD : '1h',
                 },
                 globalTasks: role === 'worker',
-                // BENCH_REFRESH_CONCURRENCY compares settings; default the plugin's
-                ...(REFRESH_CONCURRENCY
-                  ? { refresh: { concurrency: REFRESH_CONCURRENCY } }
-                  : {}),
+                // BENCH_REFRESH_CONCURRENCY and BENCH_PAUSE_FOR_REQUESTS
+                // compare settings; unset: the plugin's defaults
+                refresh: {
+                  ...(REFRESH_CONCURRENCY
+                    ? { concurrency: REFRESH_CONCURRENCY }
+                    : {}),
+                  ...(PAUSE_FOR_REQUESTS
+                    ? { pauseForRequests: PAUSE_FOR_REQUESTS }
+                    : {}),
+                },
               },
             },
           ),

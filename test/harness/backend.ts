@@ -43,6 +43,8 @@ export async function startBackend(options: {
   /** Extra configuration, merged over app-config.yaml. */
   config: (url: string) => Record<string, unknown>;
   env?: Record<string, string>;
+  /** Options for Node itself, e.g. `--cpu-prof` (which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
   timeoutMs?: number;
   /**
    * The entry file to run (absolute, or relative to packages/backend);
@@ -77,6 +79,7 @@ export async function startBackend(options: {
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      ...(options.nodeArgs ?? []),
       '--enable-source-maps',
       '--require',
       require.resolve('@backstage/cli-node/config/nodeTransform.cjs', {

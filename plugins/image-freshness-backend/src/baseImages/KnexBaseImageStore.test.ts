@@ -224,6 +224,42 @@ describe.each(databases.ids)('KnexBaseImageStore on %s', id => {
     expect(await bases.listAllBaseImages()).toEqual([]);
   });
 
+  it('lists every entity a page at a time, each entity whole, in the order the database sorts them', async () => {
+    const { bases, freshness, knex } = await createStores(id);
+    const at = t('2026-11-22T10:00:00Z');
+    // 450 entities: three pages; mixed case, so a collation that is not
+    // byte order (PostgreSQL's) orders them otherwise than JavaScript does
+    const entityRefs = Array.from(
+      { length: 450 },
+      (_, i) => `component:default/${i % 2 ? 'Svc' : 'svc'}-${i}`,
+    );
+    const rowsOf = (entityRef: string): StoredBaseImage[] =>
+      ['a/one:1', 'b/two:2'].map(image => ({ ...nodeRow, entityRef, image }));
+    await Promise.all(
+      entityRefs.map(async entityRef => {
+        await bases.saveEntityBases(entityRef, rowsOf(entityRef), at);
+        await freshness.saveEntity({
+          entityRef,
+          info: {},
+          containers: [],
+          sourceErrors: [],
+          refreshedAt: at,
+        });
+      }),
+    );
+    // base rows without data (left the catalog) inside a page's range
+    const gone = 'component:default/svc-2000';
+    await bases.saveEntityBases(gone, rowsOf(gone), at);
+    const sorted = (
+      (await knex('entity_refreshes')
+        .orderBy('entity_ref')
+        .select('entity_ref')) as Array<{ entity_ref: string }>
+    ).map(r => r.entity_ref);
+    const listed = await bases.listAllBaseImages();
+    expect(listed).toEqual(sorted.flatMap(rowsOf));
+    expect(listed.some(r => r.entityRef === gone)).toBe(false);
+  });
+
   it('migrates down and up again', async () => {
     const { knex } = await createStores(id);
     const directory = resolvePackagePath(

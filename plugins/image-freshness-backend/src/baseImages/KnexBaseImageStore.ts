@@ -8,6 +8,7 @@ import type {
 import { Knex } from 'knex';
 import {
   DateValue,
+  entityPages,
   migratedClient,
   optionalDate,
   rowsByEntity,
@@ -286,16 +287,23 @@ export class KnexBaseImageStore implements BaseImageStore {
   async listAllBaseImages(): Promise<StoredBaseImage[]> {
     // Only entities that still have data: rows of entities removed from the
     // catalog (their entity_refreshes row deleted) never reach metrics.
-    const rows = (await this.reader('entity_base_images as b')
-      .whereExists(q =>
-        q
-          .select(this.reader.raw('1'))
-          .from('entity_refreshes as r')
-          .whereRaw('?? = ??', ['r.entity_ref', 'b.entity_ref']),
-      )
-      .orderBy(['b.entity_ref', 'b.image'])
-      .select('b.*')) as BaseImageRow[];
-    return rows.map(toStored);
+    const entityRefs = (
+      (await this.reader('entity_refreshes')
+        .orderBy('entity_ref')
+        .select('entity_ref')) as Array<{ entity_ref: string }>
+    ).map(row => row.entity_ref);
+    const withData = new Set(entityRefs);
+    const stored: StoredBaseImage[] = [];
+    for await (const rows of entityPages(entityRefs, ({ first, last }) =>
+      this.reader('entity_base_images')
+        .whereBetween('entity_ref', [first, last])
+        .orderBy(['entity_ref', 'image']),
+    )) {
+      for (const row of rows as BaseImageRow[]) {
+        if (withData.has(row.entity_ref)) stored.push(toStored(row));
+      }
+    }
+    return stored;
   }
 
   async deleteEntities(entityRefs: string[]): Promise<void> {

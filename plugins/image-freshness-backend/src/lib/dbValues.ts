@@ -3,6 +3,7 @@ import {
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import { Knex } from 'knex';
+import { yieldToEventLoop } from './eventLoop';
 
 /** A date column as the drivers return it: SQLite a number or string, PostgreSQL a Date. */
 export type DateValue = Date | string | number;
@@ -92,6 +93,31 @@ export async function rowsByEntity<R extends { entity_ref: string }>(
     }
   }
   return byEntity;
+}
+
+/** Entities per page of a whole-table read (see {@link entityPages}). */
+export const ENTITY_PAGE = 200;
+
+/**
+ * A read of every entity's rows, a page of whole entities at a time:
+ * `read` gets the first and last ref of each run of `pageSize` consecutive
+ * refs of `entityRefs` (sorted as the database sorts them) and answers their
+ * rows, and the event loop runs what waits between pages. On SQLite every
+ * query runs on the event loop's thread: one read of a whole table (10,000
+ * containers) held every request behind it for a tenth of a second. An
+ * entity's rows always come from one query, so each entity is read as one
+ * write left it.
+ */
+export async function* entityPages<R>(
+  entityRefs: readonly string[],
+  read: (range: { first: string; last: string }) => Promise<R[]>,
+  pageSize = ENTITY_PAGE,
+): AsyncGenerator<R[]> {
+  for (let i = 0; i < entityRefs.length; i += pageSize) {
+    if (i > 0) await yieldToEventLoop();
+    const page = entityRefs.slice(i, i + pageSize);
+    yield await read({ first: page[0], last: page[page.length - 1] });
+  }
 }
 
 /** A column's value as both drivers give it back: dates as milliseconds, booleans as 0 or 1, none as null. */

@@ -10,6 +10,7 @@ import type { BaseImageTracker } from '../baseImages/BaseImageTracker';
 import { toImageError } from '../registry/imageErrors';
 import { ImageResolver } from '../registry/ImageResolver';
 import { redactImage } from '../lib/redactImage';
+import type { YieldPoint } from '../lib/requestPriority';
 import {
   type Clock,
   systemClock,
@@ -105,9 +106,13 @@ export class EntityRefresher {
   /**
    * Starts a scheduled run: every source with `startRun` is started once
    * and finds the run's entities through its run; one whose start fails is
-   * asked through `find` (and the failure logged).
+   * asked through `find` (and the failure logged). The run awaits
+   * `yieldPoint` before each image it resolves or tracks.
    */
-  async startRun(signal: AbortSignal): Promise<EntityRefreshRun> {
+  async startRun(
+    signal: AbortSignal,
+    options: { yieldPoint?: YieldPoint } = {},
+  ): Promise<EntityRefreshRun> {
     const runs = await Promise.all(
       this.sources.map(async source => {
         if (!source.startRun) return undefined;
@@ -129,7 +134,11 @@ export class EntityRefresher {
         : source;
     });
     return {
-      refresh: (entity, options) => this.refreshWith(finders, entity, options),
+      refresh: (entity, refreshOptions) =>
+        this.refreshWith(finders, entity, {
+          ...refreshOptions,
+          yieldPoint: options.yieldPoint,
+        }),
       end: async () => {
         for (const [i, run] of runs.entries()) {
           try {
@@ -148,7 +157,7 @@ export class EntityRefresher {
   private async refreshWith(
     sources: readonly Finder[],
     entity: Entity,
-    options: EntityRefreshOptions = {},
+    options: EntityRefreshOptions & { yieldPoint?: YieldPoint } = {},
   ): Promise<EntityRefreshSummary> {
     const entityRef = stringifyEntityRef(entity);
     const platform =
@@ -176,12 +185,15 @@ export class EntityRefresher {
         });
       }
     }
+    const { yieldPoint } = options;
     const resolved = await Promise.all(
-      found.map(async container => ({
-        ...container,
-        outcome: await this.resolve(container),
-      })),
+      found.map(async container => {
+        await yieldPoint?.();
+        return { ...container, outcome: await this.resolve(container) };
+      }),
     );
+    // the answers are in: writing them waits for the requests in flight
+    await yieldPoint?.();
     await this.store.saveEntity({
       entityRef,
       info: entityInfo(entity),
@@ -193,7 +205,7 @@ export class EntityRefresher {
         ? container => unread.some(isUnread => isUnread(container))
         : undefined,
     });
-    await this.trackBaseImages(entity, resolved);
+    await this.trackBaseImages(entity, resolved, yieldPoint);
     const errors =
       sourceErrors.length + resolved.filter(c => 'error' in c.outcome).length;
     this.logger.debug('Refreshed entity images', {
@@ -207,6 +219,7 @@ export class EntityRefresher {
   private async trackBaseImages(
     entity: Entity,
     containers: Array<FoundContainer & { outcome: ResolveOutcome }>,
+    yieldPoint?: YieldPoint,
   ): Promise<void> {
     try {
       await this.baseImages?.track(
@@ -216,6 +229,7 @@ export class EntityRefresher {
           platform: c.platform,
           digest: 'digest' in c.outcome ? c.outcome.digest : undefined,
         })),
+        { yieldPoint },
       );
     } catch (error) {
       this.logger.warn('Could not track base images', {

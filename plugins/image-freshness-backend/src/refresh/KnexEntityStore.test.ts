@@ -27,6 +27,18 @@ const metadata: ImageMetadata = {
   platform: { os: 'linux', architecture: 'amd64' },
 };
 
+/** The stores, with `metadata` cached for linux/amd64. */
+async function storesWithMetadata(id: TestDatabaseId) {
+  const stores = await createStores(id);
+  await stores.cache.putMetadata(
+    metadata.digest,
+    'linux/amd64',
+    metadata,
+    new Date(),
+  );
+  return stores;
+}
+
 const entity = (
   entityRef: string,
   containers: EntityRefreshResult['containers'],
@@ -50,13 +62,7 @@ const container = (image: string): FoundContainer => ({
 
 describe.each(databases.ids)('KnexEntityStore on %s', id => {
   it('stores containers with their metadata, and keeps the last good digest beside a new error', async () => {
-    const { store, cache } = await createStores(id);
-    await cache.putMetadata(
-      metadata.digest,
-      'linux/amd64',
-      metadata,
-      new Date(),
-    );
+    const { store } = await storesWithMetadata(id);
     const api = container('r/api:1');
     const worker = container('r/worker:1');
     await store.saveEntity(
@@ -126,13 +132,7 @@ describe.each(databases.ids)('KnexEntityStore on %s', id => {
   });
 
   it('keeps the containers of a source that could not be read, and removes the others no longer found', async () => {
-    const { store, cache } = await createStores(id);
-    await cache.putMetadata(
-      metadata.digest,
-      'linux/amd64',
-      metadata,
-      new Date(),
-    );
+    const { store } = await storesWithMetadata(id);
     const onCluster = (clusterName: string, name: string): FoundContainer => ({
       key: `${clusterName}/shop/Deployment/${name}/{.spec.template.spec.containers[0]}`,
       container: name,
@@ -282,6 +282,38 @@ describe.each(databases.ids)('KnexEntityStore on %s', id => {
     await store.deleteEntities(['component:default/a']);
     expect(await store.listEntityRefs()).toEqual(['component:default/b']);
     expect(await store.getEntity('component:default/a')).toBeUndefined();
+  });
+
+  it('reads every entity a page at a time, each as a read of it alone gives it', async () => {
+    const { store } = await storesWithMetadata(id);
+    // 450 entities (three pages), mixed case: see listAllBaseImages' test
+    const entityRefs = Array.from(
+      { length: 450 },
+      (_, i) => `component:default/${i % 2 ? 'Api' : 'api'}-${i}`,
+    );
+    const resolvedAt = new Date('2026-11-22T10:00:00Z');
+    await Promise.all(
+      entityRefs.map((ref, i) =>
+        store.saveEntity(
+          entity(
+            ref,
+            [`r/a-${i}:1`, `r/b-${i}:1`].map(image => ({
+              ...container(image),
+              outcome: { digest: metadata.digest, resolvedAt },
+            })),
+            [],
+            resolvedAt,
+          ),
+        ),
+      ),
+    );
+    const all = await store.getAllEntities();
+    expect(all.map(e => e.entityRef).sort()).toEqual([...entityRefs].sort());
+    for (const ref of entityRefs) {
+      const alone = await store.getEntity(ref);
+      expect(alone?.containers).toHaveLength(2);
+      expect(all.find(e => e.entityRef === ref)).toEqual(alone);
+    }
   });
 
   it('finds the entities whose containers point at or run a digest', async () => {

@@ -7,6 +7,7 @@ import type {
 import { Knex } from 'knex';
 import {
   DateValue,
+  entityPages,
   migratedClient,
   rowsByEntity,
   sameRow,
@@ -287,18 +288,6 @@ export class KnexEntityStore implements EntityStore {
     if (refreshes.length === 0) {
       return [];
     }
-    const rows = (await this.reader('entity_containers as c')
-      .modify(q => {
-        if (!entityRef) return;
-        // One entity's few containers: their images' metadata joined in.
-        q.where('c.entity_ref', entityRef)
-          .leftJoin('image_metadata as m', join =>
-            join.on('m.digest', 'c.digest').andOn('m.platform', 'c.platform'),
-          )
-          .select('m.metadata');
-      })
-      .select('c.*')
-      .orderBy(['c.entity_ref', 'c.container_key'])) as ContainerRow[];
     // Many containers run the same image: each image's metadata is parsed
     // once and its containers share the object. Every entity's are read in a
     // query of their own, each image's once.
@@ -317,10 +306,18 @@ export class KnexEntityStore implements EntityStore {
       return parsed;
     };
     const byEntity = new Map<string, StoredContainer[]>();
-    for (const row of rows) {
-      const list = byEntity.get(row.entity_ref) ?? [];
-      list.push(this.toStoredContainer(row, metadataOf(row)));
-      byEntity.set(row.entity_ref, list);
+    const pages = entityRef
+      ? [await this.readContainers({ first: entityRef, last: entityRef })]
+      : entityPages(
+          refreshes.map(r => r.entity_ref),
+          range => this.readContainers(range),
+        );
+    for await (const rows of pages) {
+      for (const row of rows) {
+        const list = byEntity.get(row.entity_ref) ?? [];
+        list.push(this.toStoredContainer(row, metadataOf(row)));
+        byEntity.set(row.entity_ref, list);
+      }
     }
     return refreshes.map(refresh => ({
       entityRef: refresh.entity_ref,
@@ -337,6 +334,31 @@ export class KnexEntityStore implements EntityStore {
       >,
       containers: byEntity.get(refresh.entity_ref) ?? [],
     }));
+  }
+
+  /**
+   * The containers of the entities from `first` to `last`, in order; one
+   * entity's (`first` = `last`) with its images' metadata joined in.
+   */
+  private async readContainers(range: {
+    first: string;
+    last: string;
+  }): Promise<ContainerRow[]> {
+    const one = range.first === range.last;
+    return (await this.reader('entity_containers as c')
+      .modify(q => {
+        if (!one) {
+          q.whereBetween('c.entity_ref', [range.first, range.last]);
+          return;
+        }
+        q.where('c.entity_ref', range.first)
+          .leftJoin('image_metadata as m', join =>
+            join.on('m.digest', 'c.digest').andOn('m.platform', 'c.platform'),
+          )
+          .select('m.metadata');
+      })
+      .select('c.*')
+      .orderBy(['c.entity_ref', 'c.container_key'])) as ContainerRow[];
   }
 
   /** The metadata of every image a stored container resolved to. */
