@@ -72,16 +72,6 @@ export interface Config {
        * @default 16
        */
       concurrency?: number;
-      /**
-       * Requests first: while the plugin serves requests (the entity pages,
-       * the API, `/metrics`), the scheduled refresh waits at each of its
-       * yield points (between entities, before each image it resolves) until
-       * they are answered, at most this long each time. A steady stream of
-       * requests slows a refresh but never stops it. `0s`: the refresh only
-       * lets waiting requests run between its steps.
-       * @default 100ms
-       */
-      pauseForRequests?: HumanDuration | string;
     };
     /** How the scheduled refresh reads Kubernetes workloads. */
     kubernetes?: {

@@ -86,8 +86,6 @@ const ROUNDS = 2;
 const REGISTRY_NICE = process.env.BENCH_REGISTRY_NICE === '1';
 /** Entities a refresh works on at once (`imageFreshness.refresh.concurrency`); unset: the plugin's default. */
 const REFRESH_CONCURRENCY = Number(process.env.BENCH_REFRESH_CONCURRENCY ?? 0);
-/** How long the refresh waits for requests at its yield points (`imageFreshness.refresh.pauseForRequests`); unset: the plugin's default. */
-const PAUSE_FOR_REQUESTS = process.env.BENCH_PAUSE_FOR_REQUESTS;
 /** How stale the serving replica's metrics snapshot may get (postgres-split). */
 const SERVER_RELOAD = '15s';
 /** How the printed figures and the recorded ones say so. */
@@ -251,16 +249,10 @@ async function benchDatabase(
                   reloadInterval: role === 'server' ? SERVER_RELOAD : '1h',
                 },
                 globalTasks: role === 'worker',
-                // BENCH_REFRESH_CONCURRENCY and BENCH_PAUSE_FOR_REQUESTS
-                // compare settings; unset: the plugin's defaults
-                refresh: {
-                  ...(REFRESH_CONCURRENCY
-                    ? { concurrency: REFRESH_CONCURRENCY }
-                    : {}),
-                  ...(PAUSE_FOR_REQUESTS
-                    ? { pauseForRequests: PAUSE_FOR_REQUESTS }
-                    : {}),
-                },
+                // BENCH_REFRESH_CONCURRENCY compares settings; default the plugin's
+                ...(REFRESH_CONCURRENCY
+                  ? { refresh: { concurrency: REFRESH_CONCURRENCY } }
+                  : {}),
               },
             },
           ),

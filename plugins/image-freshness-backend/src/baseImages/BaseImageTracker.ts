@@ -8,7 +8,6 @@ import {
   inferBuiltOnDigest,
 } from 'backstage-plugin-image-freshness-common';
 import { formatReference, ImageReference, parseReference } from 'oci-client';
-import type { YieldPoint } from '../lib/requestPriority';
 import { toImageError } from '../registry/imageErrors';
 import type { ImageResolver } from '../registry/ImageResolver';
 import {
@@ -98,11 +97,9 @@ export class BaseImageTracker {
     this.now = options.now ?? systemClock;
   }
 
-  /** Tracks the entity's images; `yieldPoint` is awaited before each (a scheduled run's). */
   async track(
     entity: Entity,
     images: TrackedImage[],
-    options: { yieldPoint?: YieldPoint } = {},
   ): Promise<BaseTrackingSummary> {
     const entityRef = stringifyEntityRef(entity);
     const at = this.now();
@@ -124,20 +121,18 @@ export class BaseImageTracker {
     };
     const rows = (
       await Promise.all(
-        [...distinct.values()].map(async ({ image, platform, digest }) => {
-          if (!digest) {
-            // Not resolved this time: its last good base row stays as it was.
-            return previous.get(image);
-          }
-          await options.yieldPoint?.();
-          return this.trackImage({
-            entity,
-            image: { image, platform, digest },
-            previous: previous.get(image),
-            readDockerfile,
-            at,
-          });
-        }),
+        [...distinct.values()].map(({ image, platform, digest }) =>
+          digest
+            ? this.trackImage({
+                entity,
+                image: { image, platform, digest },
+                previous: previous.get(image),
+                readDockerfile,
+                at,
+              })
+            : // Not resolved this time: its last good base row stays as it was.
+              previous.get(image),
+        ),
       )
     ).filter((row): row is StoredBaseImage => row !== undefined);
     await this.store.saveEntityBases(entityRef, rows, at);

@@ -63,7 +63,6 @@ import {
 import { createDigestAccess } from '../vulnerabilities/digestAccess';
 import { createVulnerabilitiesRouter } from '../vulnerabilities/router';
 import { scheduleInterval } from '../lib/workLoop';
-import { RequestPriority } from '../lib/requestPriority';
 
 /**
  * The core's parts and its built-in features: the refresh (the default
@@ -166,12 +165,6 @@ export async function createCoreFeatures(options: {
     logger,
     maxAge: metricsConfig.reloadInterval,
   });
-  // Requests before the refresh: it waits at its yield points while any of
-  // the plugin's routes are answering.
-  const priority = new RequestPriority(
-    refreshConfig.pauseForRequests.toMillis(),
-  );
-  options.httpRouter.use(priority.middleware);
   const refreshTask = new RefreshTask({
     catalog,
     auth,
@@ -183,7 +176,6 @@ export async function createCoreFeatures(options: {
     interval: refreshConfig.interval,
     batchSize: refreshConfig.batchSize,
     concurrency: refreshConfig.concurrency,
-    yieldPoint: priority.yieldPoint,
   });
   const schedules = options.config.getOptionalConfig(
     'imageFreshness.schedules',

@@ -2,7 +2,6 @@ import type { SchedulerServiceTaskScheduleDefinition } from '@backstage/backend-
 import type { Clock } from 'backstage-plugin-image-freshness-common';
 import { Duration } from 'luxon';
 import { yieldToEventLoop } from './eventLoop';
-import type { YieldPoint } from './requestPriority';
 
 /** What one run of {@link runWorkLoop} did with the items it listed. */
 export interface WorkLoopResult {
@@ -56,8 +55,6 @@ export async function runWorkLoop<T>(options: {
   now: Clock;
   /** Default {@link WORK_LOOP_ABORT_GRACE_MS}. */
   graceMs?: number;
-  /** Awaited before each item (default: the event loop's next turn). */
-  yieldPoint?: YieldPoint;
 }): Promise<WorkLoopResult> {
   const signal = options.signal ?? new AbortController().signal;
   if (signal.aborted) {
@@ -70,11 +67,10 @@ export async function runWorkLoop<T>(options: {
   let next = 0;
   let processed = 0;
   let failed = 0;
-  const yieldPoint = options.yieldPoint ?? yieldToEventLoop;
   const worker = async () => {
     for (;;) {
       // Requests waiting for the event loop go first, between items.
-      await yieldPoint();
+      await yieldToEventLoop();
       if (next >= items.length || signal.aborted) break;
       const item = items[next++];
       try {

@@ -10,7 +10,6 @@ import type { BaseImageTracker } from '../baseImages/BaseImageTracker';
 import { toImageError } from '../registry/imageErrors';
 import { ImageResolver } from '../registry/ImageResolver';
 import { redactImage } from '../lib/redactImage';
-import type { YieldPoint } from '../lib/requestPriority';
 import {
   type Clock,
   systemClock,
@@ -106,13 +105,9 @@ export class EntityRefresher {
   /**
    * Starts a scheduled run: every source with `startRun` is started once
    * and finds the run's entities through its run; one whose start fails is
-   * asked through `find` (and the failure logged). The run awaits
-   * `yieldPoint` before each image it resolves or tracks.
+   * asked through `find` (and the failure logged).
    */
-  async startRun(
-    signal: AbortSignal,
-    options: { yieldPoint?: YieldPoint } = {},
-  ): Promise<EntityRefreshRun> {
+  async startRun(signal: AbortSignal): Promise<EntityRefreshRun> {
     const runs = await Promise.all(
       this.sources.map(async source => {
         if (!source.startRun) return undefined;
@@ -134,11 +129,7 @@ export class EntityRefresher {
         : source;
     });
     return {
-      refresh: (entity, refreshOptions) =>
-        this.refreshWith(finders, entity, {
-          ...refreshOptions,
-          yieldPoint: options.yieldPoint,
-        }),
+      refresh: (entity, options) => this.refreshWith(finders, entity, options),
       end: async () => {
         for (const [i, run] of runs.entries()) {
           try {
@@ -157,7 +148,7 @@ export class EntityRefresher {
   private async refreshWith(
     sources: readonly Finder[],
     entity: Entity,
-    options: EntityRefreshOptions & { yieldPoint?: YieldPoint } = {},
+    options: EntityRefreshOptions = {},
   ): Promise<EntityRefreshSummary> {
     const entityRef = stringifyEntityRef(entity);
     const platform =
@@ -185,15 +176,12 @@ export class EntityRefresher {
         });
       }
     }
-    const { yieldPoint } = options;
     const resolved = await Promise.all(
-      found.map(async container => {
-        await yieldPoint?.();
-        return { ...container, outcome: await this.resolve(container) };
-      }),
+      found.map(async container => ({
+        ...container,
+        outcome: await this.resolve(container),
+      })),
     );
-    // the answers are in: writing them waits for the requests in flight
-    await yieldPoint?.();
     await this.store.saveEntity({
       entityRef,
       info: entityInfo(entity),
@@ -205,7 +193,7 @@ export class EntityRefresher {
         ? container => unread.some(isUnread => isUnread(container))
         : undefined,
     });
-    await this.trackBaseImages(entity, resolved, yieldPoint);
+    await this.trackBaseImages(entity, resolved);
     const errors =
       sourceErrors.length + resolved.filter(c => 'error' in c.outcome).length;
     this.logger.debug('Refreshed entity images', {
@@ -219,7 +207,6 @@ export class EntityRefresher {
   private async trackBaseImages(
     entity: Entity,
     containers: Array<FoundContainer & { outcome: ResolveOutcome }>,
-    yieldPoint?: YieldPoint,
   ): Promise<void> {
     try {
       await this.baseImages?.track(
@@ -229,7 +216,6 @@ export class EntityRefresher {
           platform: c.platform,
           digest: 'digest' in c.outcome ? c.outcome.digest : undefined,
         })),
-        { yieldPoint },
       );
     } catch (error) {
       this.logger.warn('Could not track base images', {

@@ -15,7 +15,6 @@ import {
   systemClock,
 } from 'backstage-plugin-image-freshness-common';
 import { Duration } from 'luxon';
-import type { YieldPoint } from '../lib/requestPriority';
 import { runWorkLoop } from '../lib/workLoop';
 import {
   DEFAULT_REFRESH_BATCH_SIZE,
@@ -70,8 +69,7 @@ export interface RefreshRunSummary {
  * for entities with images and puts new ones in the work list, removes the
  * data of entities that left the catalog, then refreshes the due entities
  * (never refreshed first, then the longest ago), at most `batchSize` per run,
- * `concurrency` side by side, letting the plugin's requests go first at its
- * yield points (see RequestPriority). Each entity's processed time is stored, so an entity
+ * `concurrency` side by side. Each entity's processed time is stored, so an entity
  * refreshed since (by the Refresh button) is not redone, one that fails waits
  * its turn like the rest, and a run stopped by the scheduler's signal
  * (shutdown, timeout) starts no entity after it and leaves the rest first in
@@ -88,7 +86,6 @@ export class RefreshTask {
   private readonly interval: Duration;
   private readonly batchSize: number;
   private readonly concurrency: number;
-  private readonly yieldPoint?: YieldPoint;
   private readonly now: Clock;
 
   constructor(options: {
@@ -107,8 +104,6 @@ export class RefreshTask {
     batchSize?: number;
     /** Entities refreshed at once. */
     concurrency?: number;
-    /** Awaited between entities and before each image resolved (default: the event loop's next turn). */
-    yieldPoint?: YieldPoint;
     now?: Clock;
   }) {
     this.sourceAnnotations = options.sourceAnnotations ?? [];
@@ -121,7 +116,6 @@ export class RefreshTask {
     this.interval = options.interval ?? Duration.fromMillis(0);
     this.batchSize = options.batchSize ?? DEFAULT_REFRESH_BATCH_SIZE;
     this.concurrency = options.concurrency ?? DEFAULT_REFRESH_CONCURRENCY;
-    this.yieldPoint = options.yieldPoint;
     this.now = options.now ?? systemClock;
   }
 
@@ -148,7 +142,6 @@ export class RefreshTask {
         Partial<Pick<EntityRefreshRun, 'end'>> =
         (await this.refresher.startRun?.(
           signal ?? new AbortController().signal,
-          { yieldPoint: this.yieldPoint },
         )) ?? this.refresher;
       try {
         result = await runWorkLoop({
@@ -166,7 +159,6 @@ export class RefreshTask {
             }),
           batchSize: this.batchSize,
           concurrency: this.concurrency,
-          yieldPoint: this.yieldPoint,
           signal,
           now: () => startedAt,
         });

@@ -11,21 +11,6 @@ describe('the refresh config', () => {
     expect(config.interval.toMillis()).toBe(30 * 60_000);
     expect(config.batchSize).toBe(10_000);
     expect(config.concurrency).toBe(16);
-    expect(config.pauseForRequests.toMillis()).toBe(100);
-  });
-
-  it('reads how long the refresh waits for requests, 0s turning the wait off', () => {
-    expect(
-      read({
-        refresh: { pauseForRequests: '250ms' },
-      }).pauseForRequests.toMillis(),
-    ).toBe(250);
-    expect(
-      read({ refresh: { pauseForRequests: '0s' } }).pauseForRequests.toMillis(),
-    ).toBe(0);
-    expect(() => read({ refresh: { pauseForRequests: 'soon' } })).toThrow(
-      'Invalid imageFreshness.refresh.pauseForRequests "soon"',
-    );
   });
 
   it('takes the interval from the schedule, and the batch from refresh.batchSize', () => {

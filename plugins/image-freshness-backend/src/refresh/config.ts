@@ -19,11 +19,6 @@ export interface RefreshConfig {
   batchSize: number;
   /** How many entities a run refreshes at once. */
   concurrency: number;
-  /**
-   * How long the scheduled refresh waits at each of its yield points while
-   * the plugin serves requests (see RequestPriority); zero: it does not wait.
-   */
-  pauseForRequests: Duration;
   maxAge: Duration;
 }
 
@@ -44,12 +39,6 @@ export const DEFAULT_REFRESH_BATCH_SIZE = 10_000;
  */
 export const DEFAULT_REFRESH_CONCURRENCY = 16;
 
-/**
- * Long enough to cover a report's whole answer on a busy backend (20-40 ms),
- * short enough that a steady stream of requests still lets the refresh on.
- */
-export const DEFAULT_PAUSE_FOR_REQUESTS = '100ms';
-
 /** A whole number at least 1 at `key` of `imageFreshness`, or `fallback`. */
 function positiveInteger(
   config: Config,
@@ -67,8 +56,8 @@ function positiveInteger(
 }
 
 /**
- * Reads `imageFreshness.schedule`, `.refresh.batchSize`, `.refresh.concurrency`,
- * `.refresh.pauseForRequests` and `.maxAge`;
+ * Reads `imageFreshness.schedule`, `.refresh.batchSize`, `.refresh.concurrency`
+ * and `.maxAge`;
  * throws on values it cannot use.
  */
 export function readRefreshConfig(root: Config): RefreshConfig {
@@ -96,12 +85,6 @@ export function readRefreshConfig(root: Config): RefreshConfig {
     interval: scheduleInterval(schedule.frequency) ?? Duration.fromMillis(0),
     batchSize,
     concurrency,
-    pauseForRequests: readDuration(
-      config,
-      'refresh.pauseForRequests',
-      DEFAULT_PAUSE_FOR_REQUESTS,
-      'imageFreshness',
-    ),
     maxAge: readDuration(config, 'maxAge', '30d', 'imageFreshness'),
   };
 }
