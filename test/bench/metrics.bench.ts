@@ -353,14 +353,10 @@ async function main() {
       labelNames: family.labelNames,
       registers: [plain],
     });
-    family.write(
-      entities,
-      (labels, value) => {
-        gauge.set(labels, value);
-        counted.series += 1;
-      },
-      guards,
-    );
+    for (const [labels, value] of family.samples(entities, guards)) {
+      gauge.set(labels, value);
+      counted.series += 1;
+    }
   }
   const plainSeries = counted.series;
   const heapPlain = heapMb() - heapBeforePlain;

@@ -5,6 +5,7 @@ import type { ImageMetadata } from 'backstage-plugin-image-freshness-common';
 import type { StoredContainer, StoredEntity } from '../refresh/EntityStore';
 import { MetricsConfig } from './config';
 import { MetricsCollector } from './MetricsCollector';
+import type { SnapshotSeries } from './series';
 
 const D1 = `sha256:${'1'.repeat(64)}`;
 const D1_AMD64 = `sha256:${'a'.repeat(64)}`;
@@ -570,6 +571,51 @@ describe('MetricsCollector', () => {
       'image_freshness_metrics_dropped_series_total{metric="container_image_container_info"} 4',
     );
     expect(samples(text, 'container_image_container_info')).toHaveLength(2);
+  });
+
+  it('lets the event loop run within a large family, every few thousand samples, and renders every sample', async () => {
+    // turns of the event loop, counted by a callback that queues itself again
+    let turns = 0;
+    let counting = true;
+    const tick = () => {
+      turns += 1;
+      if (counting) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const turnAtSample: number[] = [];
+    const large: SnapshotSeries = {
+      name: 'large_family',
+      help: 'Many samples.',
+      labelNames: ['i'],
+      *samples() {
+        for (let i = 0; i < 10_000; i++) {
+          turnAtSample.push(turns);
+          yield [{ i: String(i) }, i];
+        }
+      },
+    };
+    const metrics = new MetricsCollector({
+      config: GUARDS,
+      logger: mockServices.logger.mock(),
+      series: [large],
+    });
+    try {
+      await metrics.applySnapshot([], at);
+    } finally {
+      counting = false;
+    }
+    // the turns seen by the samples: a few distinct ones, none stepping back
+    const distinct = [...new Set(turnAtSample)];
+    expect(distinct.length).toBeGreaterThanOrEqual(5);
+    expect(distinct).toEqual([...distinct].sort((a, b) => a - b));
+    // no more than a few thousand samples in any one turn
+    const perTurn = distinct.map(
+      turn => turnAtSample.filter(t => t === turn).length,
+    );
+    expect(Math.max(...perTurn)).toBeLessThanOrEqual(2000);
+    expect(samples(await metrics.render(), 'large_family')).toHaveLength(
+      10_000,
+    );
   });
 
   it('gives the same exposition as one gzip stream, the snapshot part compressed once per snapshot', async () => {

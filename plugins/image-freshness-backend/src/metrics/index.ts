@@ -8,4 +8,4 @@ export type {
 export { MetricsSnapshot } from './MetricsSnapshot';
 export { createMetricsRouter } from './router';
 export { DEFAULT_SNAPSHOT_SERIES } from './series';
-export type { SnapshotSeries, SeriesGuards, EmitSample } from './series';
+export type { SnapshotSeries, SeriesGuards, Sample } from './series';

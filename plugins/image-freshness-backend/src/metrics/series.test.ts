@@ -83,13 +83,13 @@ describe('base-image series', () => {
     baseImages,
   });
   const collect = (series: SnapshotSeries, entities: SnapshotEntity[]) => {
-    const samples: Array<[Record<string, string>, number]> = [];
-    series.write(entities, (labels, value) => samples.push([labels, value]), {
-      labelKeyAllowed: () => true,
-      annotationKeyAllowed: () => true,
-      value: v => v,
-    });
-    return samples;
+    return [
+      ...series.samples(entities, {
+        labelKeyAllowed: () => true,
+        annotationKeyAllowed: () => true,
+        value: v => v,
+      }),
+    ];
   };
 
   const entities = [

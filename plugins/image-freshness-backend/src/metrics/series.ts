@@ -13,11 +13,8 @@ export type SnapshotEntity = StoredEntity & {
   baseImages?: readonly BaseImageReport[];
 };
 
-/** Writes one sample; the collector counts it against `maxSeries`. */
-export type EmitSample = (
-  labels: Record<string, string>,
-  value: number,
-) => void;
+/** One sample of a family: its labels and its value. */
+export type Sample = readonly [labels: Record<string, string>, value: number];
 
 /** The cardinality guards every family applies to what images carry. */
 export interface SeriesGuards {
@@ -32,18 +29,19 @@ export interface SeriesGuards {
 /**
  * One metric family rendered from the store snapshot. Adding a series to the
  * `/metrics` route is one more of these in {@link DEFAULT_SNAPSHOT_SERIES}:
- * its name, help, label names and a function writing its samples.
- * Families earlier in the list win when `maxSeries` is reached.
+ * its name, help, label names and a generator of its samples, which the
+ * collector pulls a few thousand at a time, letting waiting requests run in
+ * between (a family of 40,000 series is 80 ms of work). Families earlier in
+ * the list win when `maxSeries` is reached.
  */
 export interface SnapshotSeries {
   name: string;
   help: string;
   labelNames: readonly string[];
-  write(
+  samples(
     entities: readonly SnapshotEntity[],
-    emit: EmitSample,
     guards: SeriesGuards,
-  ): void;
+  ): Iterable<Sample>;
 }
 
 /** The Kubernetes group and version of each container kind, as the seed exports them. */
@@ -95,17 +93,16 @@ function entityNamespace(entityRef: string): string {
   }
 }
 
-/** Calls `fn` once per distinct image digest that has metadata (first seen wins). */
-function eachImage(
+/** Each distinct image digest that has metadata, with it (first seen wins). */
+function* images(
   entities: readonly SnapshotEntity[],
-  fn: (digest: string, metadata: ImageMetadata) => void,
-): void {
+): Generator<readonly [digest: string, metadata: ImageMetadata]> {
   const seen = new Set<string>();
   for (const entity of entities) {
     for (const c of entity.containers) {
       if (c.digest && c.metadata && !seen.has(c.digest)) {
         seen.add(c.digest);
-        fn(c.digest, c.metadata);
+        yield [c.digest, c.metadata];
       }
     }
   }
@@ -141,11 +138,11 @@ export const containerInfo: SnapshotSeries = {
   name: 'container_image_container_info',
   help: 'Containers found for catalog entities (Pods and their controllers, and annotation-declared images), with the digest their image reference resolves to; digest="" when it never resolved.',
   labelNames: CONTAINER_LABEL_NAMES,
-  write(entities, emit) {
+  *samples(entities) {
     for (const entity of entities) {
       const ns = entityNamespace(entity.entityRef);
       for (const c of entity.containers) {
-        emit(containerLabels(entity, ns, c), 1);
+        yield [containerLabels(entity, ns, c), 1];
       }
     }
   },
@@ -161,12 +158,12 @@ export const containerError: SnapshotSeries = {
   name: 'container_image_container_error',
   help: 'Containers whose image currently fails to resolve (1), with the container labels of container_image_container_info plus the error class; no series while the image resolves.',
   labelNames: [...CONTAINER_LABEL_NAMES, 'error'],
-  write(entities, emit) {
+  *samples(entities) {
     for (const entity of entities) {
       const ns = entityNamespace(entity.entityRef);
       for (const c of entity.containers) {
         if (!c.error) continue;
-        emit({ ...containerLabels(entity, ns, c), error: c.error.class }, 1);
+        yield [{ ...containerLabels(entity, ns, c), error: c.error.class }, 1];
       }
     }
   },
@@ -177,7 +174,7 @@ export const runningInfo: SnapshotSeries = {
   name: 'container_image_running_info',
   help: 'The digest a pod container really runs (running_digest) beside the digest its reference resolves to now (digest): 1 when they match, 0 when they differ (drift) or the current digest is unknown.',
   labelNames: [...CONTAINER_LABEL_NAMES, 'running_digest'],
-  write(entities, emit) {
+  *samples(entities) {
     for (const entity of entities) {
       const ns = entityNamespace(entity.entityRef);
       for (const c of entity.containers) {
@@ -188,7 +185,7 @@ export const runningInfo: SnapshotSeries = {
           c.digest !== undefined &&
           (c.runningDigest === c.digest ||
             c.runningDigest === c.metadata?.digest);
-        emit(labels, current ? 1 : 0);
+        yield [labels, current ? 1 : 0];
       }
     }
   },
@@ -199,9 +196,9 @@ export const entityInfo: SnapshotSeries = {
   name: 'image_freshness_entity_info',
   help: 'Catalog entities with images and their ownership; join on entity.',
   labelNames: ['entity', 'owner', 'system', 'lifecycle', 'type'],
-  write(entities, emit) {
+  *samples(entities) {
     for (const entity of entities) {
-      emit(
+      yield [
         {
           entity: entity.entityRef,
           owner: entity.info.owner ?? '',
@@ -210,7 +207,7 @@ export const entityInfo: SnapshotSeries = {
           type: entity.info.type ?? '',
         },
         1,
-      );
+      ];
     }
   },
 };
@@ -220,8 +217,10 @@ export const sizeBytes: SnapshotSeries = {
   name: 'container_image_size_bytes',
   help: 'The size of the image in the registry (config plus layers), in bytes.',
   labelNames: ['digest'],
-  write(entities, emit) {
-    eachImage(entities, (digest, metadata) => emit({ digest }, metadata.size));
+  *samples(entities) {
+    for (const [digest, metadata] of images(entities)) {
+      yield [{ digest }, metadata.size];
+    }
   },
 };
 
@@ -230,11 +229,11 @@ export const created: SnapshotSeries = {
   name: 'container_image_created',
   help: 'The created date from the image config. Expressed as a Unix Epoch Time.',
   labelNames: ['digest'],
-  write(entities, emit) {
-    eachImage(entities, (digest, metadata) => {
+  *samples(entities) {
+    for (const [digest, metadata] of images(entities)) {
       const seconds = unixSeconds(metadata.created);
-      if (seconds !== undefined) emit({ digest }, seconds);
-    });
+      if (seconds !== undefined) yield [{ digest }, seconds];
+    }
   },
 };
 
@@ -243,14 +242,14 @@ export const imageLabel: SnapshotSeries = {
   name: 'container_image_label',
   help: 'Labels from the image config (org.opencontainers.image.* and imageFreshness.metrics.labelKeys).',
   labelNames: ['digest', 'key', 'value'],
-  write(entities, emit, guards) {
-    eachImage(entities, (digest, metadata) => {
+  *samples(entities, guards) {
+    for (const [digest, metadata] of images(entities)) {
       for (const [key, value] of Object.entries(metadata.labels ?? {})) {
         if (guards.labelKeyAllowed(key)) {
-          emit({ digest, key, value: guards.value(value) }, 1);
+          yield [{ digest, key, value: guards.value(value) }, 1];
         }
       }
-    });
+    }
   },
 };
 
@@ -259,14 +258,14 @@ export const imageAnnotation: SnapshotSeries = {
   name: 'container_image_annotation',
   help: 'Annotations from the image manifest (org.opencontainers.image.* and imageFreshness.metrics.annotationKeys).',
   labelNames: ['digest', 'key', 'value'],
-  write(entities, emit, guards) {
-    eachImage(entities, (digest, metadata) => {
+  *samples(entities, guards) {
+    for (const [digest, metadata] of images(entities)) {
       for (const [key, value] of Object.entries(metadata.annotations ?? {})) {
         if (guards.annotationKeyAllowed(key)) {
-          emit({ digest, key, value: guards.value(value) }, 1);
+          yield [{ digest, key, value: guards.value(value) }, 1];
         }
       }
-    });
+    }
   },
 };
 
@@ -275,7 +274,7 @@ export const baseInfo: SnapshotSeries = {
   name: 'container_image_base_info',
   help: 'The base image each image is built on (base_digest: the digest it was built on, "" when unknown) and where that was found (annotation, label, dockerfile).',
   labelNames: ['digest', 'base_name', 'base_digest', 'source'],
-  write(entities, emit) {
+  *samples(entities) {
     const seen = new Set<string>();
     for (const entity of entities) {
       for (const report of entity.baseImages ?? []) {
@@ -289,7 +288,7 @@ export const baseInfo: SnapshotSeries = {
         const key = Object.values(labels).join('\n');
         if (seen.has(key)) continue;
         seen.add(key);
-        emit(labels, 1);
+        yield [labels, 1];
       }
     }
   },
@@ -300,7 +299,7 @@ export const rebuildDue: SnapshotSeries = {
   name: 'container_image_rebuild_due',
   help: 'Whether an image of the entity is due for a rebuild because its base moved more than the rebuild delay ago (1) or not (0); images with an unknown base have no series.',
   labelNames: ['entity', 'digest'],
-  write(entities, emit) {
+  *samples(entities) {
     for (const entity of entities) {
       const seen = new Set<string>();
       for (const report of entity.baseImages ?? []) {
@@ -308,10 +307,10 @@ export const rebuildDue: SnapshotSeries = {
         if (!report.imageDigest || verdict === 'unknown') continue;
         if (seen.has(report.imageDigest)) continue;
         seen.add(report.imageDigest);
-        emit(
+        yield [
           { entity: entity.entityRef, digest: report.imageDigest },
           verdict === 'rebuild-due' ? 1 : 0,
-        );
+        ];
       }
     }
   },
