@@ -96,7 +96,7 @@ export async function rowsByEntity<R extends { entity_ref: string }>(
 }
 
 /** Entities per page of a whole-table read (see {@link entityPages}). */
-export const ENTITY_PAGE = 200;
+const ENTITY_PAGE = 200;
 
 /**
  * A read of every entity's rows, a page of whole entities at a time:

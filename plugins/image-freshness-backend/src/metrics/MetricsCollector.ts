@@ -74,13 +74,13 @@ async function compressSnapshot(text: Buffer): Promise<CompressedSnapshot> {
   };
 }
 
-/** Registry request duration buckets, in seconds. */
 /**
  * Samples written between turns of the event loop while the snapshot is
  * replaced: a few milliseconds of work (see bench:metrics).
  */
 const SAMPLES_PER_TURN = 2000;
 
+/** Registry request duration buckets, in seconds. */
 const REQUEST_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /**

@@ -307,7 +307,12 @@ export class KnexEntityStore implements EntityStore {
     };
     const byEntity = new Map<string, StoredContainer[]>();
     const pages = entityRef
-      ? [await this.readContainers({ first: entityRef, last: entityRef })]
+      ? [
+          await this.readContainers(
+            { first: entityRef, last: entityRef },
+            { withMetadata: true },
+          ),
+        ]
       : entityPages(
           refreshes.map(r => r.entity_ref),
           range => this.readContainers(range),
@@ -337,25 +342,21 @@ export class KnexEntityStore implements EntityStore {
   }
 
   /**
-   * The containers of the entities from `first` to `last`, in order; one
-   * entity's (`first` = `last`) with its images' metadata joined in.
+   * The containers of the entities from `first` to `last`, in order;
+   * `withMetadata` joins their images' metadata in (one entity's few
+   * containers; a whole-table read takes each image's once instead).
    */
-  private async readContainers(range: {
-    first: string;
-    last: string;
-  }): Promise<ContainerRow[]> {
-    const one = range.first === range.last;
+  private async readContainers(
+    range: { first: string; last: string },
+    options: { withMetadata?: boolean } = {},
+  ): Promise<ContainerRow[]> {
     return (await this.reader('entity_containers as c')
+      .whereBetween('c.entity_ref', [range.first, range.last])
       .modify(q => {
-        if (!one) {
-          q.whereBetween('c.entity_ref', [range.first, range.last]);
-          return;
-        }
-        q.where('c.entity_ref', range.first)
-          .leftJoin('image_metadata as m', join =>
-            join.on('m.digest', 'c.digest').andOn('m.platform', 'c.platform'),
-          )
-          .select('m.metadata');
+        if (!options.withMetadata) return;
+        q.leftJoin('image_metadata as m', join =>
+          join.on('m.digest', 'c.digest').andOn('m.platform', 'c.platform'),
+        ).select('m.metadata');
       })
       .select('c.*')
       .orderBy(['c.entity_ref', 'c.container_key'])) as ContainerRow[];
