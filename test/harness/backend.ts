@@ -2,6 +2,7 @@
  * Starts the real portal backend (packages/backend, from source) as a child
  * process with extra config files, on a free port.
  */
+import { LogText } from './logText';
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -17,8 +18,12 @@ export interface TestBackend {
   /** `http://127.0.0.1:PORT` */
   url: string;
   port: number;
-  /** Everything the backend printed so far. */
-  logs(): string;
+  /**
+   * Everything the backend printed so far, or from `from` on (a length an
+   * earlier answer had): a poll that reads only what is new stays short
+   * when the backend has logged megabytes.
+   */
+  logs(from?: number): string;
   stop(): Promise<void>;
 }
 
@@ -97,14 +102,16 @@ export async function startBackend(options: {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  let output = '';
-  child.stdout?.on('data', chunk => (output += chunk));
-  child.stderr?.on('data', chunk => (output += chunk));
+  const output = new LogText();
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.setEncoding('utf8');
+    stream?.on('data', (chunk: string) => output.append(chunk));
+  }
   const exited = new Promise<void>(resolve =>
     child.once('exit', () => resolve()),
   );
 
-  const logs = () => output;
+  const logs = (from = 0) => output.text(from);
   const stop = async () => {
     if (options.logName) {
       const outputDir = path.join(ROOT, 'test-output');
@@ -123,7 +130,7 @@ export async function startBackend(options: {
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
-      throw new Error(`The backend exited with ${child.exitCode}:\n${output}`);
+      throw new Error(`The backend exited with ${child.exitCode}:\n${logs()}`);
     }
     try {
       const res = await fetch(`${url}/.backstage/health/v1/readiness`);
@@ -136,7 +143,7 @@ export async function startBackend(options: {
     await new Promise(r => setTimeout(r, 250));
   }
   await stop();
-  throw new Error(`The backend was not ready in time:\n${output}`);
+  throw new Error(`The backend was not ready in time:\n${logs()}`);
 }
 
 /** Signs in as the guest user and returns a Backstage token. */
