@@ -49,10 +49,12 @@ const byFrame = new Map<string, number>();
 const bySelf = new Map<string, number>();
 const add = (map: Map<string, number>, key: string, ms: number) =>
   map.set(key, (map.get(key) ?? 0) + ms);
+const inStall = (at: number) =>
+  stalls.some(([start, end]) => at >= start && at <= end);
 let time = profile.startTime;
 for (let i = 0; i < profile.samples.length; i++) {
   time += profile.timeDeltas[i];
-  if (!stalls.some(([start, end]) => time >= start && time <= end)) continue;
+  if (!inStall(time)) continue;
   const ms = (profile.timeDeltas[i + 1] ?? 0) / 1000;
   const node = byId.get(profile.samples[i])!;
   add(bySelf, name(node), ms);
