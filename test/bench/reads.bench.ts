@@ -183,11 +183,19 @@ REPORT
   return file;
 }
 
+/** The latencies of one phase: the entity API, its baseline (the catalog's read) and the scrapes. */
+const tallies = () => ({
+  api: new Tally(),
+  catalog: new Tally(),
+  scrapes: new Tally(),
+});
+type Tallies = ReturnType<typeof tallies>;
+
 interface DatabaseFigures {
   database: string;
   refreshSeconds: number;
-  idle: { api: Tally; catalog: Tally; scrapes: Tally };
-  during: { api: Tally; catalog: Tally; scrapes: Tally };
+  idle: Tallies;
+  during: Tallies;
   catalogRps: number;
   reportRps: number;
   /** the same, every request for another entity (4 containers) */
@@ -397,10 +405,7 @@ async function benchDatabase(
     }
 
     /** Open-loop load until `until` resolves: entity API at a rate, scrapes at an interval. */
-    const load = async (
-      until: Promise<unknown>,
-      into = { api: new Tally(), catalog: new Tally(), scrapes: new Tally() },
-    ) => {
+    const load = async (until: Promise<unknown>, into = tallies()) => {
       const { api, catalog, scrapes } = into;
       const inFlight: Array<Promise<void>> = [];
       let stop = false;
@@ -474,11 +479,7 @@ async function benchDatabase(
 
     // During a full refresh.
     mark(database, 'refresh under load');
-    const during = {
-      api: new Tally(),
-      catalog: new Tally(),
-      scrapes: new Tally(),
-    };
+    const during = tallies();
     const runs = [];
     for (let round = 0; round < DURING_ROUNDS; round++) {
       const run = waitRun(await runRefresh());
@@ -486,6 +487,9 @@ async function benchDatabase(
       runs.push(await run);
     }
     mark(database, 'end');
+    const probeErrors = [idle, during].flatMap(phase =>
+      Object.values(phase).flatMap(tally => tally.errors),
+    );
     const refreshSeconds =
       runs.reduce((sum, r) => sum + (r.finishedAt - r.startedAt), 0) /
       runs.length /
@@ -507,20 +511,8 @@ async function benchDatabase(
       reportRps: mean(reportRates),
       rotatingCatalogRps: rotatingCatalog.rps,
       rotatingReportRps: rotatingReport.rps,
-      firstErrors: [
-        ...idle.api.errors,
-        ...during.api.errors,
-        ...during.catalog.errors,
-        ...during.scrapes.errors,
-      ].slice(0, 3),
-      errors:
-        errors +
-        idle.api.errors.length +
-        idle.catalog.errors.length +
-        idle.scrapes.errors.length +
-        during.api.errors.length +
-        during.catalog.errors.length +
-        during.scrapes.errors.length,
+      firstErrors: probeErrors.slice(0, 3),
+      errors: errors + probeErrors.length,
     };
   } finally {
     if (server !== backend) await server?.stop();
@@ -668,32 +660,25 @@ async function main() {
           goal,
           met,
         });
+      /** p50 / p95 of one kind of request during the refreshes, then idle. */
+      const duringAndIdle = (kind: keyof Tallies) =>
+        [r.during[kind], r.idle[kind]]
+          .map(t => `${t.p(50).toFixed(1)} / ${t.p(95).toFixed(1)} ms`)
+          .join('; idle ');
       figure(
         'Entity API p50 / p95 during a full refresh',
-        `${r.during.api.p(50).toFixed(1)} / ${r.during.api
-          .p(95)
-          .toFixed(1)} ms; idle ${r.idle.api.p(50).toFixed(1)} / ${r.idle.api
-          .p(95)
-          .toFixed(1)} ms`,
+        duringAndIdle('api'),
         'p95 <= 50 ms',
         r.during.api.p(95) <= 50,
       );
       figure(
         "The catalog's own entity read p50 / p95 during a full refresh (the baseline)",
-        `${r.during.catalog.p(50).toFixed(1)} / ${r.during.catalog
-          .p(95)
-          .toFixed(1)} ms; idle ${r.idle.catalog
-          .p(50)
-          .toFixed(1)} / ${r.idle.catalog.p(95).toFixed(1)} ms`,
+        duringAndIdle('catalog'),
         'anchor: the entity API reads it too',
       );
       figure(
         '/metrics scrape p50 / p95 during a full refresh',
-        `${r.during.scrapes.p(50).toFixed(1)} / ${r.during.scrapes
-          .p(95)
-          .toFixed(1)} ms; idle ${r.idle.scrapes
-          .p(50)
-          .toFixed(1)} / ${r.idle.scrapes.p(95).toFixed(1)} ms`,
+        duringAndIdle('scrapes'),
         'p95 <= 50 ms',
         r.during.scrapes.p(95) <= 50,
       );
